@@ -1,0 +1,42 @@
+// The `ganglion` command: dispatches to one module per subcommand, loaded only when used.
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
+  run: { summary: 'boot the robot (emulated by default, or real boards with --port/--robot) and drive it', load: () => import('./run.ts') },
+  flash: { summary: 'build the firmware for a board and flash it with avrdude (--dry-run prints the command)', load: () => import('./flash.ts') },
+  doctor: { summary: 'list serial ports, check permissions and toolchain, and identify connected boards', load: () => import('./doctor.ts') },
+  schematic: { summary: 'check a robot wiring file against its boards and render it to SVG', load: () => import('./schematic.ts') },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'ganglion: edge controller for skill-based robots',
+    '',
+    'usage: ganglion <command> [options]    (ganglion <command> --help for its options)',
+    '',
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(help());
+    return 0;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    process.stderr.write(`ganglion: unknown command "${cmd}"\n\n${help()}`);
+    return 2;
+  }
+  return (await c.load()).main(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`ganglion: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,66 @@
+// Board profiles (boards/*.json): which MCU, clock, baud, and what each named pin can do. Validated with zod.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BOARDS_DIR = path.join(ROOT, 'boards');
+
+export const PinCap = z.enum(['digital', 'pwm', 'interrupt', 'pcint', 'adc']);
+export type PinCap = z.infer<typeof PinCap>;
+
+/** MCU port letters in the order the firmware numbers them: pin number = port index * 8 + bit. */
+export const PORTS = 'ABCDEFGHJKL';
+export const McuPinName = z.string().regex(/^P[A-HJ-L][0-7]$/, 'an MCU pin is written like PD5');
+
+/** MCU pin name (PD5) -> firmware pin number (29). */
+export function mcuPinNumber(name: string): number {
+  return PORTS.indexOf(name[1]!) * 8 + Number(name[2]);
+}
+
+export const PinSchema = z.strictObject({
+  mcu_pin: McuPinName,
+  caps: z.array(PinCap).min(1),
+  /** Level this pin has while the MCU is in reset or disarmed: every output has a safe default. */
+  default: z.enum(['low', 'high', 'input']).default('low'),
+  note: z.string().optional(),
+});
+
+export const BoardSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string(),
+  mcu: z.enum(['atmega328p', 'atmega2560', 'posix']),
+  clock_hz: z.number().int().positive(),
+  /** [baud] host link rate; 1 Mbaud divides 16 MHz exactly (UBRR=1 with U2X). */
+  baud: z.number().int().positive(),
+  /** True for boards that exist only in the emulator (avr8js). */
+  emulated: z.boolean().default(false),
+  upload: z.strictObject({ programmer: z.string(), baud: z.number().int().positive() }).optional(),
+  /** Pins the firmware owns (the host UART): wiring may not use them. */
+  reserved: z.array(z.string()).default([]),
+  pins: z.record(z.string(), PinSchema),
+});
+export type Board = z.infer<typeof BoardSchema>;
+
+/** Load and validate one board by id; errors name the file and the field. */
+export function loadBoard(id: string, dir = BOARDS_DIR): Board {
+  const file = path.join(dir, `${id}.json`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const known = listBoards(dir).join(', ');
+    throw new Error(`cannot read board "${id}" (${file}): ${(e as Error).message}. Known boards: ${known}`);
+  }
+  const r = BoardSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+export function listBoards(dir = BOARDS_DIR): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+}
