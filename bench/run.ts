@@ -1,0 +1,23 @@
+// `npm run bench`: runs every benchmark section in turn and prints its figures beside their baselines.
+import { printSection, type Figure } from './report.ts';
+
+const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> }> }[] = [
+  { title: '1. Firmware CPU budget (emulated cycles per 1 kHz control period)', load: () => import('./firmware-cpu.ts') },
+  { title: '2. Command-to-ack round trip', load: () => import('./link-rtt.ts') },
+  { title: '3. Link efficiency', load: () => import('./link-efficiency.ts') },
+  { title: '4. Emulator speed', load: () => import('./emulator-speed.ts') },
+  { title: '5. Link watchdog', load: () => import('./watchdog.ts') },
+];
+
+const only = process.argv.slice(2);
+let failed = 0;
+for (const s of SECTIONS) {
+  if (only.length && !only.some((o) => s.title.toLowerCase().includes(o.toLowerCase()))) continue;
+  try {
+    printSection(s.title, await (await s.load()).run());
+  } catch (e) {
+    failed++;
+    console.log(`\n## ${s.title}\n- FAILED to run: ${(e as Error).stack ?? e}`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
