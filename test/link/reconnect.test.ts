@@ -1,0 +1,74 @@
+// Reconnection: the firmware process is replaced behind a stable symlink (as a USB serial device comes back at
+// the same path after a replug); the session notices, reopens, re-handshakes, re-configures, and re-arms only
+// when autoRearm is set.
+import t from 'tap';
+import path from 'node:path';
+import { symlinkSync, renameSync } from 'node:fs';
+import { CONSTANTS } from '../../host/protocol/messages.ts';
+import { SerialTransport } from '../../host/link/serial.ts';
+import { McuSession } from '../../host/link/session.ts';
+import { LinkError } from '../../host/link/errors.ts';
+import { referenceNode, startMcu, tempDir, until } from './helpers/posix.ts';
+
+const F = CONSTANTS.FAULT;
+
+/** Points `link` at `target` atomically (a replugged device reappears at its old path). */
+function repoint(link: string, target: string): void {
+  const tmp = `${link}.new`;
+  symlinkSync(target, tmp);
+  renameSync(tmp, link);
+}
+
+for (const autoRearm of [false, true]) {
+  t.test(`firmware replaced: disconnected, then reconnected ${autoRearm ? 're-armed (autoRearm)' : 'disarmed (default)'}`, async (t) => {
+    const dir = tempDir(t);
+    const eeprom = path.join(dir, 'eeprom.bin');
+    const link = path.join(dir, 'ttyGANGLION0');
+    const first = await startMcu(t, eeprom);
+    repoint(link, first.ptyPath!);
+    const { node, board } = referenceNode('base');
+    const s = new McuSession({ transport: SerialTransport.forBoard(link, board), node, board, autoRearm, reconnectBackoffMs: [50, 400] });
+    t.teardown(() => s.close());
+    const log: string[] = [];
+    s.on('disconnected', ({ reason }) => log.push(`disconnected: ${reason}`));
+    s.on('reconnected', () => log.push('reconnected'));
+    await s.connect();
+    await s.arm();
+    await until('armed', () => s.mcuState !== null && !(s.mcuState.faults & F.DISARMED));
+
+    const inflight = s.command('set_position', { index: 0, counts: 1 }).then(
+      () => 'acked',
+      (e: unknown) => (e instanceof LinkError ? e.code : String(e)),
+    );
+    await first.stop();
+    await until('disconnected', () => log.some((l) => l.startsWith('disconnected')));
+    t.equal(s.state, 'reconnecting');
+    t.match(await inflight, /^(acked|disconnected)$/, 'a command in flight is either acked before the kill or fails as disconnected');
+    await t.rejects(s.command('ping', { token: 1 }), { code: 'disconnected' }, 'commands fail fast while down');
+    t.equal(s.setMotors([1], [100]), false, 'setpoints are refused while down');
+
+    const second = await startMcu(t, eeprom);
+    repoint(link, second.ptyPath!);
+    await until('reconnected', () => s.state === 'connected', 10000);
+    t.same(log.map((l) => l.split(':')[0]), ['disconnected', 'reconnected']);
+    t.equal(s.stats().reconnects, 1);
+    t.equal(s.identity!.nodeId, 'base');
+    await until('telemetry from the new firmware, configured', () => s.mcuState !== null && !(s.mcuState.faults & F.UNCONFIGURED));
+    if (autoRearm) await until('re-armed', () => !(s.mcuState!.faults & F.DISARMED));
+    else t.ok(s.mcuState!.faults & F.DISARMED, 'stays disarmed: a human re-arms');
+    t.ok((await s.ping()) > 0);
+  });
+}
+
+t.test('reconnect disabled: the session reports the loss and goes idle', async (t) => {
+  const mcu = await startMcu(t);
+  const { node, board } = referenceNode('base');
+  const s = new McuSession({ transport: SerialTransport.forBoard(mcu.ptyPath!, board), node, board, reconnect: false });
+  t.teardown(() => s.close());
+  await s.connect();
+  let reason = '';
+  s.on('disconnected', (d) => { reason = d.reason; });
+  await mcu.stop();
+  await until('disconnected', () => reason !== '');
+  t.equal(s.state, 'idle');
+});
