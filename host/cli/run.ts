@@ -1,0 +1,169 @@
+// `ganglion run`: boots the robot (emulated, posix firmware, or real boards), connects a session per node, and drives it.
+import { parseArgs } from 'node:util';
+import { loadBoard, type Board } from '../hw/board.ts';
+import { assertRobotOk } from '../hw/check.ts';
+import { loadRobot, REFERENCE_ROBOT, type NodeWiring, type Robot } from '../hw/robot.ts';
+import { McuSession } from '../link/session.ts';
+import { SerialTransport } from '../link/serial.ts';
+import { PosixMcu, asPosixBoard } from '../link/posix-mcu.ts';
+import type { Transport } from '../link/transport.ts';
+import { bootEmulatedRobot } from '../sim/robot.ts';
+import { MotionDriver } from '../demos/motion-driver.ts';
+
+const HELP = `usage: ganglion run [options]
+
+Boots the robot, connects a session to each MCU, arms it and drives the joints through a motion
+sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
+
+  --robot FILE        robot wiring file (default: schematics/reference-robot.json)
+  --port NODE=PATH    drive a real board for NODE on serial port PATH (repeatable); nodes without
+                      a port (here or in the robot file) run in the emulator
+  --posix             run every node without a port on the posix firmware build over a pty
+  --rate HZ           host setpoint rate (default 100)
+  --duration S        stop after S seconds (default: run until stopped)
+  --report S          seconds between reports (default 2)
+`;
+
+interface Args {
+  robotFile: string;
+  ports: Map<string, string>;
+  posix: boolean;
+  rateHz: number;
+  durationS: number | null;
+  reportS: number;
+}
+
+export function parseRunArgs(argv: string[]): Args | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      robot: { type: 'string' },
+      port: { type: 'string', multiple: true },
+      posix: { type: 'boolean' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      report: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const ports = new Map<string, string>();
+  for (const p of values.port ?? []) {
+    const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(p);
+    if (!m) throw new Error(`--port ${p}: write it as NODE=PATH, e.g. --port base=/dev/ttyUSB0`);
+    ports.set(m[1]!, m[2]!);
+  }
+  const num = (v: string | undefined, name: string, def: number, min: number, max: number) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} ${v}: expected a number from ${min} to ${max}`);
+    return n;
+  };
+  return {
+    robotFile: values.robot ?? REFERENCE_ROBOT,
+    ports,
+    posix: values.posix ?? false,
+    rateHz: num(values.rate, 'rate', 100, 1, 1000),
+    durationS: values.duration === undefined ? null : num(values.duration, 'duration', 0, 0.1, 1e9),
+    reportS: num(values.report, 'report', 2, 0.2, 3600),
+  };
+}
+
+/** Where each node's MCU is: a real port, a posix firmware process, or the emulator. */
+interface Plan {
+  node: NodeWiring;
+  board: Board;
+  kind: 'serial' | 'posix' | 'emulator';
+  port?: string;
+}
+
+function plan(robot: Robot, args: Args): Plan[] {
+  for (const id of args.ports.keys()) {
+    if (!robot.nodes.some((n) => n.id === id)) throw new Error(`--port ${id}=...: robot ${robot.name} has no node "${id}" (it has ${robot.nodes.map((n) => n.id).join(', ')})`);
+  }
+  return robot.nodes.map((node) => {
+    const board = loadBoard(node.board);
+    const port = args.ports.get(node.id) ?? node.port;
+    if (port) return { node, board, kind: 'serial', port };
+    if (args.posix) return { node, board: asPosixBoard(board), kind: 'posix' };
+    if (!board.emulated) throw new Error(`node "${node.id}" is on a real ${board.id} board but no port is given: add --port ${node.id}=/dev/ttyUSB0 (see \`ganglion doctor\`)`);
+    return { node, board, kind: 'emulator' };
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseRunArgs(argv);
+  if (args === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const robot = loadRobot(args.robotFile);
+  assertRobotOk(robot);
+  const plans = plan(robot, args);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+
+  try {
+    const transports = new Map<string, Transport>();
+    const lag = new Map<string, number>();
+    const emulated = plans.filter((p) => p.kind === 'emulator').map((p) => p.node.id);
+    if (emulated.length) {
+      const sim = await bootEmulatedRobot(robot, { realtime: true, only: emulated });
+      cleanups.push(() => sim.shutdown());
+      for (const [id, n] of sim.nodes) {
+        transports.set(id, n.transport);
+        n.onLag((ms) => lag.set(id, ms));
+      }
+      console.log(`emulator: ${emulated.length} ATmega328P node(s) running firmware/build/atmega328p/ganglion.hex in avr8js: ${emulated.join(', ')}`);
+    }
+    for (const p of plans) {
+      if (p.kind === 'serial') transports.set(p.node.id, SerialTransport.forBoard(p.port!, p.board));
+      if (p.kind === 'posix') {
+        const mcu = new PosixMcu();
+        const pty = await mcu.start();
+        cleanups.push(() => mcu.stop());
+        transports.set(p.node.id, SerialTransport.forBoard(pty, p.board));
+        console.log(`posix firmware for ${p.node.id} on ${pty}`);
+      }
+    }
+
+    const sessions = new Map<string, McuSession>();
+    for (const p of plans) {
+      const s = new McuSession({ transport: transports.get(p.node.id)!, node: p.node, board: p.board, autoRearm: true });
+      cleanups.push(() => s.close());
+      s.on('event', (e) => console.log(`[${p.node.id}] ${e.text}`));
+      s.on('mcu_error', (e) => console.log(`[${p.node.id}] MCU refused: ${e.text}`));
+      s.on('disconnected', (d) => console.log(`[${p.node.id}] link lost: ${d.reason}; reconnecting`));
+      s.on('reconnected', () => console.log(`[${p.node.id}] link back`));
+      const id = await s.connect();
+      console.log(`[${p.node.id}] ${s.options.transport.name}: Ganglion firmware ${id.fw_major}.${id.fw_minor}, protocol 0x${id.proto_hash.toString(16)}, node "${id.nodeId}"`);
+      await s.arm();
+      sessions.set(p.node.id, s);
+    }
+
+    const driver = new MotionDriver(robot, sessions, args.rateHz);
+    cleanups.push(async () => driver.stop());
+    driver.start();
+    console.log(`driving the motion sequence at ${args.rateHz} Hz; Ctrl-C stops${args.durationS ? ` (or after ${args.durationS} s)` : ''}`);
+
+    const report = setInterval(() => console.log(driver.report(lag)), args.reportS * 1000);
+    cleanups.push(async () => clearInterval(report));
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (args.durationS !== null) setTimeout(stop, args.durationS * 1000);
+    });
+    console.log('stopping: outputs to their defaults');
+    driver.stop();
+    for (const s of sessions.values()) await s.disarm().catch(() => {});
+    console.log(driver.report(lag));
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
