@@ -1,0 +1,90 @@
+// Paces an emulated node to the wall clock: emulated time tracks real time, catches up when behind, and reports the lag.
+
+export interface Paceable {
+  readonly cycles: number;
+  readonly clockHz: number;
+  runUntilCycles(target: number): void;
+}
+
+export interface PacerStats {
+  /** [ms] how far emulated time trails the wall clock right now (0 when on time). */
+  lag_ms: number;
+  /** [ms] worst lag seen. */
+  max_lag_ms: number;
+  /** Times the lag exceeded the report threshold. */
+  lag_events: number;
+  /** [ms] wall time paced so far. */
+  wall_ms: number;
+}
+
+export interface PacerOptions {
+  /** [ms] emulated time run per event-loop turn at most, so messages (writes, inspection) stay responsive. */
+  chunk_ms?: number;
+  /** [ms] lag above which onLag is called (once per excursion). */
+  reportLag_ms?: number;
+  onLag?: (lag_ms: number) => void;
+  /** Called after each turn (e.g. to flush bytes to another thread). */
+  afterTurn?: () => void;
+}
+
+export class RealtimePacer {
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private active = false;
+  private startWall = 0;
+  private startCycles = 0;
+  private lagging = false;
+  readonly stats: PacerStats = { lag_ms: 0, max_lag_ms: 0, lag_events: 0, wall_ms: 0 };
+
+  constructor(
+    private readonly node: Paceable,
+    private readonly opts: PacerOptions = {},
+  ) {}
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.startWall = performance.now();
+    this.startCycles = this.node.cycles;
+    this.immediate = setImmediate(this.turn);
+  }
+
+  stop(): void {
+    this.active = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+
+  private turn = (): void => {
+    const { node } = this;
+    const chunk = ((this.opts.chunk_ms ?? 5) * node.clockHz) / 1000;
+    const wall_ms = performance.now() - this.startWall;
+    const target = this.startCycles + Math.floor((wall_ms * node.clockHz) / 1000);
+    if (node.cycles < target) node.runUntilCycles(Math.min(target, node.cycles + chunk));
+    this.opts.afterTurn?.();
+    const lag_ms = Math.max(0, ((target - node.cycles) * 1000) / node.clockHz);
+    this.stats.lag_ms = lag_ms;
+    this.stats.wall_ms = wall_ms;
+    if (lag_ms > this.stats.max_lag_ms) this.stats.max_lag_ms = lag_ms;
+    const threshold = this.opts.reportLag_ms ?? 20;
+    if (lag_ms > threshold && !this.lagging) {
+      this.lagging = true;
+      this.stats.lag_events++;
+      this.opts.onLag?.(lag_ms);
+    } else if (lag_ms < threshold / 2) {
+      this.lagging = false;
+    }
+    if (!this.active) return; // stopped from a callback
+    // Behind: continue right after pending I/O. On time: sleep until the next millisecond is due.
+    this.timer = null;
+    this.immediate = null;
+    if (node.cycles < target) this.immediate = setImmediate(this.turn);
+    else this.timer = setTimeout(this.turn, 1);
+  };
+}

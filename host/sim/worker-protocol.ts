@@ -1,0 +1,60 @@
+// Messages between the main thread and an emulator worker, as zod schemas: both sides parse what they receive.
+import { z } from 'zod';
+
+const Bytes = z.instanceof(Uint8Array);
+
+/** Inspection and control calls a WorkerNode forwards; each maps to the EmulatedNode method of the same name. */
+export const CallSchema = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('snapshot'), args: z.tuple([]) }),
+  z.strictObject({ method: z.literal('stats'), args: z.tuple([]) }),
+  z.strictObject({ method: z.literal('setInput'), args: z.tuple([z.string(), z.boolean()]) }),
+  z.strictObject({ method: z.literal('pressEstop'), args: z.tuple([]) }),
+  z.strictObject({ method: z.literal('releaseEstop'), args: z.tuple([]) }),
+  z.strictObject({ method: z.literal('pressButton'), args: z.tuple([z.string()]) }),
+  z.strictObject({ method: z.literal('releaseButton'), args: z.tuple([z.string()]) }),
+  z.strictObject({ method: z.literal('setPot'), args: z.tuple([z.union([z.string(), z.number().int()]), z.number()]) }),
+  z.strictObject({ method: z.literal('driveEncoder'), args: z.tuple([z.number().int(), z.number().nullable()]) }),
+  z.strictObject({ method: z.literal('pinLevel'), args: z.tuple([z.string()]) }),
+  z.strictObject({ method: z.literal('pinDuty'), args: z.tuple([z.string()]) }),
+]);
+export type Call = z.infer<typeof CallSchema>;
+export type CallMethod = Call['method'];
+
+export const ToWorkerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('rx'), bytes: Bytes }),
+  z.strictObject({ type: z.literal('call'), id: z.number().int(), call: CallSchema }),
+  z.strictObject({ type: z.literal('stop') }),
+]);
+export type ToWorker = z.infer<typeof ToWorkerSchema>;
+
+export const PacerStatsSchema = z.strictObject({
+  lag_ms: z.number(),
+  max_lag_ms: z.number(),
+  lag_events: z.number().int(),
+  wall_ms: z.number(),
+  /** [ms] emulated time. */
+  time_ms: z.number(),
+  cycles: z.number(),
+});
+export type WorkerStats = z.infer<typeof PacerStatsSchema>;
+
+export const FromWorkerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ready'), time_ms: z.number() }),
+  z.strictObject({ type: z.literal('tx'), bytes: Bytes }),
+  /** ok: value holds the method's return value; otherwise error says why it was refused. */
+  z.strictObject({ type: z.literal('result'), id: z.number().int(), ok: z.boolean(), value: z.unknown().optional(), error: z.string().optional() }),
+  z.strictObject({ type: z.literal('lag'), lag_ms: z.number() }),
+  z.strictObject({ type: z.literal('fatal'), error: z.string() }),
+]);
+export type FromWorker = z.infer<typeof FromWorkerSchema>;
+
+/** workerData: everything a worker needs to build its node (the wiring is re-validated there). */
+export const WorkerInitSchema = z.strictObject({
+  wiring: z.unknown(),
+  board: z.unknown(),
+  hexPath: z.string(),
+  eeprom: Bytes.optional(),
+  chunk_ms: z.number().positive().optional(),
+  reportLag_ms: z.number().positive().optional(),
+});
+export type WorkerInit = z.infer<typeof WorkerInitSchema>;
