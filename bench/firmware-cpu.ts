@@ -1,0 +1,52 @@
+// Benchmark 1: firmware CPU load in emulated cycles per 1 kHz control period, 4 motors under PID + 5 kHz encoder edges
+// each + 1 kHz telemetry + 1 kHz setpoints, beside the idle firmware. Cycle counts are exact, whatever the host load.
+import { CONSTANTS } from '../host/protocol/messages.ts';
+import { elfFor, FIRMWARE_HEX } from '../host/sim/firmware.ts';
+import { findIdleRange, measureBusy, type BusyResult } from '../host/sim/measure.ts';
+import { connectInThread, fourMotorWiring, type InThread } from './emulated-link.ts';
+import type { Figure } from './report.ts';
+
+const CYCLES_PER_PERIOD = 16_000; // 16 MHz / 1 kHz
+const PERIODS = 1000;
+
+/** Busy fraction over PERIODS control periods, yielding to the event loop so the session sees acks and telemetry. */
+async function busy(t: InThread, each: () => void): Promise<BusyResult> {
+  const range = findIdleRange(elfFor(FIRMWARE_HEX)!);
+  const per: number[] = [];
+  for (let i = 0; i < PERIODS; i += 10) {
+    per.push(...measureBusy(t.node, range, 10, each).perPeriod);
+    await new Promise((r) => setImmediate(r));
+  }
+  const s = [...per].sort((a, b) => a - b);
+  return { periods: per.length, perPeriod: per, mean: per.reduce((a, b) => a + b, 0) / per.length, max: s[s.length - 1]!, p99: s[Math.floor(s.length * 0.99)]! };
+}
+
+export async function run(): Promise<Figure[]> {
+  // Baseline: the same firmware, armed, 4 motors configured but off, telemetry at 200 Hz, no traffic.
+  const idle = await connectInThread(fourMotorWiring(200));
+  await idle.run(20);
+  const base = await busy(idle, () => {});
+  await idle.close();
+
+  const t = await connectInThread(fourMotorWiring(1000));
+  await t.during(t.session.command('config_link', { watchdog_ms: 100, telemetry_hz: 1000, status_div: 10 }));
+  for (let i = 0; i < 4; i++) t.node.driveEncoder(i, 5000);
+  const P = CONSTANTS.MODE.POSITION;
+  let k = 0;
+  const setpoints = () => t.session.setMotors([P, P, P, P], [k, -k, 2 * k, -2 * (k++)]);
+  await t.run(50, setpoints);
+  const o0 = t.session.stats().telemetry.mcuOverruns;
+  const load = await busy(t, setpoints);
+  await t.run(20, setpoints);
+  const st = t.session.stats();
+  await t.close();
+
+  const pct = (x: number) => 100 * x;
+  const note = `${st.telemetry.mcuOverruns - o0} control periods overran during the load; telemetry lost ${st.telemetry.telemetryLost}`;
+  return [
+    { name: 'busy, mean (4 motors PID, 4x5 kHz encoder edges, 1 kHz telemetry, 1 kHz setpoints)', value: pct(load.mean), unit: '% of 16,000 cycles',
+      baseline: { label: 'idle firmware (armed, no traffic)', value: pct(base.mean), unit: '%' }, goal: '<= 30 %', pass: load.mean <= 0.3, note },
+    { name: 'busy, p99 period', value: pct(load.p99), unit: '%', baseline: { label: 'idle p99', value: pct(base.p99), unit: '%' } },
+    { name: 'busy, worst period', value: load.max * CYCLES_PER_PERIOD, unit: 'cycles', baseline: { label: 'available per period', value: CYCLES_PER_PERIOD, unit: 'cycles' } },
+  ];
+}
