@@ -1,0 +1,145 @@
+// Starts the real-time loop in a worker thread and gives the caller its command, stats and event channels.
+import { EventEmitter } from 'node:events';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { CadenceSnapshot } from './cadence.ts';
+import { parseCommand, type AppliedMessage, type Command, type LoopEventMessage, type LoopStatsMessage, type WorkerMessage } from './commands.ts';
+import { parseEnvelopeConfig, type EnvelopeConfigInput } from './envelope-config.ts';
+import type { LoopWorkerData } from './loop-worker.ts';
+import { CONTROL_STOP, type LoopShared } from './shared.ts';
+import { monoNow_ns } from './timer.ts';
+
+const LoopOptionsSchema = z.strictObject({
+  rate_hz: z.number().min(1).max(1000).default(500),
+  /** Module exporting createTick(init) (see contract.ts); a file URL or path. */
+  tickModule: z.union([z.string().min(1), z.instanceof(URL)]),
+  shared: z.custom<LoopShared>((s) => typeof s === 'object' && s !== null && 'state' in s && 'setpoints' in s, 'createLoopShared(joints) result'),
+  envelope: z.unknown(),
+  tick_options: z.unknown().optional(),
+  /** [us] spin before each deadline; with adaptive_spin it is the starting value. */
+  spin_margin_us: z.number().min(0).max(5000).default(200),
+  adaptive_spin: z.boolean().default(true),
+  stats_every_s: z.number().positive().default(1),
+  /** The rolling window of the cadence statistics. */
+  cadence_window_s: z.number().positive().default(5),
+});
+export type LoopOptions = z.input<typeof LoopOptionsSchema> & { envelope: EnvelopeConfigInput };
+
+interface LoopEvents {
+  stats: [LoopStatsMessage];
+  event: [LoopEventMessage];
+  applied: [AppliedMessage];
+  /** The worker ended: after stop(), or with the error that killed it. */
+  exit: [Error | null];
+}
+
+export class Loop extends EventEmitter<LoopEvents> {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (a: AppliedMessage) => void>();
+  private stopped: Promise<CadenceSnapshot | null>;
+  private finalCadence: CadenceSnapshot | null = null;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    readonly shared: LoopShared,
+    readonly rate_hz: number,
+  ) {
+    super();
+    worker.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.stopped = new Promise((resolve) => {
+      worker.once('exit', () => resolve(this.finalCadence));
+    });
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    if (m.type === 'applied') {
+      this.waiting.get(m.id)?.(m);
+      this.waiting.delete(m.id);
+      this.emit('applied', m);
+    } else if (m.type === 'stats') this.emit('stats', m);
+    else if (m.type === 'event') this.emit('event', m);
+    else if (m.type === 'stopped') this.finalCadence = m.cadence;
+  }
+
+  /** Queue a command; it takes effect at the loop's next tick. Returns its id (see SetpointSnapshot.command_id). */
+  send(command: Command): number {
+    const c = parseCommand(command);
+    const id = this.nextId++;
+    this.port.postMessage({ id, command: c });
+    return id;
+  }
+
+  /** Resolves when the loop has applied command id (with the tick it took effect at, and any refusal). */
+  applied(id: number): Promise<AppliedMessage> {
+    return new Promise((resolve) => this.waiting.set(id, resolve));
+  }
+
+  selectController(name: string, params?: unknown): Promise<AppliedMessage> {
+    return this.applied(this.send({ type: 'controller', name, params }));
+  }
+
+  estop(reason: string): Promise<AppliedMessage> {
+    return this.applied(this.send({ type: 'estop', reason }));
+  }
+
+  clear(): Promise<AppliedMessage> {
+    return this.applied(this.send({ type: 'clear' }));
+  }
+
+  /** Call when a message from remote source arrives; stamped now, so queueing delay does not extend its life. */
+  heartbeat(source: string): number {
+    return this.send({ type: 'heartbeat', source, at_ns: monoNow_ns() });
+  }
+
+  /** Stops at the next wake-up (the sleep is interrupted) and resolves with the final cadence. */
+  async stop(): Promise<CadenceSnapshot | null> {
+    const control = new Int32Array(this.shared.control);
+    Atomics.store(control, CONTROL_STOP, 1);
+    Atomics.notify(control, CONTROL_STOP);
+    const r = await this.stopped;
+    this.port.close();
+    return r;
+  }
+}
+
+/** Starts the loop; resolves once the tick module is loaded and the first period is scheduled. */
+export async function startLoop(options: LoopOptions): Promise<Loop> {
+  const o = LoopOptionsSchema.parse(options);
+  const envelope = parseEnvelopeConfig(o.envelope);
+  const names = envelope.joints.map((j) => j.name);
+  if (names.join() !== o.shared.joints.join())
+    throw new Error(`envelope joints (${names.join(', ')}) must match the shared buffers' (${o.shared.joints.join(', ')}), in order`);
+  const tickUrl = o.tickModule instanceof URL ? o.tickModule.href : o.tickModule.startsWith('file:') ? o.tickModule : pathToFileURL(o.tickModule).href;
+  Atomics.store(new Int32Array(o.shared.control), CONTROL_STOP, 0);
+  const { port1, port2 } = new MessageChannel();
+  const data: LoopWorkerData = {
+    tick_module: tickUrl,
+    tick_options: o.tick_options,
+    rate_hz: o.rate_hz,
+    spin_margin_us: o.spin_margin_us,
+    adaptive_spin: o.adaptive_spin,
+    stats_every_ticks: Math.max(1, Math.round(o.stats_every_s * o.rate_hz)),
+    cadence_window_ticks: Math.max(2, Math.round(o.cadence_window_s * o.rate_hz)),
+    envelope,
+    shared: o.shared,
+    commands: port2,
+  };
+  const worker = new Worker(new URL('./loop-worker-boot.mjs', import.meta.url), { workerData: data, transferList: [port2] });
+  const loop = new Loop(worker, port1, o.shared, o.rate_hz);
+  await new Promise<void>((resolve, reject) => {
+    const onReady = (m: WorkerMessage) => {
+      if (m.type !== 'ready') return;
+      worker.off('message', onReady);
+      worker.off('error', reject);
+      resolve();
+    };
+    worker.on('message', onReady);
+    worker.once('error', reject);
+  });
+  let failure: Error | null = null;
+  worker.on('error', (e) => (failure = e));
+  worker.once('exit', () => loop.emit('exit', failure));
+  return loop;
+}
