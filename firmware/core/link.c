@@ -1,0 +1,44 @@
+/* Host->MCU sequencing (see link.h). */
+#include "link.h"
+#include "state.h"
+#include "dispatch.h"
+#include "emit.h"
+#include "../hal/hal.h"
+
+void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t len) {
+  (void)ctx;
+  /* A lone identify resynchronises: after an MCU reset or a host restart neither side knows the other's seq. */
+  if (len == 1 + GNG_MSG_IDENTIFY_SIZE && payload[0] == GNG_MSG_IDENTIFY) gng.expected_seq = seq;
+  if (seq != gng.expected_seq) {
+    /* Either a replay (within the 128 seqs before expected: already applied, the host missed our ack) or a gap (a
+       frame was lost). Neither is applied; the ack we send tells the host where to resume. */
+    gng.seq_errors++;
+    gng.out.ack_due = 1;
+    return;
+  }
+  gng.expected_seq++;
+  gng.last_rx_ms = hal_millis(); /* only in-sequence frames prove the host is alive and in step */
+  uint8_t bad_at = 0;
+  uint16_t bad = gng_payload_check(payload, len, &bad_at);
+  if (bad) {
+    /* Nothing of an invalid payload is applied. It consumed its seq, so the host is not asked to resend it. */
+    gng.payload_errors++;
+    gng_emit_error((uint8_t)(bad >> 8), (uint8_t)bad, bad_at);
+    return;
+  }
+  gng_dispatch(payload, len);
+  if (gng_payload_needs_reply(payload, len)) {
+    gng.out.ack_due = 1; /* the reply (or an empty frame) goes out at the end of this main loop iteration */
+  } else if (!gng.lazy_ack) {
+    gng.lazy_ack = 1;
+    gng.lazy_ack_ms = hal_millis();
+  }
+}
+
+void gng_link_poll(void) {
+  /* Telemetry at >= 50 Hz carries the ack of a setpoint stream; slower or no telemetry, the host still needs one soon
+     (its retransmit timer starts at 25 ms), so an empty frame goes out. */
+  if (gng.lazy_ack && gng.telemetry_hz < GNG_LAZY_ACK_MIN_HZ &&
+      (uint32_t)(hal_millis() - gng.lazy_ack_ms) >= GNG_LAZY_ACK_MS)
+    gng.out.ack_due = 1;
+}

@@ -1,0 +1,45 @@
+/* Internals shared by the AVR hal files (not part of the chip interface). */
+#ifndef GNG_AVR_HAL_H
+#define GNG_AVR_HAL_H
+#include <stdint.h>
+#include <avr/io.h>
+
+#define AVR_T1_TICKS_PER_MS 2000u /* timer1 at clk/8 = 2 MHz: 0.5 us resolution */
+
+void avr_uart_init(void);
+void avr_uart_pump(void); /* move queued TX bytes into the USART; called from the main loop */
+void avr_servo_init(void);
+void avr_adc_init(void);
+
+/* Work the main loop must do, for gng_idle() (idle_avr.c) to wait on. */
+uint8_t avr_uart_rx_waiting(void);
+uint8_t avr_ticks_waiting(void);
+extern uint8_t avr_eeprom_pending;
+__attribute__((always_inline)) static inline uint8_t avr_eeprom_work(void) {
+  return avr_eeprom_pending && !(EECR & _BV(EEPE));
+}
+
+/* Polled TX: frame slots the idle loop drains into the USART (uart_avr.c). Three: one on the wire, one queued, one
+   being built, so 1 kHz telemetry plus its status frame plus a reply never wait on each other. */
+#define AVR_TX_SLOTS 3u
+#define AVR_TX_SLOT_BYTES 64u /* GNG_FRAME_MAX_BYTES */
+extern uint8_t avr_tx_slot[AVR_TX_SLOTS][AVR_TX_SLOT_BYTES];
+extern uint8_t avr_tx_len[AVR_TX_SLOTS];
+extern uint8_t avr_tx_head, avr_tx_pos, avr_tx_count;
+__attribute__((always_inline)) static inline void avr_uart_pump_inline(void) {
+  /* UDR0 plus the shift register take up to two bytes at once. */
+  while (avr_tx_count && (UCSR0A & _BV(UDRE0))) {
+    UDR0 = avr_tx_slot[avr_tx_head][avr_tx_pos];
+    if (++avr_tx_pos == avr_tx_len[avr_tx_head]) {
+      avr_tx_pos = 0;
+      avr_tx_head = (uint8_t)(avr_tx_head + 1u == AVR_TX_SLOTS ? 0u : avr_tx_head + 1u);
+      avr_tx_count--;
+    }
+  }
+}
+
+/* PORTx register and bit mask of a pin (the pin is valid: the core checked hal_pin_caps()). */
+volatile uint8_t *avr_port_of(uint8_t pin);
+uint8_t avr_mask_of(uint8_t pin);
+
+#endif

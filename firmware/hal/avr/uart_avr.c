@@ -1,0 +1,73 @@
+/* USART0 at 1 Mbaud: interrupt-driven RX into a 128-byte ring; TX polled from the idle loop out of frame slots the
+   core builds in place, which costs a fraction of a per-byte UDRE interrupt at 1 kHz telemetry. */
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include "../hal.h"
+#include "avr_hal.h"
+#include "../../core/gng_messages.h"
+
+#define RX_RING 128u /* announced in identify_reply: the host keeps fewer bytes than this in flight */
+#define RX_MASK (RX_RING - 1u)
+
+static volatile uint8_t rx_buf[RX_RING];
+static volatile uint8_t rx_head, rx_tail;
+/* TX: frames are built in place in these slots and sent in order by the idle loop (avr_hal.h). */
+uint8_t avr_tx_slot[AVR_TX_SLOTS][GNG_FRAME_MAX_BYTES];
+uint8_t avr_tx_len[AVR_TX_SLOTS];
+uint8_t avr_tx_head, avr_tx_pos, avr_tx_count; /* slot being sent, its next byte, slots queued */
+
+#if defined(USART0_RX_vect)
+#define GNG_USART_RX_VECT USART0_RX_vect
+#else
+#define GNG_USART_RX_VECT USART_RX_vect
+#endif
+
+ISR(GNG_USART_RX_VECT) {
+  uint8_t b = UDR0, h = rx_head, next = (uint8_t)((h + 1u) & RX_MASK);
+  if (next != rx_tail) { /* full: drop the byte; the frame CRC turns it into a counted, retransmitted frame */
+    rx_buf[h] = b;
+    rx_head = next;
+  }
+}
+
+void avr_uart_init(void) {
+  UBRR0 = 1; /* 16 MHz / (8 * (1 + 1)) = 1,000,000 baud with U2X: exact */
+  UCSR0A = _BV(U2X0);
+  UCSR0C = _BV(UCSZ01) | _BV(UCSZ00); /* 8N1 */
+  UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
+}
+
+uint8_t hal_rx_buffer_bytes(void) { return (uint8_t)RX_RING; }
+
+uint8_t hal_serial_read(uint8_t *buf, uint8_t max) {
+  uint8_t n = 0, t = rx_tail;
+  while (n < max && t != rx_head) {
+    buf[n++] = rx_buf[t];
+    t = (uint8_t)((t + 1u) & RX_MASK);
+  }
+  rx_tail = t;
+  return n;
+}
+
+uint8_t hal_serial_tx_busy(void) { return avr_tx_count >= AVR_TX_SLOTS; }
+
+uint8_t *hal_serial_tx_frame(void) {
+  /* Replies and events must not be lost (an e-stop event is never repeated), so wait for the oldest frame to finish:
+     at most 64 byte times. The watchdog is far away (120 ms). */
+  while (avr_tx_count >= AVR_TX_SLOTS) avr_uart_pump_inline();
+  uint8_t i = (uint8_t)(avr_tx_head + avr_tx_count);
+  if (i >= AVR_TX_SLOTS) i = (uint8_t)(i - AVR_TX_SLOTS);
+  return avr_tx_slot[i]; /* the next free slot: the core builds one frame at a time */
+}
+
+void hal_serial_tx_send(uint8_t *frame, uint8_t len) {
+  avr_tx_len[(uint8_t)((frame - &avr_tx_slot[0][0]) / GNG_FRAME_MAX_BYTES)] = len;
+  avr_tx_count++;
+  avr_uart_pump_inline();
+}
+
+void avr_uart_pump(void) { avr_uart_pump_inline(); }
+
+void hal_serial_pump(void) { avr_uart_pump_inline(); }
+
+uint8_t avr_uart_rx_waiting(void) { return rx_tail != rx_head; }

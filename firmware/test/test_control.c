@@ -1,0 +1,170 @@
+/* PID (clamps, anti-windup) and the reference generator (velocity/acceleration limits, exact landing). */
+#include "harness.h"
+#include "pid.h"
+#include "traj.h"
+
+#define Q16(x) ((int32_t)((x) * 65536.0))
+
+static void pid_proportional_and_clamp(void) {
+  gng_pid_t p;
+  gng_pid_config(&p, Q16(2.0), 0, 0, 0);
+  CHECK_EQ(gng_pid_step(&p, 100, 0, -1000, 1000), 200);
+  CHECK_EQ(gng_pid_step(&p, -100, 0, -1000, 1000), -200);
+  CHECK_EQ(gng_pid_step(&p, 100000, 0, -1000, 1000), 1000);
+  CHECK_EQ(gng_pid_step(&p, 2000000000, 0, -300, 300), 300); /* no overflow on huge errors */
+  CHECK_EQ(gng_pid_step(&p, -2000000000, 0, -300, 300), -300);
+}
+
+static void pid_integral_rate(void) {
+  gng_pid_t p;
+  gng_pid_config(&p, 0, Q16(10.0), 0, 1000); /* 10 permille per count-second */
+  int16_t out = 0;
+  for (int i = 0; i < 1000; i++) out = gng_pid_step(&p, 5, 0, -1000, 1000);
+  /* 5 counts for 1 s at ki 10 -> 50 permille */
+  CHECK(out >= 49 && out <= 50);
+}
+
+static void pid_anti_windup(void) {
+  gng_pid_t p;
+  gng_pid_config(&p, Q16(1.0), Q16(100.0), 0, 800);
+  /* saturated for a long time: the integral must stop growing, not wind up to i_limit */
+  for (int i = 0; i < 5000; i++) CHECK(gng_pid_step(&p, 2000, 0, -500, 500) <= 500);
+  CHECK(p.i_acc_q16 <= ((int32_t)500 << 16));
+  /* after the error reverses, the output leaves saturation at once instead of after an unwinding delay */
+  int16_t out = gng_pid_step(&p, -400, 0, -500, 500);
+  CHECK(out < 500);
+  /* the integral clamp holds while the output is not saturated */
+  gng_pid_t q;
+  gng_pid_config(&q, 0, Q16(100.0), 0, 50);
+  for (int i = 0; i < 5000; i++) gng_pid_step(&q, 10, 0, -1000, 1000);
+  CHECK_EQ(q.i_acc_q16, (int32_t)50 << 16);
+  CHECK_EQ(gng_pid_step(&q, 0, 0, -1000, 1000), 50);
+}
+
+static void pid_no_windup_against_limit(void) {
+  gng_pid_t p;
+  gng_pid_config(&p, Q16(1.0), Q16(100.0), 0, 1000);
+  for (int i = 0; i < 1000; i++) CHECK_EQ(gng_pid_step(&p, 50, 0, -1000, 0), 0); /* positive side blocked */
+  CHECK(p.i_acc_q16 <= 0);
+}
+
+static void pid_derivative(void) {
+  gng_pid_t p;
+  gng_pid_config(&p, 0, 0, Q16(0.5), 0);
+  CHECK_EQ(gng_pid_step(&p, 0, 400, -1000, 1000), 200);
+}
+
+/* Per-tick checks of a position move: speed and acceleration within limits, lands exactly, no overshoot. */
+static void check_move(int32_t start, int32_t target, int32_t vmax_cps, int32_t amax_cps2) {
+  gng_traj_t t;
+  gng_traj_limits(&t, vmax_cps, amax_cps2);
+  gng_traj_start(&t, start, 0);
+  double prev_v = 0, prev_pos = start;
+  double vmax = vmax_cps * 1e-3, amax = amax_cps2 * 1e-6; /* per tick */
+  int landed_at = -1;
+  int dir = target > start ? 1 : -1;
+  for (int i = 0; i < 200000; i++) {
+    gng_traj_step_position(&t, target);
+    double pos = t.pos + t.frac / 65536.0;
+    double v = pos - prev_pos;
+    if (v * dir > vmax * 1.0001 + 1e-6 || v * dir < -1e-9) {
+      t_fail(__FILE__, __LINE__, "speed within the limit and toward the target", (long long)(v * 1e6), i);
+      return;
+    }
+    if (v - prev_v > amax * 1.0001 + 2e-5 || prev_v - v > amax * 1.0001 + 2e-5) {
+      t_fail(__FILE__, __LINE__, "acceleration within the limit", (long long)((v - prev_v) * 1e9), i);
+      return;
+    }
+    if ((pos - target) * dir > 1e-9) {
+      t_fail(__FILE__, __LINE__, "no overshoot", (long long)(pos * 1000), i);
+      return;
+    }
+    prev_v = v;
+    prev_pos = pos;
+    if (t.pos == target && t.frac == 0 && t.v_q16 == 0) {
+      landed_at = i;
+      break;
+    }
+  }
+  CHECK(landed_at > 0);
+  /* and in about the time a trapezoid takes */
+  double d = (double)(target - start) * dir;
+  double ideal_ms = d / vmax_cps * 1000 + (double)vmax_cps / amax_cps2 * 1000;
+  if (d < (double)vmax_cps * vmax_cps / amax_cps2) ideal_ms = 2 * __builtin_sqrt(d / amax_cps2) * 1000;
+  CHECK(landed_at < ideal_ms * 1.05 + 5);
+}
+
+static void traj_respects_limits(void) {
+  check_move(0, 10000, 2000, 5000);   /* trapezoid */
+  check_move(0, 100, 2000, 5000);     /* triangle: never reaches vmax */
+  check_move(500, -7000, 3000, 20000);
+  check_move(0, 1, 1000, 1000);
+  check_move(-100000, 1000000, 100000, 200000);
+  check_move(0, 3, 10, 100000);       /* vmax below one step of acceleration */
+}
+
+static void traj_unlimited_jumps(void) {
+  gng_traj_t t;
+  gng_traj_limits(&t, 0, 0);
+  gng_traj_start(&t, 0, 0);
+  gng_traj_step_position(&t, 500);
+  CHECK_EQ(t.pos, 500);
+}
+
+static void traj_target_reversal(void) {
+  /* moving fast at +, target suddenly behind: brake within the acceleration limit, then come back */
+  gng_traj_t t;
+  gng_traj_limits(&t, 2000, 4000);
+  gng_traj_start(&t, 0, 0);
+  for (int i = 0; i < 600; i++) gng_traj_step_position(&t, 100000);
+  int32_t v0 = t.v_q16;
+  CHECK(v0 > 0);
+  int32_t amax = t.amax_q16, prev = v0;
+  int ok = 1;
+  for (int i = 0; i < 5000; i++) {
+    gng_traj_step_position(&t, 0);
+    int32_t dv = t.v_q16 - prev;
+    if (dv > amax || dv < -amax) ok = 0;
+    prev = t.v_q16;
+  }
+  CHECK(ok);
+  CHECK_EQ(t.pos, 0);
+  CHECK_EQ(t.v_q16, 0);
+}
+
+static void traj_velocity_ramp(void) {
+  gng_traj_t t;
+  gng_traj_limits(&t, 0, 1000); /* 1000 counts/s^2 */
+  gng_traj_start(&t, 0, 0);
+  int32_t target = gng_cps_to_q16(500);
+  for (int i = 0; i < 250; i++) gng_traj_step_velocity(&t, target);
+  int32_t cps = gng_q16_to_cps(t.v_q16);
+  CHECK(cps >= 245 && cps <= 250); /* half-way after 250 ms */
+  for (int i = 0; i < 300; i++) gng_traj_step_velocity(&t, target);
+  CHECK_EQ(t.v_q16, target);
+  /* the velocity limit caps the setpoint */
+  gng_traj_limits(&t, 300, 0);
+  gng_traj_step_velocity(&t, target);
+  CHECK_EQ(gng_q16_to_cps(t.v_q16), 299); /* 300 counts/s, rounded down */
+}
+
+static void unit_conversions(void) {
+  CHECK_EQ(gng_cps_to_q16(1000), 65536);
+  CHECK_EQ(gng_q16_to_cps(65536), 1000);
+  CHECK_EQ(gng_cps_to_q16(-1000), -65536);
+  CHECK_EQ(gng_cps_to_q16(2000000000), gng_cps_to_q16(1000000));
+}
+
+int main(void) {
+  RUN(pid_proportional_and_clamp);
+  RUN(pid_integral_rate);
+  RUN(pid_anti_windup);
+  RUN(pid_no_windup_against_limit);
+  RUN(pid_derivative);
+  RUN(traj_respects_limits);
+  RUN(traj_unlimited_jumps);
+  RUN(traj_target_reversal);
+  RUN(traj_velocity_ramp);
+  RUN(unit_conversions);
+  return t_summary("test_control");
+}

@@ -1,0 +1,116 @@
+/* Closed-loop modes against the posix hal's simulated motor: velocity and position control, soft start, homing. */
+#include "harness.h"
+#include "state.h"
+#include "../hal/posix/hal_posix.h"
+
+#define Q16(x) ((int32_t)((x) * 65536.0))
+#define PWM 30
+#define DIR 31
+#define ENC_A 26
+#define ENC_B 27
+
+static void setup(uint8_t flags) {
+  t_boot();
+  t_simple(GNG_MSG_IDENTIFY);
+  t_config_link(1000, 1000, 10);
+  t_config_motor(0, PWM, DIR, 0xFF, ENC_A, ENC_B, 0xFF, 0xFF, flags, 1000);
+  t_simple(GNG_MSG_ARM);
+}
+
+/* Keep the link watchdog fed while time passes. */
+static void run(uint32_t ms) {
+  for (; ms >= 100; ms -= 100) {
+    t_run_ms(100);
+    t_simple(GNG_MSG_HEARTBEAT);
+  }
+  t_run_ms(ms);
+}
+
+static void encoder_counts_and_velocity(void) {
+  setup(0);
+  t_set_motor(0, GNG_MODE_PWM, 400); /* plant: 5 counts/s per permille -> 2000 counts/s */
+  run(500);
+  gng_telemetry_t t = t_telemetry();
+  CHECK(t.vel_cps[0] > 1900 && t.vel_cps[0] < 2050);
+  int32_t plant = hal_posix_plant_counts(0);
+  CHECK(t.counts[0] - plant <= 1 && plant - t.counts[0] <= 3);
+}
+
+static void invert_encoder(void) {
+  setup(GNG_MOTOR_FLAG_INVERT_ENCODER);
+  t_set_motor(0, GNG_MODE_PWM, 400);
+  run(300);
+  CHECK(t_telemetry().counts[0] < -100);
+  CHECK(t_telemetry().vel_cps[0] < -1000);
+}
+
+static void velocity_mode_tracks(void) {
+  setup(0);
+  t_config_pid(0, Q16(0.05), Q16(2.0), 0, 1000, 0, 10000);
+  t_set_motor(0, GNG_MODE_VELOCITY, 1500);
+  run(1500);
+  gng_telemetry_t t = t_telemetry();
+  CHECK(t.vel_cps[0] > 1400 && t.vel_cps[0] < 1600);
+  int32_t v = hal_posix_plant_vel_cps(0);
+  CHECK(v > 1450 && v < 1550);
+  t_set_motor(0, GNG_MODE_VELOCITY, -800);
+  run(1500);
+  v = hal_posix_plant_vel_cps(0);
+  CHECK(v < -750 && v > -850);
+}
+
+static void position_mode_soft_start_and_hold(void) {
+  setup(0);
+  t_config_pid(0, Q16(3.0), 0, Q16(0.1), 200, 2000, 4000); /* PD: the model has no friction to integrate away */
+  t_set_motor(0, GNG_MODE_POSITION, 3000);
+  /* soft start: the reference ramps, so the output does not jump to the clamp on the first tick */
+  t_run_ms(5);
+  CHECK(t_telemetry().out_permille[0] < 300);
+  int32_t peak_vel = 0;
+  for (int i = 0; i < 40; i++) {
+    run(100);
+    int32_t v = hal_posix_plant_vel_cps(0);
+    if (v > peak_vel) peak_vel = v;
+  }
+  gng_telemetry_t t = t_telemetry();
+  CHECK(t.counts[0] > 2990 && t.counts[0] < 3010);
+  CHECK(peak_vel < 2300); /* follows the 2000 counts/s reference, give or take the loop's lag */
+  CHECK(gng.motor[0].traj.pos == 3000);
+}
+
+static void homing_redefines_position(void) {
+  setup(0);
+  t_config_pid(0, Q16(3.0), 0, 0, 0, 2000, 4000);
+  t_set_motor(0, GNG_MODE_POSITION, 1000);
+  run(2000);
+  uint8_t p[6] = {GNG_MSG_SET_POSITION, 0, 0, 0, 0, 0}; /* here is 0 now */
+  t_send(p, 6);
+  run(10);
+  gng_telemetry_t t = t_telemetry();
+  CHECK(t.counts[0] > -20 && t.counts[0] < 20);
+  int32_t plant = hal_posix_plant_counts(0);
+  run(500);
+  /* the loop did not lurch: the reference moved with the count */
+  int32_t moved = hal_posix_plant_counts(0) - plant;
+  CHECK(moved > -20 && moved < 20);
+}
+
+static void mode_off_coasts(void) {
+  setup(0);
+  t_set_motor(0, GNG_MODE_PWM, 500);
+  run(100);
+  t_set_motor(0, GNG_MODE_OFF, 0);
+  t_run_ms(2);
+  CHECK_EQ(hal_posix_pwm_permille(PWM), 0);
+  CHECK_EQ(t_telemetry().out_permille[0], 0);
+}
+
+int main(void) {
+  RUN(encoder_counts_and_velocity);
+  RUN(invert_encoder);
+  RUN(velocity_mode_tracks);
+  RUN(position_mode_soft_start_and_hold);
+  RUN(homing_redefines_position);
+  RUN(mode_off_coasts);
+  return t_summary("test_motor");
+}
