@@ -140,7 +140,7 @@ static inline uint8_t gng_encode_config_motor(uint8_t *p, const gng_config_motor
   return 12;
 }
 
-/* config_pid (h2m): Closed-loop gains and limits of one motor. */
+/* config_pid (h2m): Closed-loop gains and limits of one motor. Units are for POSITION mode; in VELOCITY mode the same gains act on the velocity error: kp per count/s, ki per count, kd per count/s^2. */
 #define GNG_MSG_CONFIG_PID 0x04
 #define GNG_MSG_CONFIG_PID_SIZE 23 /* payload bytes after the id */
 typedef struct {

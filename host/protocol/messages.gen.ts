@@ -36,7 +36,7 @@ export interface ConfigMotor {
   /** [permille] output clamp, 0..1000 */
   max_pwm_permille: number;
 }
-/** Closed-loop gains and limits of one motor. */
+/** Closed-loop gains and limits of one motor. Units are for POSITION mode; in VELOCITY mode the same gains act on the velocity error: kp per count/s, ki per count, kd per count/s^2. */
 export interface ConfigPid {
   /** motor channel 0..3 */
   index: number;

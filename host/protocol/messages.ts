@@ -106,7 +106,7 @@ export const MESSAGES: MessageDef[] = [
     ],
   },
   {
-    id: 0x04, name: 'config_pid', dir: 'h2m', doc: 'Closed-loop gains and limits of one motor.',
+    id: 0x04, name: 'config_pid', dir: 'h2m', doc: 'Closed-loop gains and limits of one motor. Units are for POSITION mode; in VELOCITY mode the same gains act on the velocity error: kp per count/s, ki per count, kd per count/s^2.',
     fields: [
       { name: 'index', type: 'u8', doc: 'motor channel 0..3' },
       { name: 'kp_q16', type: 'i32', doc: '[permille/count] Q16.16' },
