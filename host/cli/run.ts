@@ -6,6 +6,7 @@ import { loadRobot, REFERENCE_ROBOT, type NodeWiring, type Robot } from '../hw/r
 import { McuSession } from '../link/session.ts';
 import { SerialTransport } from '../link/serial.ts';
 import { PosixMcu, asPosixBoard } from '../link/posix-mcu.ts';
+import { MqttTunnelTransport } from '../link/mqtt-tunnel.ts';
 import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../sim/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
@@ -17,7 +18,9 @@ sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
 
   --robot FILE        robot wiring file (default: schematics/reference-robot.json)
   --port NODE=PATH    drive a real board for NODE on serial port PATH (repeatable); nodes without
-                      a port (here or in the robot file) run in the emulator
+                      a port (here or in the robot file) run in the emulator. PATH may be a broker
+                      URL (mqtt://host:1883) for a board behind a WiFi serial bridge: frames then go
+                      over ganglion/<robot>/tunnel/<node>/{down,up}
   --posix             run every node without a port on the posix firmware build over a pty
   --rate HZ           host setpoint rate (default 100)
   --duration S        stop after S seconds (default: run until stopped)
@@ -120,7 +123,10 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`emulator: ${emulated.length} ATmega328P node(s) running firmware/build/atmega328p/ganglion.hex in avr8js: ${emulated.join(', ')}`);
     }
     for (const p of plans) {
-      if (p.kind === 'serial') transports.set(p.node.id, SerialTransport.forBoard(p.port!, p.board));
+      if (p.kind === 'serial') {
+        const tunnel = /^(mqtts?|wss?):\/\//.test(p.port!);
+        transports.set(p.node.id, tunnel ? new MqttTunnelTransport({ url: p.port!, robot: robot.name, node: p.node.id }) : SerialTransport.forBoard(p.port!, p.board));
+      }
       if (p.kind === 'posix') {
         const mcu = new PosixMcu();
         const pty = await mcu.start();
