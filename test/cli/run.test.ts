@@ -42,8 +42,8 @@ for (const mode of [['--posix'], []]) {
     t.ok(errs.length >= 2, 'tracking error reported with numbers');
     // The loop closes: in some report window the wheels track their 6 rad/s profile within 1 rad/s RMS. Only
     // asserted on the posix firmware: the emulated Unos fall behind the wall clock when the 2 cores are shared
-    // with other tests, and the error is then against targets the MCU has not yet been sent (test/sim covers
-    // closed-loop tracking in emulated time).
+    // with other tests, and the error then measures that lag, not the control loop (test/sim covers closed-loop
+    // tracking in emulated time).
     if (mode.length) t.ok(errs.some((m) => Number(m[1]) < 1 && Number(m[2]) < 1), `wheels track (${errs.map((m) => m[1]).join(', ')} rad/s)`);
     const telemetry = [...out.matchAll(/base {4}telemetry ([\d.]+) Hz/g)].map((m) => Number(m[1]));
     t.ok(telemetry.some((hz) => hz > 50), `base telemetry flows (${telemetry.join(', ')} Hz)`);
