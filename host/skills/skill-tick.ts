@@ -1,0 +1,71 @@
+// The executor tick module that runs skills in the loop worker: select 'skill' | 'correction' | 'cancel' | 'observe' | 'hold'; status goes out on a BroadcastChannel.
+import { BroadcastChannel } from 'node:worker_threads';
+import { z } from 'zod';
+import type { TickController, TickInit } from '../executor/contract.ts';
+import { parseCorrection, parseCorrectionDelta } from './corrections.ts';
+import { createRegistry, loadSkillPackages } from './registry.ts';
+import { SkillRunner } from './runner.ts';
+import { DEFAULT_STATUS_CHANNEL, type SkillChannelMessage } from './status.ts';
+
+const Options = z
+  .strictObject({
+    /** A folder of skill packages, loaded once at start (asynchronously: their skills refuse until loaded). */
+    packages_dir: z.string().min(1).optional(),
+    status_channel: z.string().min(1).default(DEFAULT_STATUS_CHANNEL),
+  })
+  .default({ status_channel: DEFAULT_STATUS_CHANNEL });
+
+const SkillSelect = z.strictObject({
+  name: z.string().min(1),
+  args: z.unknown().optional(),
+  observation: z.unknown().optional(),
+  /** The sender's id for this run, echoed in every status of it, so replies can be matched without races. */
+  request_id: z.string().max(128).optional(),
+});
+
+const CorrectionSelect = z.union([z.strictObject({ phrase: z.string().max(500) }), z.unknown()]);
+
+export function createTick(init: TickInit): TickController {
+  const o = Options.parse(init.options ?? undefined);
+  const channel = new BroadcastChannel(o.status_channel);
+  // The channel must not keep the worker alive after the loop stops.
+  (channel as unknown as { unref?: () => void }).unref?.();
+  const post = (m: SkillChannelMessage) => channel.postMessage(m);
+  const registry = createRegistry();
+  const runner = new SkillRunner({ registry, joints: init.joints, rate_hz: init.rate_hz, onStatus: post });
+  let loading = false;
+  if (o.packages_dir) {
+    loading = true;
+    void loadSkillPackages(registry, o.packages_dir).then(
+      (report) => {
+        loading = false;
+        post({ type: 'skill_packages', ...report });
+      },
+      (e: unknown) => {
+        loading = false;
+        post({ type: 'skill_packages', loaded: [], errors: [{ file: o.packages_dir!, error: String(e) }] });
+      },
+    );
+  }
+
+  function select(name: string, params: unknown): void {
+    if (name === 'skill') {
+      const s = SkillSelect.parse(params);
+      if (loading && !registry.has(s.name)) throw new Error(`skill "${s.name}" is not registered yet: skill packages are still loading`);
+      runner.start(s.name, s.args, s.observation, s.request_id ?? null);
+    } else if (name === 'correction') {
+      const c = CorrectionSelect.parse(params);
+      runner.correct(c && typeof c === 'object' && 'phrase' in c && typeof c.phrase === 'string' ? parseCorrection(c.phrase) : parseCorrectionDelta(c));
+    } else if (name === 'cancel') {
+      runner.cancel('cancelled by request');
+    } else if (name === 'observe') {
+      runner.observe(params);
+    } else if (name === 'hold') {
+      runner.cancel('hold selected');
+    } else {
+      throw new Error(`unknown controller "${name}"; the skill tick has skill, correction, cancel, observe, hold`);
+    }
+  }
+
+  return { step: (input) => runner.step(input), select };
+}
