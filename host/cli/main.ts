@@ -5,6 +5,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   flash: { summary: 'build the firmware for a board and flash it with avrdude (--dry-run prints the command)', load: () => import('./flash.ts') },
   doctor: { summary: 'list serial ports, check permissions and toolchain, and identify connected boards', load: () => import('./doctor.ts') },
   schematic: { summary: 'check a robot wiring file against its boards and render it to SVG', load: () => import('./schematic.ts') },
+  calibrate: { summary: 'measure joint directions, zero offsets and limits (--auto, or by hand) into calibration/<robot>.json', load: () => import('./calibrate.ts') },
 };
 
 function help(): string {

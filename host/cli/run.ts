@@ -10,6 +10,8 @@ import { MqttTunnelTransport } from '../link/mqtt-tunnel.ts';
 import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../sim/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
+import { calibrationForRun } from '../calibration/gate.ts';
+import { calibratedNode } from '../calibration/require.ts';
 
 const HELP = `usage: ganglion run [options]
 
@@ -104,6 +106,10 @@ export async function main(argv: string[]): Promise<number> {
   const robot = loadRobot(args.robotFile);
   assertRobotOk(robot);
   const plans = plan(robot, args);
+  // Calibration gate (host/calibration): no arming without a calibration made for this wiring; a robot with no real
+  // boards calibrates its emulated twin once. Sessions then use the measured invert flags and gains.
+  const calibration = await calibrationForRun(robot, { simulated: plans.every((p) => p.kind !== 'serial'), log: (l) => console.log(l) });
+  for (const p of plans) p.node = calibratedNode(p.node, calibration);
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});

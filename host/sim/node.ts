@@ -1,16 +1,34 @@
 // One emulated robot node: the real firmware on an emulated ATmega328P, with motors, encoders, servos, pots and switches on its pins.
+import { z } from 'zod';
 import type { Board } from '../hw/board.ts';
 import type { MotorWiring, NodeWiring } from '../hw/robot.ts';
 import { AvrMcu } from './avr.ts';
 import { PinMeter } from './pin-meter.ts';
 import { bridgeDirection, bridgeDrive, type Direction } from './plant/hbridge.ts';
-import { DcMotorPlant } from './plant/motor.ts';
+import { DcMotorPlant, type Drive } from './plant/motor.ts';
 import { QuadratureEncoder } from './plant/encoder.ts';
 import { ServoPlant } from './plant/servo.ts';
 import { SwitchPlant } from './plant/switch.ts';
 import type { MotorSnapshot, NodeSnapshot } from './snapshot.ts';
 import { EmulatorTransport, type UsartPipe } from './transport.ts';
 import { resolvePin, type ResolvedPin } from './wiring.ts';
+
+/**
+ * Wiring faults of one motor that the robot file does not show: the host has to find them (calibration).
+ * They model the usual bring-up mistakes: leads or encoder channels crossed, and a joint that powers up anywhere.
+ */
+export const MotorFaultsSchema = z.strictObject({
+  /** [rad] output angle at power-up, replacing the robot file's plant.initial_rad (an unknown zero offset). */
+  initial_rad: z.number().finite().optional(),
+  /** Motor leads crossed at the H-bridge: the same drive turns the shaft the other way. */
+  swap_motor_leads: z.boolean().default(false),
+  /** Encoder A and B crossed: the firmware counts the other way. */
+  swap_encoder_channels: z.boolean().default(false),
+});
+export type MotorFaults = z.input<typeof MotorFaultsSchema>;
+/** Joint name -> its hidden faults. */
+export const PlantFaultsSchema = z.record(z.string(), MotorFaultsSchema);
+export type PlantFaults = z.input<typeof PlantFaultsSchema>;
 
 export interface NodeOptions {
   wiring: NodeWiring;
@@ -23,6 +41,8 @@ export interface NodeOptions {
   maxSlice_us?: number;
   /** Per-tick avr8js timers instead of event-skipping ones (slow; for equivalence checks). */
   stockTimers?: boolean;
+  /** Hidden wiring faults by joint name (only this node's joints). */
+  faults?: PlantFaults;
 }
 
 /** [rad] a limit switch closes this close to its hard stop. */
@@ -35,8 +55,10 @@ interface MotorSim {
   plant: DcMotorPlant;
   enc: QuadratureEncoder;
   encStart: number;
-  /** +1, or -1 when the firmware inverts the encoder: the firmware's count frame. */
+  /** +1, or -1 when the firmware inverts the encoder or the channels are crossed: the firmware's count frame. */
   sign: number;
+  /** Hidden faults (all off by default). */
+  faults: z.output<typeof MotorFaultsSchema>;
   pwm: ResolvedPin;
   in1: ResolvedPin;
   in2: ResolvedPin | null;
@@ -99,8 +121,13 @@ export class EmulatedNode {
     this.mcu.onTx((byte) => this.txChunk.push(byte));
 
     const pin = (name: string, what: string) => resolvePin(board, name, `node ${wiring.id} ${what}`);
+    const faults = PlantFaultsSchema.parse(opts.faults ?? {});
+    for (const joint of Object.keys(faults)) {
+      if (!wiring.motors.some((m) => m.joint === joint)) throw new Error(`node ${wiring.id}: faults for "${joint}", which is not one of its motors (${wiring.motors.map((m) => m.joint).join(', ') || 'none'})`);
+    }
     this.motors = wiring.motors.map((w) => {
-      const plant = new DcMotorPlant(w.plant, w.gear_ratio);
+      const f = faults[w.joint] ?? MotorFaultsSchema.parse({});
+      const plant = new DcMotorPlant({ ...w.plant, initial_rad: f.initial_rad ?? w.plant.initial_rad }, w.gear_ratio);
       const enc = new QuadratureEncoder(w.encoder_cpr, 0);
       enc.emitted = Math.floor(enc.position(plant.motor_rad));
       const m: MotorSim = {
@@ -108,7 +135,8 @@ export class EmulatedNode {
         plant,
         enc,
         encStart: enc.emitted,
-        sign: w.invert_encoder ? -1 : 1,
+        sign: (w.invert_encoder ? -1 : 1) * (f.swap_encoder_channels ? -1 : 1),
+        faults: f,
         pwm: pin(w.pwm, `motor ${w.index} pwm`),
         in1: pin(w.in1, `motor ${w.index} in1`),
         in2: w.in2 ? pin(w.in2, `motor ${w.index} in2`) : null,
@@ -195,7 +223,7 @@ export class EmulatedNode {
     for (const m of this.motors) {
       const duty = this.meters[m.pwm.pin]!.takeAverage(now);
       m.dir = bridgeDirection(this.meters[m.in1.pin]!.high, m.in2 ? this.meters[m.in2.pin]!.high : null);
-      m.plant.step(dt_s, bridgeDrive(m.w.driver.part, m.dir, duty, m.w.plant.supply_v));
+      m.plant.step(dt_s, this.drive(m, duty));
       if (m.enc.update(m.enc.position(m.plant.motor_rad), now, this.clockHz)) this.applyEncoder(m);
     }
     const t_us = (now * 1e6) / this.clockHz;
@@ -203,10 +231,17 @@ export class EmulatedNode {
     this.updateSwitches();
   }
 
+  /** What the winding sees: the bridge output, reversed when the leads are crossed. */
+  private drive(m: MotorSim, duty: number): Drive {
+    const d = bridgeDrive(m.w.driver.part, m.dir, duty, m.w.plant.supply_v);
+    return m.faults.swap_motor_leads ? { volts_v: -d.volts_v, closed: d.closed } : d;
+  }
+
   private applyEncoder(m: MotorSim): void {
     const [a, b] = m.enc.levels();
-    this.mcu.setInput(m.encA.pin, a);
-    this.mcu.setInput(m.encB.pin, b);
+    // Crossed channels put B's signal on the A pin and vice versa: the quadrature sequence runs backwards.
+    this.mcu.setInput(m.encA.pin, m.faults.swap_encoder_channels ? b : a);
+    this.mcu.setInput(m.encB.pin, m.faults.swap_encoder_channels ? a : b);
   }
 
   private updateSwitches(): void {
@@ -311,7 +346,7 @@ export class EmulatedNode {
     const m = this.motor(index);
     const duty = this.meters[m.pwm.pin]!.duty(this.mcu.cycles, this.clockHz / 200);
     // Inspection shows the last full PWM period (a slice may see only part of one); the plant uses slice averages.
-    const volts = bridgeDrive(m.w.driver.part, m.dir, duty, m.w.plant.supply_v).volts_v;
+    const volts = this.drive(m, duty).volts_v;
     return {
       index: m.w.index,
       joint: m.w.joint,

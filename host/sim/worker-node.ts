@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Board } from '../hw/board.ts';
 import type { NodeWiring } from '../hw/robot.ts';
 import { FIRMWARE_HEX, ensureFirmware } from './firmware.ts';
+import type { PlantFaults } from './node.ts';
 import { NodeSnapshotSchema, type NodeSnapshot } from './snapshot.ts';
 import { EmulatorTransport } from './transport.ts';
 import { FromWorkerSchema, PacerStatsSchema, type Call, type FromWorker, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
@@ -14,6 +15,8 @@ export interface WorkerNodeOptions {
   chunk_ms?: number;
   /** [ms] lag that triggers onLag. */
   reportLag_ms?: number;
+  /** Hidden wiring faults by joint name (see node.ts MotorFaultsSchema). */
+  faults?: PlantFaults;
 }
 
 /**
@@ -60,7 +63,7 @@ export class WorkerNode {
   /** Start a worker for one node and wait until its firmware is running. */
   static async boot(wiring: NodeWiring, board: Board, opts: WorkerNodeOptions = {}): Promise<WorkerNode> {
     const hexPath = ensureFirmware(opts.hexPath ?? FIRMWARE_HEX);
-    const worker = spawnWorker({ wiring, board, hexPath, eeprom: opts.eeprom as Uint8Array<ArrayBuffer> | undefined, chunk_ms: opts.chunk_ms, reportLag_ms: opts.reportLag_ms });
+    const worker = spawnWorker({ wiring, board, hexPath, eeprom: opts.eeprom as Uint8Array<ArrayBuffer> | undefined, chunk_ms: opts.chunk_ms, reportLag_ms: opts.reportLag_ms, faults: opts.faults });
     const node = new WorkerNode(wiring.id, worker);
     await new Promise<void>((resolve, reject) => {
       node.onReady = resolve;

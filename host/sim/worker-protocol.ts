@@ -56,5 +56,7 @@ export const WorkerInitSchema = z.strictObject({
   eeprom: Bytes.optional(),
   chunk_ms: z.number().positive().optional(),
   reportLag_ms: z.number().positive().optional(),
+  /** Hidden wiring faults by joint name; re-validated by the node (MotorFaultsSchema). */
+  faults: z.record(z.string(), z.unknown()).optional(),
 });
 export type WorkerInit = z.infer<typeof WorkerInitSchema>;

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BoardSchema } from '../hw/board.ts';
 import { NodeSchema } from '../hw/robot.ts';
 import { loadFirmware } from './firmware.ts';
-import { EmulatedNode } from './node.ts';
+import { EmulatedNode, type PlantFaults } from './node.ts';
 import { RealtimePacer } from './pacer.ts';
 import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
 
@@ -34,6 +34,7 @@ try {
     board: BoardSchema.parse(init.board),
     flash: loadFirmware(init.hexPath),
     eeprom: init.eeprom,
+    faults: init.faults as PlantFaults | undefined,
   });
   // Bytes go out after every slice (<= 100 us of emulated time): latency stays below a real USB-serial link's.
   node.onTx((bytes) => post({ type: 'tx', bytes: bytes as Uint8Array<ArrayBuffer> }, [bytes.buffer as ArrayBuffer]));
