@@ -10,6 +10,9 @@ import { MqttTunnelTransport } from '../link/mqtt-tunnel.ts';
 import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../sim/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
+import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
+import { pickNearestIntoBin, sceneAround } from '../demos/task.ts';
+import { RobotRuntime } from '../runtime/runtime.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
 
@@ -24,7 +27,11 @@ sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
                       URL (mqtt://host:1883) for a board behind a WiFi serial bridge: frames then go
                       over ganglion/<robot>/tunnel/<node>/{down,up}
   --posix             run every node without a port on the posix firmware build over a pty
-  --rate HZ           host setpoint rate (default 100)
+  --demo NAME         motion (default): a fixed joint motion sequence with cadence and tracking error;
+                      task: pick-and-place rounds through the skills, executor and safety envelope in
+                      the simulated tabletop world (emulated robot only)
+  --rate HZ           motion demo setpoint rate (default 100)
+  --loop-hz HZ        executor rate for the task demo (default 500)
   --duration S        stop after S seconds (default: run until stopped)
   --report S          seconds between reports (default 2)
 `;
@@ -36,6 +43,8 @@ interface Args {
   rateHz: number;
   durationS: number | null;
   reportS: number;
+  demo: 'task' | 'motion' | null;
+  loopHz: number;
 }
 
 export function parseRunArgs(argv: string[]): Args | 'help' {
@@ -48,6 +57,8 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       rate: { type: 'string' },
       duration: { type: 'string' },
       report: { type: 'string' },
+      demo: { type: 'string' },
+      'loop-hz': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -72,7 +83,14 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     rateHz: num(values.rate, 'rate', 100, 1, 1000),
     durationS: values.duration === undefined ? null : num(values.duration, 'duration', 0, 0.1, 1e9),
     reportS: num(values.report, 'report', 2, 0.2, 3600),
+    demo: values.demo === undefined ? null : demoName(values.demo),
+    loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
   };
+}
+
+function demoName(v: string): 'task' | 'motion' {
+  if (v !== 'task' && v !== 'motion') throw new Error(`--demo ${v}: expected task or motion`);
+  return v;
 }
 
 /** Where each node's MCU is: a real port, a posix firmware process, or the emulator. */
@@ -152,28 +170,77 @@ export async function main(argv: string[]): Promise<number> {
       s.on('reconnected', () => console.log(`[${p.node.id}] link back`));
       const id = await s.connect();
       console.log(`[${p.node.id}] ${s.options.transport.name}: Ganglion firmware ${id.fw_major}.${id.fw_minor}, protocol 0x${id.proto_hash.toString(16)}, node "${id.nodeId}"`);
-      await s.arm();
       sessions.set(p.node.id, s);
     }
 
-    const driver = new MotionDriver(robot, sessions, args.rateHz);
-    cleanups.push(async () => driver.stop());
-    driver.start();
-    console.log(`driving the motion sequence at ${args.rateHz} Hz; Ctrl-C stops${args.durationS ? ` (or after ${args.durationS} s)` : ''}`);
-
-    const report = setInterval(() => console.log(driver.report(lag)), args.reportS * 1000);
-    cleanups.push(async () => clearInterval(report));
-
-    await new Promise<void>((resolve) => {
+    const simulated = plans.every((p) => p.kind !== 'serial');
+    // The task demo (skills + executor + world over the emulated firmware) is opt-in for now: on a shared 2-core
+    // machine the executor's spinning worker plus three emulated MCUs can starve the host thread past the 100 ms
+    // link watchdog, which then (correctly) disarms the robot.
+    const demo = args.demo ?? 'motion';
+    if (demo === 'task' && !simulated) throw new Error('--demo task needs the simulated world (perception of blocks and a bin); on real boards use --demo motion');
+    const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       if (args.durationS !== null) setTimeout(stop, args.durationS * 1000);
     });
+    let finalReport = () => '';
+    // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
+    // watchdog window after arming trips every MCU, as it should.
+    const rt = demo === 'task' ? new RobotRuntime({ calibration, sessions, rate_hz: args.loopHz, world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) }) : null;
+    if (rt) {
+      await rt.start();
+      cleanups.push(() => rt.stop());
+    }
+    for (const s of sessions.values()) await s.arm();
+    if (demo === 'motion') {
+      const driver = new MotionDriver(robot, sessions, args.rateHz);
+      cleanups.push(async () => driver.stop());
+      driver.start();
+      console.log(`driving the motion sequence at ${args.rateHz} Hz; Ctrl-C stops${args.durationS ? ` (or after ${args.durationS} s)` : ''}`);
+      const report = setInterval(() => console.log(driver.report(lag)), args.reportS * 1000);
+      cleanups.push(async () => clearInterval(report));
+      finalReport = () => { driver.stop(); return driver.report(lag); };
+    } else if (rt) {
+      console.log(`pick-and-place rounds through the skill layer, executor at ${args.loopHz} Hz; Ctrl-C stops${args.durationS ? ` (or after ${args.durationS} s)` : ''}`);
+      const counts = new Map<string, number>();
+      countTelemetry(sessions, counts);
+      let last = performance.now();
+      const report = setInterval(() => {
+        const now = performance.now();
+        console.log([`-- executor ${rt.lastCadence || '(starting)'}`, ...linkHealthLines(sessions, counts, (now - last) / 1000, lag)].join('\n'));
+        last = now;
+      }, args.reportS * 1000);
+      cleanups.push(async () => clearInterval(report));
+      let rounds = 0;
+      let placed = 0;
+      let seed = 1;
+      let stop = false;
+      void stopped.then(() => { stop = true; });
+      void (async () => {
+        while (!stop) {
+          const down = [...sessions].filter(([, x]) => !x.stats().armed).map(([id, x]) => `${id} [${x.stats().faults.join(', ')}]`);
+          if (down.length) {
+            console.log(`task stopped: not armed: ${down.join('; ')}. Outputs are at their safe defaults; restart to re-arm.`);
+            return;
+          }
+          if (!rt.world!.blocks.some((b) => b.state === 'free')) {
+            rt.world = sceneAround(rt.world!.base, ++seed);
+            console.log(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
+          }
+          rounds++;
+          if (await pickNearestIntoBin(rt, (l) => console.log(l))) placed++;
+          console.log(`round ${rounds}: ${placed}/${rounds} blocks in the bin`);
+        }
+      })().catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
+      finalReport = () => `task: ${placed}/${rounds} rounds put their block in the bin; executor ${rt.lastCadence}`;
+    }
+    await stopped;
     console.log('stopping: outputs to their defaults');
-    driver.stop();
+    const summary = finalReport();
     for (const s of sessions.values()) await s.disarm().catch(() => {});
-    console.log(driver.report(lag));
+    console.log(summary);
     return 0;
   } finally {
     await cleanup();

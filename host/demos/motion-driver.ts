@@ -3,6 +3,7 @@ import { CONSTANTS } from '../protocol/messages.ts';
 import { countsPerRad, type MotorWiring, type Robot } from '../hw/robot.ts';
 import type { McuSession } from '../link/session.ts';
 import { motionAt, type MotionSetpoint } from './motion.ts';
+import { countTelemetry, linkHealthLines } from './link-health.ts';
 
 type JointKey = 'wheel_left' | 'wheel_right' | 'shoulder' | 'elbow';
 const VELOCITY_JOINTS = new Set<string>(['wheel_left', 'wheel_right']);
@@ -52,10 +53,7 @@ export class MotionDriver {
       const s = sessions.get(node.id);
       if (g && s) this.gripper = { session: s, index: g.index };
     }
-    for (const [id, s] of sessions) {
-      this.telemetryCount.set(id, 0);
-      s.on('telemetry', () => this.telemetryCount.set(id, (this.telemetryCount.get(id) ?? 0) + 1));
-    }
+    countTelemetry(sessions, this.telemetryCount);
   }
 
   start(): void {
@@ -125,18 +123,7 @@ export class MotionDriver {
     const ticks = this.ticks - this.ticksAtReport;
     const late = this.late - this.lateAtReport;
     const lines = [`-- ${this.phase || 'idle'} | host loop ${(ticks / dt).toFixed(1)} Hz vs ${this.rateHz} Hz target, ${late}/${ticks + late} ticks missed`];
-    for (const [id, s] of this.sessions) {
-      const st = s.stats();
-      const hz = (this.telemetryCount.get(id) ?? 0) / dt;
-      this.telemetryCount.set(id, 0);
-      const lag = lagMs.get(id);
-      lines.push(
-        `   ${id.padEnd(7)} telemetry ${hz.toFixed(1)} Hz, lost ${st.telemetry.telemetryLost}, rtt ${st.rtt.srttMs === null ? "-" : st.rtt.srttMs.toFixed(2)} ms, ` +
-          `retransmits ${st.retransmits}, crc errors host ${st.host.crcErrors} mcu ${st.telemetry.mcuCrcErrors}, ` +
-          `overruns ${st.telemetry.mcuOverruns}, ${st.armed ? 'armed' : 'DISARMED'}${st.faults.length ? ` [${st.faults.join(', ')}]` : ''}` +
-          (lag !== undefined ? `, emulator lag ${lag.toFixed(1)} ms` : ''),
-      );
-    }
+    lines.push(...linkHealthLines(this.sessions, this.telemetryCount, dt, lagMs));
     const errs = this.joints.map((j) => {
       const rms = j.n ? Math.sqrt(j.sq / j.n) : NaN;
       j.sq = 0;
