@@ -61,10 +61,19 @@ static void control_tick(uint8_t ticks) {
 void gng_poll(void) {
   uint8_t buf[32];
   /* At most two chunks per iteration, so a byte flood cannot starve the control tick. */
+  uint8_t got = 0;
   for (uint8_t k = 0; k < 2; k++) {
     uint8_t n = hal_serial_read(buf, sizeof buf);
     if (!n) break;
+    got = 1;
     gng_rx_bytes(buf, n);
+  }
+  if (got) {
+    gng.rx_byte_ms = hal_millis();
+  } else if (gng.rx.n && (uint32_t)(hal_millis() - gng.rx_byte_ms) >= GNG_FRAME_IDLE_MS) {
+    /* A frame cut short (a lost byte, a host that restarted mid-frame) and then silence: the parser only trusts an
+       incomplete frame while bytes keep coming. */
+    gng_frame_rx_idle(&gng.rx, gng_link_on_frame, 0);
   }
   uint8_t ticks = hal_ticks_take();
   if (ticks) control_tick(ticks);

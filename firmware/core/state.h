@@ -54,6 +54,7 @@ typedef struct {
 
 typedef struct {
   gng_frame_rx_t rx;
+  uint32_t rx_byte_ms;       /* [ms] when bytes were last received (gng_frame_rx_idle after GNG_FRAME_IDLE_MS) */
   gng_outbox_t out;
   /* link: sequencing and watchdog */
   uint8_t expected_seq;      /* next host seq we will apply; every MCU->host frame carries it as the ack */

@@ -203,6 +203,22 @@ static void telemetry_bytes_match_generated_encoder(void) {
   CHECK(memcmp(want, got, 1 + GNG_MSG_TELEMETRY_SIZE) == 0);
 }
 
+/* A frame cut short and then silence (the host restarted mid-frame): the main loop gives it up after
+   GNG_FRAME_IDLE_MS without bytes, so the host's next frame is answered at once instead of filling up the old one. */
+static void cut_frame_is_given_up_when_the_line_goes_quiet(void) {
+  t_boot();
+  t_simple(GNG_MSG_IDENTIFY); /* in step */
+  uint8_t f[64], p[20] = {GNG_MSG_SET_MOTORS};
+  size_t n = t_frame(f, t_host_seq, p, 20);
+  t_send_raw(f, n / 2);
+  t_run_ms(GNG_FRAME_IDLE_MS + 1);
+  t_forget();
+  uint8_t q[5] = {GNG_MSG_PING, 1, 2, 3, 4};
+  t_send(q, 5);
+  CHECK(t_last(GNG_MSG_PONG) != NULL);
+  CHECK_EQ(gng.rx.errors, 1);
+}
+
 int main(void) {
   RUN(telemetry_bytes_match_generated_encoder);
   RUN(boot_event_and_defaults);
@@ -218,5 +234,6 @@ int main(void) {
   RUN(ping_is_answered_without_a_tick);
   RUN(telemetry_rate_and_status_div);
   RUN(node_id_persists);
+  RUN(cut_frame_is_given_up_when_the_line_goes_quiet);
   return t_summary("test_link");
 }

@@ -49,15 +49,25 @@ async function stopBoard(child: ChildProcess): Promise<number | null> {
   return exited;
 }
 
+/** Bytes waitForBootEvent() received, for the failure message. */
+const received: Buffer[] = [];
+function lastReceived(): string {
+  const all = Buffer.concat(received);
+  const hex = all.subarray(Math.max(0, all.length - 256)).toString('hex').replace(/(..)/g, '$1 ').trim();
+  return `${all.length} bytes${all.length > 256 ? ', the last 256' : ''}: ${hex}`;
+}
+
 /** Opens the port at the firmware's 1 Mbaud and waits for its event(BOOT) frame. */
 async function waitForBootEvent(pty: string, timeoutMs: number): Promise<{ code: number; arg: number } | null> {
   const port = new SerialPort({ path: pty, baudRate: 1_000_000, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   const decoder = new FrameDecoder();
+  received.length = 0;
   try {
     return await new Promise((resolve) => {
       const timer = setTimeout(() => resolve(null), timeoutMs);
-      port.on('data', (b: Buffer) =>
+      port.on('data', (b: Buffer) => {
+        received.push(b);
         decoder.push(b, (f) => {
           for (const m of decodePayload(f.payload)) {
             if (m.name === 'event' && m.fields.code === CONSTANTS.EVENT.BOOT) {
@@ -65,7 +75,8 @@ async function waitForBootEvent(pty: string, timeoutMs: number): Promise<{ code:
               resolve(m.fields);
             }
           }
-        }));
+        });
+      });
     });
   } finally {
     await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -82,6 +93,10 @@ t.test('flash the firmware through an emulated Optiboot', async (t) => {
   const out = t.capture(process.stdout, 'write');
   const err = t.capture(process.stderr, 'write');
   const code = await flashMain(['--board', 'uno', '--port', board.pty, '--hex', hex]);
+  // Stop capturing now: while stdout is captured, this test's own TAP lines (every assertion below, pass or fail)
+  // would be swallowed too, and a failure would show up as a bare "not ok" with no message.
+  out.restore();
+  err.restore();
   const said = [...out(), ...err()].map((c) => String(c.args[0])).join('');
   t.equal(code, 0, `ganglion flash succeeded: ${said}`);
   t.match(said, 'writing: 100%');
@@ -96,7 +111,7 @@ t.test('flash the firmware through an emulated Optiboot', async (t) => {
 
   // The flashed firmware starts once Optiboot times out (1 s after the port opens) and announces itself.
   const boot = await waitForBootEvent(board.pty, 15_000);
-  t.ok(boot, 'the flashed firmware sent event(BOOT) at 1 Mbaud');
+  t.ok(boot, 'the flashed firmware sent event(BOOT) at 1 Mbaud', { received: boot ? undefined : lastReceived(), harness: boot ? undefined : board.stderr.join('').slice(-2000) });
 
   t.equal(await stopBoard(board.child), 0, 'the harness wrote its flash dump');
   const flash = readFileSync(dump);

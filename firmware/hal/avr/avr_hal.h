@@ -38,6 +38,20 @@ __attribute__((always_inline)) static inline void avr_uart_pump_inline(void) {
   }
 }
 
+/* RX ring (uart_avr.c), filled by the USART RX interrupt and also by the pin-change interrupt: at 1 Mbaud the USART
+   holds only two bytes (320 cycles), and a burst of encoder edges can keep the RX interrupt waiting longer than that. */
+#define AVR_RX_RING 128u /* announced in identify_reply: the host keeps fewer bytes than this in flight */
+#define AVR_RX_MASK (AVR_RX_RING - 1u)
+extern volatile uint8_t avr_rx_buf[AVR_RX_RING];
+extern volatile uint8_t avr_rx_head, avr_rx_tail;
+__attribute__((always_inline)) static inline void avr_uart_rx_take(void) {
+  uint8_t b = UDR0, h = avr_rx_head, next = (uint8_t)((h + 1u) & AVR_RX_MASK);
+  if (next != avr_rx_tail) { /* full: drop the byte; the frame CRC turns it into a counted, retransmitted frame */
+    avr_rx_buf[h] = b;
+    avr_rx_head = next;
+  }
+}
+
 /* PORTx register and bit mask of a pin (the pin is valid: the core checked hal_pin_caps()). */
 volatile uint8_t *avr_port_of(uint8_t pin);
 uint8_t avr_mask_of(uint8_t pin);

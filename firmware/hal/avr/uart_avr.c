@@ -6,11 +6,8 @@
 #include "avr_hal.h"
 #include "../../core/gng_messages.h"
 
-#define RX_RING 128u /* announced in identify_reply: the host keeps fewer bytes than this in flight */
-#define RX_MASK (RX_RING - 1u)
-
-static volatile uint8_t rx_buf[RX_RING];
-static volatile uint8_t rx_head, rx_tail;
+volatile uint8_t avr_rx_buf[AVR_RX_RING];
+volatile uint8_t avr_rx_head, avr_rx_tail;
 /* TX: frames are built in place in these slots and sent in order by the idle loop (avr_hal.h). */
 uint8_t avr_tx_slot[AVR_TX_SLOTS][GNG_FRAME_MAX_BYTES];
 uint8_t avr_tx_len[AVR_TX_SLOTS];
@@ -22,13 +19,7 @@ uint8_t avr_tx_head, avr_tx_pos, avr_tx_count; /* slot being sent, its next byte
 #define GNG_USART_RX_VECT USART_RX_vect
 #endif
 
-ISR(GNG_USART_RX_VECT) {
-  uint8_t b = UDR0, h = rx_head, next = (uint8_t)((h + 1u) & RX_MASK);
-  if (next != rx_tail) { /* full: drop the byte; the frame CRC turns it into a counted, retransmitted frame */
-    rx_buf[h] = b;
-    rx_head = next;
-  }
-}
+ISR(GNG_USART_RX_VECT) { avr_uart_rx_take(); }
 
 void avr_uart_init(void) {
   UBRR0 = 1; /* 16 MHz / (8 * (1 + 1)) = 1,000,000 baud with U2X: exact */
@@ -37,15 +28,15 @@ void avr_uart_init(void) {
   UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
 }
 
-uint8_t hal_rx_buffer_bytes(void) { return (uint8_t)RX_RING; }
+uint8_t hal_rx_buffer_bytes(void) { return (uint8_t)AVR_RX_RING; }
 
 uint8_t hal_serial_read(uint8_t *buf, uint8_t max) {
-  uint8_t n = 0, t = rx_tail;
-  while (n < max && t != rx_head) {
-    buf[n++] = rx_buf[t];
-    t = (uint8_t)((t + 1u) & RX_MASK);
+  uint8_t n = 0, t = avr_rx_tail;
+  while (n < max && t != avr_rx_head) {
+    buf[n++] = avr_rx_buf[t];
+    t = (uint8_t)((t + 1u) & AVR_RX_MASK);
   }
-  rx_tail = t;
+  avr_rx_tail = t;
   return n;
 }
 
@@ -70,4 +61,4 @@ void avr_uart_pump(void) { avr_uart_pump_inline(); }
 
 void hal_serial_pump(void) { avr_uart_pump_inline(); }
 
-uint8_t avr_uart_rx_waiting(void) { return rx_tail != rx_head; }
+uint8_t avr_uart_rx_waiting(void) { return avr_rx_tail != avr_rx_head; }

@@ -42,7 +42,7 @@ static struct {
 } sim;
 
 /* serial */
-static int rx_fd = -1, tx_fd = -1, rx_eof;
+static int rx_fd = -1, tx_fd = -1, rx_eof, rx_ready = 1;
 static uint8_t mem_rx[MEM_BUF_BYTES], mem_tx[MEM_BUF_BYTES];
 static size_t mem_rx_n, mem_rx_off, mem_tx_n;
 
@@ -138,6 +138,7 @@ void hal_posix_serial_memory(void) {
 }
 
 int hal_posix_rx_eof(void) { return rx_eof; }
+void hal_posix_rx_ready(int ready) { rx_ready = ready; }
 
 void hal_posix_inject_rx(const uint8_t *buf, size_t n) {
   if (mem_rx_off == mem_rx_n) mem_rx_off = mem_rx_n = 0;
@@ -162,8 +163,11 @@ uint8_t hal_serial_read(uint8_t *buf, uint8_t max) {
     mem_rx_off += n;
     return (uint8_t)n;
   }
+  if (!rx_ready) return 0;
   ssize_t n = read(rx_fd, buf, max);
   if (n == 0) rx_eof = 1;
+  /* A short read drained the fd: the next call would only get EAGAIN until poll() says otherwise. */
+  if (n < (ssize_t)max) rx_ready = 0;
   return n > 0 ? (uint8_t)n : 0;
 }
 

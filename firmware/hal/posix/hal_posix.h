@@ -12,6 +12,9 @@ void hal_posix_serial_memory(void);
 void hal_posix_inject_rx(const uint8_t *buf, size_t n); /* memory mode: bytes the "host" sent */
 size_t hal_posix_take_tx(uint8_t *buf, size_t max);     /* memory mode: bytes the firmware sent */
 int hal_posix_rx_eof(void);                             /* fd mode: the other side closed (stdio) */
+/* fd mode: whether poll() saw input. When it did not, hal_serial_read() skips its read() (a tick-only wake-up);
+   starts ready, so a caller that never polls reads every time. */
+void hal_posix_rx_ready(int ready);
 
 /* Clock: real CLOCK_MONOTONIC by default; manual for deterministic tests. */
 void hal_posix_manual_clock(int on);

@@ -24,9 +24,10 @@ static void on_signal(int sig) {
 
 static void usage(const char *argv0) {
   fprintf(stderr,
-          "usage: %s [--stdio] [--eeprom PATH]\n"
+          "usage: %s [--stdio] [--eeprom PATH] [--rt]\n"
           "  Serves the Ganglion MCU protocol. By default it opens a pseudo-terminal and prints \"PTY <path>\" as its\n"
-          "  first line; --stdio serves on stdin/stdout instead. --eeprom keeps the node id in PATH across runs.\n",
+          "  first line; --stdio serves on stdin/stdout instead. --eeprom keeps the node id in PATH across runs.\n"
+          "  --rt asks for SCHED_FIFO (fewer late ticks on a busy machine, but it can starve other processes).\n",
           argv0);
 }
 
@@ -51,10 +52,12 @@ static int open_pty(char *name, size_t name_len) {
 }
 
 int main(int argc, char **argv) {
-  int use_stdio = 0;
+  int use_stdio = 0, realtime = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--stdio") == 0) {
       use_stdio = 1;
+    } else if (strcmp(argv[i], "--rt") == 0) {
+      realtime = 1;
     } else if (strcmp(argv[i], "--eeprom") == 0 && i + 1 < argc) {
       hal_posix_eeprom_file(argv[++i]);
     } else {
@@ -84,11 +87,14 @@ int main(int argc, char **argv) {
   fcntl(rx, F_SETFL, fcntl(rx, F_GETFL) | O_NONBLOCK);
   if (tx != rx) fcntl(tx, F_SETFL, fcntl(tx, F_GETFL) | O_NONBLOCK);
 
-  /* A 1 kHz tick from poll() needs the kernel to wake us on time: no timer slack, and real-time priority when the
-     user may have it (otherwise a busy machine makes late wake-ups, which count as overruns). */
+  /* A 1 kHz tick from poll() needs the kernel to wake us on time: no timer slack. Real-time priority only on request
+     (--rt): it makes late wake-ups (counted as overruns) rarer on a loaded machine, but a SCHED_FIFO process that
+     spins would starve everything else on its core, and on a shared machine that is worse than a late tick. */
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-  struct sched_param sp = {.sched_priority = 10};
-  (void)sched_setscheduler(0, SCHED_FIFO, &sp);
+  if (realtime) {
+    struct sched_param sp = {.sched_priority = 10};
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) perror("ganglion: --rt: SCHED_FIFO not granted, running without it");
+  }
 
   hal_posix_serial_fds(rx, tx);
   hal_init();
@@ -99,7 +105,10 @@ int main(int argc, char **argv) {
     if (wait_us < 0) wait_us = 0;
     struct timespec ts = {0, (long)wait_us * 1000L};
     struct pollfd p = {rx, POLLIN, 0};
-    if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR) break;
+    int ready = ppoll(&p, 1, &ts, NULL);
+    if (ready < 0 && errno != EINTR) break;
+    /* No byte waiting (a tick timeout): skip the read() that would only return EAGAIN. */
+    hal_posix_rx_ready(ready > 0);
     gng_poll();
   }
   return 0;
