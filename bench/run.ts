@@ -9,6 +9,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '5. Link watchdog', load: () => import('./watchdog.ts') },
   { title: '6. Executor loop jitter (worker loop vs setInterval / setTimeout chain)', load: () => import('./loop-jitter.ts') },
   { title: '7. Skills: scripted pick-and-place (kinematic robot)', load: () => import('./skills-task.ts') },
+  { title: '8. Reaction time: correction / skill change -> first changed setpoint on the wire', load: () => import('./reaction-time.ts') },
 ];
 
 const only = process.argv.slice(2);

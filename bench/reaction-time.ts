@@ -1,0 +1,102 @@
+// Benchmark (issue 4): reaction time from a correction or a skill change arriving to the first changed set_motors frame
+// on the wire, through the whole runtime (skill tick in the executor worker, envelope, sessions) to posix firmware on ptys.
+import { loadBoard } from '../host/hw/board.ts';
+import { loadRobot } from '../host/hw/robot.ts';
+import { calibrationForRun } from '../host/calibration/gate.ts';
+import { calibratedNode } from '../host/calibration/require.ts';
+import { McuSession } from '../host/link/session.ts';
+import { SerialTransport } from '../host/link/serial.ts';
+import { PosixMcu, asPosixBoard } from '../host/link/posix-mcu.ts';
+import type { Transport } from '../host/link/transport.ts';
+import { decodePayload } from '../host/protocol/codec.ts';
+import { RobotRuntime } from '../host/runtime/runtime.ts';
+import { sceneAround } from '../host/demos/task.ts';
+import { percentile, type Figure } from './report.ts';
+
+const RATE_HZ = 500;
+const TRIALS = 40;
+
+/** Timestamps every set_motors frame the host writes, with its values. */
+class WireTap implements Transport {
+  frames: { t_ms: number; value: number[] }[] = [];
+  constructor(private readonly inner: Transport) {}
+  get name() { return this.inner.name; }
+  get isOpen() { return this.inner.isOpen; }
+  open() { return this.inner.open(); }
+  close() { return this.inner.close(); }
+  onData(l: (b: Uint8Array) => void) { this.inner.onData(l); }
+  onClose(l: (e?: Error) => void) { this.inner.onClose(l); }
+  write(bytes: Uint8Array) {
+    const t_ms = performance.now();
+    try {
+      for (const m of decodePayload(bytes.subarray(2, bytes.length - 3))) if (m.name === 'set_motors') this.frames.push({ t_ms, value: m.fields.value });
+    } catch { /* not a frame we need */ }
+    this.inner.write(bytes);
+  }
+}
+
+/** Time from `act()` to the first set_motors frame on `tap` whose values differ from the last one before it. */
+async function reaction(tap: WireTap, act: () => Promise<unknown>): Promise<number> {
+  await new Promise((r) => setTimeout(r, 60));
+  const before = tap.frames.at(-1)?.value.join();
+  const n0 = tap.frames.length;
+  const t0 = performance.now();
+  await act();
+  for (let i = 0; i < 200; i++) {
+    const hit = tap.frames.slice(n0).find((f) => f.value.join() !== before);
+    if (hit) return hit.t_ms - t0;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return NaN;
+}
+
+export async function run(): Promise<Figure[]> {
+  const robot = loadRobot();
+  const calibration = await calibrationForRun(robot, { simulated: true });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const sessions = new Map<string, McuSession>();
+  let armTap: WireTap | null = null;
+  try {
+    for (const n of robot.nodes) {
+      const mcu = new PosixMcu();
+      const pty = await mcu.start();
+      cleanups.push(() => mcu.stop());
+      const board = asPosixBoard(loadBoard(n.board));
+      const tap = new WireTap(SerialTransport.forBoard(pty, board));
+      if (n.id === 'arm') armTap = tap;
+      const s = new McuSession({ transport: tap, node: calibratedNode(n, calibration), board, reconnect: false });
+      cleanups.push(() => s.close());
+      await s.connect();
+      sessions.set(n.id, s);
+    }
+    const rt = new RobotRuntime({ calibration, sessions, rate_hz: RATE_HZ, world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) });
+    await rt.start();
+    cleanups.push(() => rt.stop());
+    for (const s of sessions.values()) await s.arm();
+    const tap = armTap!;
+
+    const corr: number[] = [];
+    const skill: number[] = [];
+    // Bend the arm first: at full stretch (the power-up pose) a nudge has nowhere to go.
+    await rt.runSkill('reach', { x_m: 0.24, y_m: 0.0 });
+    for (let i = 0; i < TRIALS; i++) {
+      void rt.runSkill('hold', {});
+      await new Promise((r) => setTimeout(r, 100));
+      corr.push(await reaction(tap, () => rt.correct(i % 2 ? 'a bit to the left' : 'a bit to the right')));
+      skill.push(await reaction(tap, () => rt.loop!.selectController('skill', { name: 'reach', args: { x_m: 0.23 + 0.01 * (i % 3), y_m: 0.03 }, request_id: `b${i}` })));
+      await rt.loop!.selectController('cancel');
+    }
+    const period_ms = 1000 / RATE_HZ;
+    const fig = (name: string, all: number[]): Figure => {
+      const xs = all.filter((x) => !Number.isNaN(x));
+      return {
+      name: `${name}, median of ${xs.length}`, value: percentile(xs, 50), unit: 'ms',
+      baseline: { label: `control period at ${RATE_HZ} Hz`, value: period_ms }, goal: '<= 2 control periods', pass: percentile(xs, 50) <= 2 * period_ms,
+      note: `p99 ${percentile(xs, 99).toFixed(2)} ms; ${all.length - xs.length} of ${all.length} trials saw no change within 400 ms`,
+      };
+    };
+    return [fig('correction -> first changed set_motors on the wire', corr), fig('skill change -> first changed set_motors on the wire', skill)];
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  }
+}
