@@ -82,28 +82,26 @@ static void measure(gng_motor_t *m, uint8_t i) {
 }
 
 /* The closed-loop modes, kept out of line so the common open-loop path stays short. */
-static int32_t __attribute__((noinline)) closed_loop(gng_motor_t *m) {
+static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
+  int32_t e, de;
+  if (m->mode == GNG_MODE_VELOCITY) {
+    gng_traj_step_velocity(&m->traj, m->setpoint);
+    e = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
+    /* D on measurement (minus the measured acceleration): no kick when the setpoint steps. */
+    de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
+  } else {
+    gng_traj_step_position(&m->traj, m->setpoint);
+    e = gng_sub_sat32(m->traj.pos, m->pos);
+    de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
+  }
+  /* The output range, worked out after the reference so fewer values are live across it. */
   int16_t max = (int16_t)m->max_pwm_permille;
   int16_t out_max = (m->limits & GNG_LIMIT_POS) ? 0 : max;
   int16_t out_min = ((m->limits & GNG_LIMIT_NEG) || m->dir_pin == GNG_PIN_NONE) ? 0 : (int16_t)-max;
-  int32_t vel_cps = m->vel_cps;
-  int32_t out;
-  if (m->mode == GNG_MODE_VELOCITY) {
-    gng_traj_step_velocity(&m->traj, m->setpoint);
-    int32_t e = gng_q16_to_cps(m->traj.v_q16) - vel_cps;
-    /* D on measurement (minus the measured acceleration): no kick when the setpoint steps. */
-    int32_t accel = (m->vel_prev_cps - vel_cps) * 1000;
-    out = gng_pid_step(&m->pid, e, accel, out_min, out_max);
-  } else {
-    gng_traj_step_position(&m->traj, m->setpoint);
-    int32_t e = gng_sub_sat32(m->traj.pos, m->pos);
-    int32_t de = gng_q16_to_cps(m->traj.v_q16) - vel_cps;
-    out = gng_pid_step(&m->pid, e, de, out_min, out_max);
-  }
-  return out;
+  return gng_pid_step(&m->pid, e, de, out_min, out_max);
 }
 
-void gng_motors_tick(void) {
+GNG_HOT void gng_motors_tick(void) {
   uint8_t armed = gng_armed();
   gng_motor_t *m = gng.motor;
   for (uint8_t i = 0; i < GNG_MAX_MOTORS; i++, m++) {

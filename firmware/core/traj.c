@@ -1,4 +1,5 @@
-/* Reference generator (see traj.h). Only moves near their end need 64-bit arithmetic, which is slow on AVR. */
+/* Reference generator (see traj.h). Only moves near their end need a stopping test; it costs one or two 32x32->64
+   products a tick (64-bit arithmetic is slow on AVR). */
 #include "traj.h"
 #include "fixed.h"
 
@@ -13,7 +14,11 @@ int32_t gng_cps_to_q16(int32_t cps) {
 }
 
 int32_t gng_q16_to_cps(int32_t v_q16) {
-  return ((v_q16 >> 3) * 125) >> 10;
+  /* floor(v * 1000 / 65536) as whole part * 1000 + (fraction * 1000) >> 16: two 16x16-bit products and byte moves.
+     (AVR shifts a 32-bit value by a constant that is not a multiple of 8 in a bit loop, ~70 cycles for >> 10.) */
+  int16_t whole = (int16_t)(v_q16 >> 16); /* fits for any int32 */
+  uint16_t frac = (uint16_t)v_q16;
+  return (int32_t)whole * 1000 + (int32_t)(((uint32_t)frac * 1000u) >> 16);
 }
 
 void gng_traj_limits(gng_traj_t *t, int32_t vel_limit_cps, int32_t accel_limit_cps2) {
@@ -46,46 +51,134 @@ static void integrate(gng_traj_t *t) {
   t->frac = (uint16_t)(sum & 0xFFFF);
 }
 
-/* Can a speed c toward the target still stop within dist (all Q16, per tick)? Decelerating by a per tick from c
-   covers c + (c - a) + ... = (c^2 + c*a) / 2a. */
-static uint8_t can_stop(int32_t c, int32_t a, uint64_t dist) {
-  if (c <= 0) return 1;
-  return (uint64_t)c * (uint64_t)c + (uint64_t)c * (uint64_t)a <= 2u * (uint64_t)a * dist;
+/* 64-bit values as two 32-bit halves: compared without a __cmpdi2 call. */
+typedef struct {
+  uint32_t lo, hi;
+} u64pair_t;
+
+/* x * y, 32x32->64 unsigned. avr-gcc 5.4 calls __umulsidi3 (~230 cycles with its helpers) or, when it can tell the
+   operands are positive, a 64x64 __muldi3; this is 16 MULs with the carries, ~100 cycles. */
+static inline __attribute__((always_inline)) u64pair_t umul32(uint32_t x, uint32_t y) {
+  u64pair_t r;
+#if defined(__AVR_HAVE_MUL__)
+  uint8_t z;
+  __asm__(
+      /* the four diagonal products fill the result, the twelve cross products are added with their carries */
+      "mul %A[x], %A[y]\n\t" "movw %A[lo], r0\n\t"
+      "mul %B[x], %B[y]\n\t" "movw %C[lo], r0\n\t"
+      "mul %C[x], %C[y]\n\t" "movw %A[hi], r0\n\t"
+      "mul %D[x], %D[y]\n\t" "movw %C[hi], r0\n\t"
+      "clr %[z]\n\t"
+#define GNG_MUL_AT1(a, b) "mul " a ", " b "\n\t" "add %B[lo], r0\n\t" "adc %C[lo], r1\n\t" "adc %D[lo], %[z]\n\t" \
+  "adc %A[hi], %[z]\n\t" "adc %B[hi], %[z]\n\t" "adc %C[hi], %[z]\n\t" "adc %D[hi], %[z]\n\t"
+#define GNG_MUL_AT2(a, b) "mul " a ", " b "\n\t" "add %C[lo], r0\n\t" "adc %D[lo], r1\n\t" "adc %A[hi], %[z]\n\t" \
+  "adc %B[hi], %[z]\n\t" "adc %C[hi], %[z]\n\t" "adc %D[hi], %[z]\n\t"
+#define GNG_MUL_AT3(a, b) "mul " a ", " b "\n\t" "add %D[lo], r0\n\t" "adc %A[hi], r1\n\t" "adc %B[hi], %[z]\n\t" \
+  "adc %C[hi], %[z]\n\t" "adc %D[hi], %[z]\n\t"
+#define GNG_MUL_AT4(a, b) "mul " a ", " b "\n\t" "add %A[hi], r0\n\t" "adc %B[hi], r1\n\t" "adc %C[hi], %[z]\n\t" \
+  "adc %D[hi], %[z]\n\t"
+#define GNG_MUL_AT5(a, b) "mul " a ", " b "\n\t" "add %B[hi], r0\n\t" "adc %C[hi], r1\n\t" "adc %D[hi], %[z]\n\t"
+      GNG_MUL_AT1("%A[x]", "%B[y]") GNG_MUL_AT1("%B[x]", "%A[y]")
+      GNG_MUL_AT2("%A[x]", "%C[y]") GNG_MUL_AT2("%C[x]", "%A[y]")
+      GNG_MUL_AT3("%A[x]", "%D[y]") GNG_MUL_AT3("%D[x]", "%A[y]") GNG_MUL_AT3("%B[x]", "%C[y]") GNG_MUL_AT3("%C[x]", "%B[y]")
+      GNG_MUL_AT4("%B[x]", "%D[y]") GNG_MUL_AT4("%D[x]", "%B[y]")
+      GNG_MUL_AT5("%C[x]", "%D[y]") GNG_MUL_AT5("%D[x]", "%C[y]")
+#undef GNG_MUL_AT1
+#undef GNG_MUL_AT2
+#undef GNG_MUL_AT3
+#undef GNG_MUL_AT4
+#undef GNG_MUL_AT5
+      "clr r1"
+      : [lo] "=&r"(r.lo), [hi] "=&r"(r.hi), [z] "=&r"(z)
+      : [x] "r"(x), [y] "r"(y)
+      : "r0");
+#else
+  uint64_t p = (uint64_t)x * y;
+  r.lo = (uint32_t)p;
+  r.hi = (uint32_t)(p >> 32);
+#endif
+  return r;
 }
 
-void gng_traj_step_position(gng_traj_t *t, int32_t target) {
-  const int32_t a = t->amax_q16, vmax = t->vmax_q16, v = t->v_q16;
-  int32_t dc = gng_sub_sat32(target, t->pos);
-  int32_t dir = dc > 0 ? 1 : ((dc < 0 || t->frac) ? -1 : 0);
-  if (dir == 0) {
-    if (v == 0) return;
-    dir = v > 0 ? -1 : 1; /* at the target but moving: the target is behind us */
-  }
-  int32_t sv = v * dir; /* speed toward the target; negative when moving away */
+static inline uint8_t le64(u64pair_t x, u64pair_t y) {
+  return x.hi < y.hi || (x.hi == y.hi && x.lo <= y.lo);
+}
+
+/* Can a speed c toward the target still stop within dist, given lim = 2 * a * dist (all Q16, per tick)?
+   Decelerating by a per tick from c covers c + (c - a) + ... = (c^2 + c*a) / 2a. Monotone in c; c + a <= 2^27, so
+   c * (c + a) fits in 54 bits. */
+static inline __attribute__((always_inline)) uint8_t can_stop(int32_t c, int32_t a, u64pair_t lim) {
+  return c <= 0 || le64(umul32((uint32_t)c, (uint32_t)(c + a)), lim);
+}
+
+/* The speed toward the target for this tick, given lim = 2 * a * dist. One product a tick in most cases: can_stop is
+   monotone in c and c2 <= c1, so a c2 that cannot stop rules out c1 too (the same choice as testing c1, then c2, then
+   decelerating). */
+static inline __attribute__((always_inline)) int32_t choose(int32_t sv, int32_t a, int32_t vmax, u64pair_t lim) {
   int32_t c1 = sv + a > vmax ? vmax : sv + a; /* accelerate toward the target (or brake a motion away from it) */
-  int32_t s_new;
-  if (gng_abs32(dc) > t->stop_zone) {
-    s_new = c1; /* far: full acceleration is always safe */
+  if (sv < 0) return can_stop(c1, a, lim) ? c1 : 0; /* moving away: brake, turn only if we can stop again */
+  int32_t c2 = sv > vmax ? vmax : sv; /* hold the speed */
+  if (!can_stop(c2, a, lim)) return sv - a; /* decelerate; if even this overshoots, the moving-away branch brings us back */
+  if (c1 != c2 && can_stop(c1, a, lim)) return c1;
+  return c2;
+}
+
+#define GNG_TRAJ_LAND INT32_MIN /* near_speed(): land on the target this tick */
+
+/* Near the target with the distance dist [counts Q16] in 32 bits (the common case): 2a <= 2^27, so lim is one
+   32x32->64 product. Out of line, so the caller keeps few values live (AVR has few registers for 32-bit values). */
+static int32_t __attribute__((noinline)) GNG_HOT near_speed(const gng_traj_t *t, int32_t sv, uint32_t dist) {
+  const int32_t a = t->amax_q16, vmax = t->vmax_q16;
+  /* land exactly: this step and the stop after it are each within one acceleration step */
+  if (dist <= (uint32_t)a && dist <= (uint32_t)vmax && gng_abs32((int32_t)dist - sv) <= a) return GNG_TRAJ_LAND;
+  return choose(sv, a, vmax, umul32(dist, 2u * (uint32_t)a));
+}
+
+/* Long stopping zones (slow acceleration from high speed, |dc| >= 32767 counts): 64-bit, once per tick. Too far to
+   land. */
+static int32_t __attribute__((noinline)) far_speed(const gng_traj_t *t, int32_t sv, int32_t dc) {
+  const int32_t a = t->amax_q16;
+  int64_t d_q16 = (int64_t)dc * 65536 - (int64_t)t->frac;
+  uint64_t lim64 = 2u * (uint64_t)a * (uint64_t)(d_q16 < 0 ? -d_q16 : d_q16);
+  u64pair_t lim = {(uint32_t)lim64, (uint32_t)(lim64 >> 32)};
+  return choose(sv, a, t->vmax_q16, lim);
+}
+
+GNG_HOT void gng_traj_step_position(gng_traj_t *t, int32_t target) {
+  int32_t dc = gng_sub_sat32(target, t->pos);
+  int32_t v = t->v_q16;
+  uint8_t neg; /* the target is behind (direction -1) */
+  if (dc > 0) {
+    neg = 0;
+  } else if (dc < 0 || t->frac) {
+    neg = 1;
   } else {
-    int64_t d_q16 = (int64_t)dc * 65536 - (int64_t)t->frac;
-    uint64_t dist = (uint64_t)(d_q16 < 0 ? -d_q16 : d_q16);
-    if (dist <= (uint64_t)a && dist <= (uint64_t)vmax && gng_abs32((int32_t)dist - sv) <= a) {
-      t->pos = target; /* land exactly: this step and the stop after it are each within one acceleration step */
+    if (v == 0) return; /* resting on the target: nothing to do */
+    neg = v > 0; /* at the target but moving: the target is behind us */
+  }
+  int32_t sv = neg ? -v : v; /* speed toward the target; negative when moving away */
+  int32_t adc = gng_abs32(dc);
+  int32_t s_new;
+  if (adc > t->stop_zone) {
+    int32_t a = t->amax_q16, vmax = t->vmax_q16;
+    s_new = sv + a > vmax ? vmax : sv + a; /* far: full acceleration is always safe */
+  } else if (adc < 32767) {
+    uint32_t dist = neg ? ((uint32_t)adc << 16) + t->frac : ((uint32_t)adc << 16) - t->frac;
+    s_new = near_speed(t, sv, dist);
+    if (s_new == GNG_TRAJ_LAND) {
+      t->pos = target;
       t->frac = 0;
-      t->v_q16 = dir * (int32_t)dist;
+      t->v_q16 = neg ? -(int32_t)dist : (int32_t)dist;
       return;
     }
-    int32_t c2 = sv > vmax ? vmax : sv;
-    if (sv < 0) s_new = can_stop(c1, a, dist) ? c1 : 0; /* moving away: brake, turn only if we can stop again */
-    else if (can_stop(c1, a, dist)) s_new = c1;
-    else if (can_stop(c2, a, dist)) s_new = c2;
-    else s_new = sv - a; /* decelerate; if even this overshoots, the moving-away branch brings us back */
+  } else {
+    s_new = far_speed(t, sv, dc);
   }
-  t->v_q16 = dir * s_new;
+  t->v_q16 = neg ? -s_new : s_new;
   integrate(t);
 }
 
-void gng_traj_step_velocity(gng_traj_t *t, int32_t target_v_q16) {
+GNG_HOT void gng_traj_step_velocity(gng_traj_t *t, int32_t target_v_q16) {
   int32_t tv = gng_clamp32(target_v_q16, -t->vmax_q16, t->vmax_q16);
   int32_t dv = gng_clamp32(tv - t->v_q16, -t->amax_q16, t->amax_q16);
   t->v_q16 += dv;

@@ -103,6 +103,75 @@ static void traj_respects_limits(void) {
   check_move(0, 3, 10, 100000);       /* vmax below one step of acceleration */
 }
 
+/* A target that changes mid-move (ahead, behind, across the start): every tick within the velocity and acceleration
+   limits, and the reference still lands exactly on the final target and stays there. */
+static void check_retarget(int32_t start, int32_t t1, int switch_at, int32_t t2, int32_t vmax_cps, int32_t amax_cps2) {
+  gng_traj_t t;
+  gng_traj_limits(&t, vmax_cps, amax_cps2);
+  gng_traj_start(&t, start, 0);
+  double prev_v = 0, prev_pos = start;
+  double vmax = vmax_cps * 1e-3, amax = amax_cps2 * 1e-6;
+  int landed_at = -1;
+  for (int i = 0; i < 200000; i++) {
+    int32_t target = i < switch_at ? t1 : t2;
+    gng_traj_step_position(&t, target);
+    double pos = t.pos + t.frac / 65536.0;
+    double v = pos - prev_pos;
+    if (v > vmax * 1.0001 + 1e-6 || -v > vmax * 1.0001 + 1e-6) {
+      t_fail(__FILE__, __LINE__, "speed within the limit", (long long)(v * 1e6), i);
+      return;
+    }
+    if (v - prev_v > amax * 1.0001 + 2e-5 || prev_v - v > amax * 1.0001 + 2e-5) {
+      t_fail(__FILE__, __LINE__, "acceleration within the limit", (long long)((v - prev_v) * 1e9), i);
+      return;
+    }
+    prev_v = v;
+    prev_pos = pos;
+    if (i >= switch_at && t.pos == t2 && t.frac == 0 && t.v_q16 == 0) {
+      landed_at = i;
+      break;
+    }
+  }
+  CHECK(landed_at > 0);
+  for (int i = 0; i < 10; i++) gng_traj_step_position(&t, t2); /* and it stays */
+  CHECK_EQ(t.pos, t2);
+  CHECK_EQ(t.frac, 0);
+  CHECK_EQ(t.v_q16, 0);
+}
+
+static void traj_retarget_mid_move(void) {
+  check_retarget(0, 10000, 1500, 20000, 2000, 5000);    /* farther ahead while cruising */
+  check_retarget(0, 10000, 1500, 6000, 2000, 5000);     /* nearer: must brake harder than planned, may pass it */
+  check_retarget(0, 10000, 300, -3000, 2000, 5000);     /* behind the start while accelerating */
+  check_retarget(0, -10000, 1500, -20000, 2000, 5000);  /* the same, negative direction */
+  check_retarget(0, -10000, 1500, -6000, 2000, 5000);
+  check_retarget(0, -10000, 300, 3000, 2000, 5000);
+  check_retarget(500, 600, 40, 100000, 6000, 30000);    /* landing, then a long move (the benchmark's limits) */
+  check_retarget(0, 2000000, 20000, -50000, 1000000, 1000); /* stopping zone beyond 32767 counts: the 64-bit path */
+}
+
+/* The bench's load: a target moving every tick; the reference follows within the limits and lands when it stops. */
+static void traj_moving_target(void) {
+  for (int dir = -1; dir <= 1; dir += 2) {
+    gng_traj_t t;
+    gng_traj_limits(&t, 6000, 30000);
+    gng_traj_start(&t, 0, 0);
+    int32_t amax = t.amax_q16, vmax = t.vmax_q16, prev = 0, target = 0;
+    int ok = 1;
+    for (int i = 0; i < 3000; i++) {
+      if (i < 2000) target += dir * (1 + (i % 3)); /* 2000 counts/s, uneven steps */
+      gng_traj_step_position(&t, target);
+      int32_t dv = t.v_q16 - prev;
+      if (dv > amax || dv < -amax || t.v_q16 > vmax || t.v_q16 < -vmax) ok = 0;
+      prev = t.v_q16;
+    }
+    CHECK(ok);
+    CHECK_EQ(t.pos, target);
+    CHECK_EQ(t.frac, 0);
+    CHECK_EQ(t.v_q16, 0);
+  }
+}
+
 static void traj_unlimited_jumps(void) {
   gng_traj_t t;
   gng_traj_limits(&t, 0, 0);
@@ -153,6 +222,17 @@ static void unit_conversions(void) {
   CHECK_EQ(gng_q16_to_cps(65536), 1000);
   CHECK_EQ(gng_cps_to_q16(-1000), -65536);
   CHECK_EQ(gng_cps_to_q16(2000000000), gng_cps_to_q16(1000000));
+  /* q16 -> cps is floor(v * 1000 / 65536) over the whole int32 range */
+  int ok = 1;
+  for (int64_t v = -2147483648LL; v <= 2147483647LL; v += 65521 * 7 + 13) {
+    int64_t n = v * 1000, want = n >= 0 ? n / 65536 : -((-n + 65535) / 65536);
+    if (gng_q16_to_cps((int32_t)v) != want) ok = 0;
+  }
+  for (int32_t v = -70000; v <= 70000; v++) {
+    int64_t n = (int64_t)v * 1000, want = n >= 0 ? n / 65536 : -((-n + 65535) / 65536);
+    if (gng_q16_to_cps(v) != want) ok = 0;
+  }
+  CHECK(ok);
 }
 
 int main(void) {
@@ -162,6 +242,8 @@ int main(void) {
   RUN(pid_no_windup_against_limit);
   RUN(pid_derivative);
   RUN(traj_respects_limits);
+  RUN(traj_retarget_mid_move);
+  RUN(traj_moving_target);
   RUN(traj_unlimited_jumps);
   RUN(traj_target_reversal);
   RUN(traj_velocity_ramp);
