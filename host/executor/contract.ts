@@ -46,6 +46,8 @@ export interface TickController {
   step(input: TickInput): Action | null;
   /** Switch the active controller; throw to refuse (the refusal is reported to the sender). */
   select?(name: string, params: unknown): void;
+  /** Settles when asynchronous set-up is over; the loop's timer starts only then (it blocks the thread). */
+  ready?: Promise<unknown>;
 }
 
 /** A tick module's exports: `export function createTick(init) { ... }`. */

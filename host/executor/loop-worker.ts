@@ -98,6 +98,9 @@ function publishStats(spinMargin_ns: number): void {
   tickErrorReported = false;
 }
 
+// The timer blocks this thread (Atomics.wait + spin), so nothing asynchronous can finish once it runs: a tick module
+// that loads things asynchronously (skill packages) exposes `ready`, and the loop starts after it settles.
+await tick.ready?.catch(() => {});
 post({ type: 'ready' });
 
 let lastSpinMargin_ns = d.spin_margin_us * 1000;

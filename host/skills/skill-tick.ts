@@ -34,9 +34,10 @@ export function createTick(init: TickInit): TickController {
   const registry = createRegistry();
   const runner = new SkillRunner({ registry, joints: init.joints, rate_hz: init.rate_hz, onStatus: post });
   let loading = false;
+  let ready: Promise<unknown> | undefined;
   if (o.packages_dir) {
     loading = true;
-    void loadSkillPackages(registry, o.packages_dir).then(
+    ready = loadSkillPackages(registry, o.packages_dir).then(
       (report) => {
         loading = false;
         post({ type: 'skill_packages', ...report });
@@ -67,5 +68,5 @@ export function createTick(init: TickInit): TickController {
     }
   }
 
-  return { step: (input) => runner.step(input), select };
+  return { step: (input) => runner.step(input), select, ready };
 }
