@@ -219,6 +219,8 @@ export async function main(argv: string[]): Promise<number> {
       let stop = false;
       void stopped.then(() => { stop = true; });
       void (async () => {
+        // The armed state comes from telemetry: give the first frames after `arm` time to arrive.
+        await new Promise((r) => setTimeout(r, 500));
         while (!stop) {
           const down = [...sessions].filter(([, x]) => !x.stats().armed).map(([id, x]) => `${id} [${x.stats().faults.join(', ')}]`);
           if (down.length) {
