@@ -1,4 +1,5 @@
 // `ganglion calibrate`: measure a robot's joints (auto, or guided by hand) and write calibration/<robot>.json atomically.
+import { checkNodePorts, parseNodePorts } from './node-ports.ts';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { loadBoard, type Board } from '../hw/board.ts';
@@ -51,12 +52,7 @@ export function parseCalibrateArgs(argv: string[]): Args | 'help' {
     strict: true,
   });
   if (values.help) return 'help';
-  const ports = new Map<string, string>();
-  for (const p of values.port ?? []) {
-    const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(p);
-    if (!m) throw new Error(`--port ${p}: write it as NODE=PATH, e.g. --port arm=/dev/ttyUSB0`);
-    ports.set(m[1]!, m[2]!);
-  }
+  const ports = parseNodePorts(values.port);
   const pwm = values.pwm === undefined ? 150 : Number(values.pwm);
   if (!Number.isInteger(pwm) || pwm < 20 || pwm > 600) throw new Error(`--pwm ${values.pwm}: expected a whole number of permille from 20 to 600`);
   return { auto: values.auto ?? false, robotFile: values.robot ?? REFERENCE_ROBOT, ports, posix: values.posix ?? false, out: values.out ?? null, pwm };
@@ -70,9 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const robot = loadRobot(args.robotFile);
   assertRobotOk(robot);
-  for (const id of args.ports.keys()) {
-    if (!robot.nodes.some((n) => n.id === id)) throw new Error(`--port ${id}=...: robot ${robot.name} has no node "${id}" (it has ${robot.nodes.map((n) => n.id).join(', ')})`);
-  }
+  checkNodePorts(robot, args.ports);
   const out = args.out ?? calibrationPath(robot.name);
   const cleanups: (() => Promise<void>)[] = [];
   let sim: InThreadRobot | null = null;

@@ -1,4 +1,5 @@
 // `ganglion run`: boots the robot (emulated, posix firmware, or real boards), connects a session per node, and drives it.
+import { checkNodePorts, parseNodePorts } from './node-ports.ts';
 import { parseArgs } from 'node:util';
 import { loadBoard, type Board } from '../hw/board.ts';
 import { assertRobotOk } from '../hw/check.ts';
@@ -64,12 +65,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     strict: true,
   });
   if (values.help) return 'help';
-  const ports = new Map<string, string>();
-  for (const p of values.port ?? []) {
-    const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(p);
-    if (!m) throw new Error(`--port ${p}: write it as NODE=PATH, e.g. --port base=/dev/ttyUSB0`);
-    ports.set(m[1]!, m[2]!);
-  }
+  const ports = parseNodePorts(values.port);
   const num = (v: string | undefined, name: string, def: number, min: number, max: number) => {
     if (v === undefined) return def;
     const n = Number(v);
@@ -102,9 +98,7 @@ interface Plan {
 }
 
 function plan(robot: Robot, args: Args): Plan[] {
-  for (const id of args.ports.keys()) {
-    if (!robot.nodes.some((n) => n.id === id)) throw new Error(`--port ${id}=...: robot ${robot.name} has no node "${id}" (it has ${robot.nodes.map((n) => n.id).join(', ')})`);
-  }
+  checkNodePorts(robot, args.ports);
   return robot.nodes.map((node) => {
     const board = loadBoard(node.board);
     const port = args.ports.get(node.id) ?? node.port;
