@@ -41,9 +41,11 @@ void gng_flush(void) {
 }
 
 void gng_rx_bytes(const uint8_t *buf, uint8_t n) {
-  for (uint8_t i = 0; i < n; i++) gng_frame_rx_push(&gng.rx, buf[i], gng_link_on_frame, 0);
+  gng_frame_rx_push_bytes(&gng.rx, buf, n, gng_link_on_frame, 0);
   gng_flush(); /* answer now: a ping's round trip must not wait for the next tick */
 }
+
+uint8_t gng_rx_wanted(void) { return gng_frame_rx_wanted(&gng.rx); }
 
 static void control_tick(uint8_t ticks) {
   uint32_t now_us = hal_micros();

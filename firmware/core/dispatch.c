@@ -60,9 +60,21 @@ static void refused(uint16_t r, uint8_t msg_id) {
   gng_emit_error((uint8_t)(r >> 8), msg_id, (uint8_t)r);
 }
 
-static void set_motors(const gng_set_motors_t *m) {
+/* A little-endian int32 of the wire format (gng_decode_set_motors() reads it the same way). */
+static inline int32_t get_i32(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  int32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+#else
+  return (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
+#endif
+}
+
+/* The 1 kHz setpoint stream: read straight from the payload (layout: mode[4], then value[4] as int32). */
+void gng_dispatch_set_motors(const uint8_t *p) {
   if (!gng_armed()) return; /* setpoints are ignored while disarmed: outputs stay at their defaults */
-  for (uint8_t i = 0; i < GNG_MAX_MOTORS; i++) gng_motor_set(i, m->mode[i], m->value[i]);
+  for (uint8_t i = 0; i < GNG_MAX_MOTORS; i++) gng_motor_set(i, p[i], get_i32(&p[GNG_MAX_MOTORS + 4u * i]));
 }
 
 static void set_servo(const gng_set_servo_t *m) {
@@ -99,8 +111,7 @@ static void apply(uint8_t id, const uint8_t *p) {
     gng_config_servo_t servo;
     gng_config_analog_t analog;
     gng_config_input_t input;
-    gng_set_motors_t set_motors;
-    gng_set_servo_t set_servo;
+        gng_set_servo_t set_servo;
     gng_ping_t ping;
     gng_set_node_id_t node_id;
     gng_set_position_t set_position;
@@ -115,7 +126,7 @@ static void apply(uint8_t id, const uint8_t *p) {
     case GNG_MSG_CONFIG_INPUT: gng_decode_config_input(p, &m.input); refused(gng_config_input(&m.input), id); break;
     case GNG_MSG_ARM: gng_arm(); break;
     case GNG_MSG_DISARM: gng_disarm(); break;
-    case GNG_MSG_SET_MOTORS: gng_decode_set_motors(p, &m.set_motors); set_motors(&m.set_motors); break;
+    case GNG_MSG_SET_MOTORS: gng_dispatch_set_motors(p); break;
     case GNG_MSG_SET_SERVO: gng_decode_set_servo(p, &m.set_servo); set_servo(&m.set_servo); break;
     case GNG_MSG_PING: gng_decode_ping(p, &m.ping); reply_pong(m.ping.token); break;
     case GNG_MSG_SET_NODE_ID: gng_decode_set_node_id(p, &m.node_id); set_node_id(&m.node_id); break;

@@ -1,4 +1,5 @@
 /* Streaming frame parser (see frame_rx.h): a byte at a time, so it needs no buffer beyond one maximal frame. */
+#include <string.h>
 #include "frame_rx.h"
 #include "crc16.h"
 
@@ -115,6 +116,22 @@ void gng_frame_rx_push(gng_frame_rx_t *rx, uint8_t byte, gng_frame_cb cb, void *
   if (rx->n >= GNG_FRAME_MAX_BYTES) drop_one(rx); /* cannot happen (a candidate is judged when complete); defensive */
   rx->buf[rx->n++] = byte;
   scan(rx, cb, ctx);
+}
+
+void gng_frame_rx_push_bytes(gng_frame_rx_t *rx, const uint8_t *bytes, uint8_t n, gng_frame_cb cb, void *ctx) {
+  while (n) {
+    uint8_t k = gng_frame_rx_room(rx);
+    if (k) {
+      if (k > n) k = n;
+      memcpy(&rx->buf[rx->n], bytes, k);
+      gng_frame_rx_stored(rx, k);
+      bytes += k;
+      n = (uint8_t)(n - k);
+      continue;
+    }
+    gng_frame_rx_push(rx, *bytes++, cb, ctx);
+    n--;
+  }
 }
 
 void gng_frame_rx_idle(gng_frame_rx_t *rx, gng_frame_cb cb, void *ctx) {

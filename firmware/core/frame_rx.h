@@ -27,6 +27,30 @@ typedef struct {
 
 void gng_frame_rx_init(gng_frame_rx_t *rx);
 void gng_frame_rx_push(gng_frame_rx_t *rx, uint8_t byte, gng_frame_cb cb, void *ctx);
+/* The same as gng_frame_rx_push() on each of n bytes in order, but the bytes of an in-step frame that is still
+   arriving are copied at once instead of being judged one at a time (scan() would only wait for them). */
+/* How many more bytes the parser needs before it can do anything but store them: the rest of an in-step frame that
+   is still arriving, else 1. */
+static inline uint8_t gng_frame_rx_wanted(const gng_frame_rx_t *rx) {
+  if (rx->synced && rx->n) {
+    uint8_t len = rx->buf[0];
+    if (len >= GNG_FRAME_MIN_BYTES && len <= GNG_FRAME_MAX_BYTES && rx->n < len) return (uint8_t)(len - rx->n);
+  }
+  return 1;
+}
+/* Bytes that may be stored straight into buf[n..] (then counted with gng_frame_rx_stored()), the same as pushing
+   them: all but the last of an in-step frame still arriving, for which scan() would only wait. 0 otherwise. */
+static inline uint8_t gng_frame_rx_room(const gng_frame_rx_t *rx) {
+  uint8_t have = rx->n;
+  if (rx->synced && have) {
+    uint8_t len = rx->buf[0];
+    if (len >= GNG_FRAME_MIN_BYTES && len <= GNG_FRAME_MAX_BYTES && have < (uint8_t)(len - 1u))
+      return (uint8_t)(len - 1u - have);
+  }
+  return 0;
+}
+static inline void gng_frame_rx_stored(gng_frame_rx_t *rx, uint8_t k) { rx->n = (uint8_t)(rx->n + k); }
+void gng_frame_rx_push_bytes(gng_frame_rx_t *rx, const uint8_t *bytes, uint8_t n, gng_frame_cb cb, void *ctx);
 /* The line has been quiet for a while (GNG_FRAME_IDLE_MS) with bytes held: the incomplete candidate was cut short.
    Drops it and delivers any valid frame behind its start. */
 void gng_frame_rx_idle(gng_frame_rx_t *rx, gng_frame_cb cb, void *ctx);

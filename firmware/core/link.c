@@ -5,6 +5,16 @@
 #include "emit.h"
 #include "../hal/hal.h"
 
+static void apply_payload(const uint8_t *payload, uint8_t len);
+
+/* A stream-only frame: its ack may wait for the next telemetry frame (see gng_link_poll()). */
+static void lazy_ack(void) {
+  if (!gng.lazy_ack) {
+    gng.lazy_ack = 1;
+    gng.lazy_ack_ms = hal_millis();
+  }
+}
+
 void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t len) {
   (void)ctx;
   /* A lone identify resynchronises: after an MCU reset or a host restart neither side knows the other's seq. */
@@ -18,6 +28,17 @@ void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t l
   }
   gng.expected_seq++;
   gng.last_rx_ms = hal_millis(); /* only in-sequence frames prove the host is alive and in step */
+  if (len == 1 + GNG_MSG_SET_MOTORS_SIZE && payload[0] == GNG_MSG_SET_MOTORS) {
+    /* The 1 kHz setpoint stream, alone in its frame: well formed by its length, and a stream message (no reply).
+       Applied here, the general path below (check, dispatch, reply test) would do exactly the same. */
+    gng_dispatch_set_motors(&payload[1]);
+    lazy_ack();
+    return;
+  }
+  apply_payload(payload, len);
+}
+
+static void __attribute__((noinline)) apply_payload(const uint8_t *payload, uint8_t len) {
   uint8_t bad_at = 0;
   uint16_t bad = gng_payload_check(payload, len, &bad_at);
   if (bad) {
@@ -29,9 +50,8 @@ void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t l
   gng_dispatch(payload, len);
   if (gng_payload_needs_reply(payload, len)) {
     gng.out.ack_due = 1; /* the reply (or an empty frame) goes out at the end of this main loop iteration */
-  } else if (!gng.lazy_ack) {
-    gng.lazy_ack = 1;
-    gng.lazy_ack_ms = hal_millis();
+  } else {
+    lazy_ack();
   }
 }
 

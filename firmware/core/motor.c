@@ -41,16 +41,19 @@ int16_t gng_motor_vel_cps(uint8_t i) {
   return gng.motor[i].vel_cps;
 }
 
+/* Out of line: rare, and inlined its 64-bit products would make every 1 kHz set_motors save a dozen registers. */
+static void __attribute__((noinline)) change_mode(gng_motor_t *m, uint8_t i, uint8_t mode) {
+  /* Entering a closed-loop mode starts the reference where the motor is now: no jump (soft start). */
+  gng_pid_reset(&m->pid);
+  gng_traj_start(&m->traj, m->pos, gng_cps_to_q16(gng_motor_vel_cps(i)));
+  m->mode = mode;
+}
+
 void gng_motor_set(uint8_t i, uint8_t mode, int32_t value) {
   gng_motor_t *m = &gng.motor[i];
   if (m->pwm_pin == GNG_PIN_NONE) return;
   if (mode > GNG_MODE_POSITION) mode = GNG_MODE_OFF; /* an unknown mode is the safe one */
-  if (mode != m->mode) {
-    /* Entering a closed-loop mode starts the reference where the motor is now: no jump (soft start). */
-    gng_pid_reset(&m->pid);
-    gng_traj_start(&m->traj, m->pos, gng_cps_to_q16(gng_motor_vel_cps(i)));
-    m->mode = mode;
-  }
+  if (mode != m->mode) change_mode(m, i, mode);
   m->setpoint = mode == GNG_MODE_VELOCITY ? gng_cps_to_q16(value) : value; /* velocity kept in per-tick units */
 }
 
@@ -101,6 +104,15 @@ static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
   return gng_pid_step(&m->pid, e, de, out_min, out_max);
 }
 
+/* For out == m->out_permille: 1 if gng_motor_output(i, out) would leave everything as it is (out within the range
+   it clamps to and not zeroed by a limit), so the call can be skipped. */
+static inline uint8_t output_unchanged(const gng_motor_t *m, int32_t out) {
+  if (out > 0) return !(m->limits & GNG_LIMIT_POS) && out <= (int16_t)m->max_pwm_permille;
+  if (out < 0)
+    return !(m->limits & GNG_LIMIT_NEG) && m->dir_pin != GNG_PIN_NONE && out >= -(int16_t)m->max_pwm_permille;
+  return 1;
+}
+
 GNG_HOT void gng_motors_tick(void) {
   uint8_t armed = gng_armed();
   gng_motor_t *m = gng.motor;
@@ -111,7 +123,7 @@ GNG_HOT void gng_motors_tick(void) {
     if (armed && m->mode != GNG_MODE_OFF) out = m->mode == GNG_MODE_PWM ? m->setpoint : closed_loop(m);
     m->vel_prev_cps = m->vel_cps;
     hal_serial_pump();
-    if (out == 0 && m->out_permille == 0) continue; /* resting: nothing to write (the common case while disarmed) */
+    if (out == m->out_permille && output_unchanged(m, out)) continue; /* pins already right (resting, or PWM held) */
     gng_motor_output(i, out);
   }
 }

@@ -52,6 +52,10 @@ __attribute__((always_inline)) static inline void avr_uart_rx_take(void) {
   }
 }
 
+__attribute__((always_inline)) static inline uint8_t avr_uart_rx_count(void) {
+  return (uint8_t)((avr_rx_head - avr_rx_tail) & AVR_RX_MASK);
+}
+
 /* PORTx register and bit mask of a pin (the pin is valid: the core checked hal_pin_caps()). */
 volatile uint8_t *avr_port_of(uint8_t pin);
 uint8_t avr_mask_of(uint8_t pin);

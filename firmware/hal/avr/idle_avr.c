@@ -6,13 +6,17 @@
 #include <avr/interrupt.h>
 #include <avr/sleep.h>
 #include "avr_hal.h"
+#include "../../core/app.h"
 
 void gng_idle(void) __attribute__((noinline));
 void gng_idle(void) {
   set_sleep_mode(SLEEP_MODE_IDLE);
+  /* The rest of a frame that is half in: its bytes are only stored until the last one comes, so they are taken in one
+     pass (a control tick wakes the main loop every ms in any case, and it reads all that waits). */
+  uint8_t want = gng_rx_wanted();
   /* Back to the main loop as soon as there is work: a received byte, a control tick, a queued EEPROM byte. */
   for (;;) {
-    if (avr_uart_rx_waiting() || avr_ticks_waiting() || avr_eeprom_work()) return;
+    if (avr_uart_rx_count() >= want || avr_ticks_waiting() || avr_eeprom_work()) return;
     if (avr_tx_count) {
       avr_uart_pump_inline(); /* keep the line busy: a byte time is only 160 cycles */
       continue;
@@ -20,7 +24,7 @@ void gng_idle(void) {
     /* Check and sleep with interrupts off, re-enabled by the instruction before SLEEP: an interrupt that arrives
        after the check still wakes us (the AVR runs the instruction after SEI before taking it). */
     cli();
-    if (avr_uart_rx_waiting() || avr_ticks_waiting() || avr_eeprom_work()) {
+    if (avr_uart_rx_count() >= want || avr_ticks_waiting() || avr_eeprom_work()) {
       sei();
       return;
     }

@@ -2,6 +2,7 @@
    core builds in place, which costs a fraction of a per-byte UDRE interrupt at 1 kHz telemetry. */
 #include <avr/interrupt.h>
 #include <avr/io.h>
+#include <string.h>
 #include "../hal.h"
 #include "avr_hal.h"
 #include "../../core/gng_messages.h"
@@ -31,12 +32,17 @@ void avr_uart_init(void) {
 uint8_t hal_rx_buffer_bytes(void) { return (uint8_t)AVR_RX_RING; }
 
 uint8_t hal_serial_read(uint8_t *buf, uint8_t max) {
-  uint8_t n = 0, t = avr_rx_tail;
-  while (n < max && t != avr_rx_head) {
-    buf[n++] = avr_rx_buf[t];
-    t = (uint8_t)((t + 1u) & AVR_RX_MASK);
-  }
-  avr_rx_tail = t;
+  uint8_t t = avr_rx_tail;
+  uint8_t n = (uint8_t)((avr_rx_head - t) & AVR_RX_MASK); /* the bytes the ISR had stored when head was read */
+  if (n > max) n = max;
+  if (!n) return 0;
+  __asm__ volatile("" ::: "memory"); /* read them only after head */
+  /* At most two runs (the ring wraps once); the ISR only writes at head, so the bytes copied are stable. */
+  uint8_t first = (uint8_t)(AVR_RX_RING - t);
+  if (first > n) first = n;
+  memcpy(buf, (const uint8_t *)&avr_rx_buf[t], first);
+  if (first < n) memcpy(buf + first, (const uint8_t *)&avr_rx_buf[0], (uint8_t)(n - first));
+  avr_rx_tail = (uint8_t)((t + n) & AVR_RX_MASK);
   return n;
 }
 
