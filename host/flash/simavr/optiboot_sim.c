@@ -69,7 +69,7 @@ static void sleep_none(avr_t *a, avr_cycle_count_t how_long) { (void)a; (void)ho
 
 // simavr 1.6 (Debian's) decides how far a skip instruction (CPSE, SBRC, SBRS, SBIC, SBIS) jumps with
 // _avr_is_instruction_32_bits(), which masks the next opcode with 0xfc0f. That mask also matches ADIW/SBIW with
-// K & 0xc == 0xc (1001 011x KKdd 11KK reads as JMP/CALL, 1001 010x xxxx 11xx), so a taken skip over such a
+// K & 0xc == 0xc (ADIW/SBIW 1001 011? KKdd 11KK then looks like JMP/CALL, 1001 010? ???? 11??), so a taken skip over such a
 // one-word instruction skips one word too many and the program runs on from the middle of the code: e.g. gcc's
 // signed `ptrdiff / 64` is `sbrc rH,7; adiw r28,0x3f; ldi r24,6; 1: asr; ror; dec r24; brne 1b`, and simavr also
 // skips the `ldi`, so the shift count is whatever r24 held (the firmware's TX slot index came out wrong: frames were
