@@ -12,7 +12,7 @@ import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../sim/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
 import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
-import { pickNearestIntoBin, sceneAround } from '../demos/task.ts';
+import { sceneAround, taskRounds } from '../demos/task.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
@@ -207,30 +207,11 @@ export async function main(argv: string[]): Promise<number> {
         last = now;
       }, args.reportS * 1000);
       cleanups.push(async () => clearInterval(report));
-      let rounds = 0;
-      let placed = 0;
-      let seed = 1;
+      const score = { rounds: 0, placed: 0 };
       let stop = false;
       void stopped.then(() => { stop = true; });
-      void (async () => {
-        // The armed state comes from telemetry: give the first frames after `arm` time to arrive.
-        await new Promise((r) => setTimeout(r, 500));
-        while (!stop) {
-          const down = [...sessions].filter(([, x]) => !x.stats().armed).map(([id, x]) => `${id} [${x.stats().faults.join(', ')}]`);
-          if (down.length) {
-            console.log(`task stopped: not armed: ${down.join('; ')}. Outputs are at their safe defaults; restart to re-arm.`);
-            return;
-          }
-          if (!rt.world!.blocks.some((b) => b.state === 'free')) {
-            rt.world = sceneAround(rt.world!.base, ++seed);
-            console.log(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
-          }
-          rounds++;
-          if (await pickNearestIntoBin(rt, (l) => console.log(l))) placed++;
-          console.log(`round ${rounds}: ${placed}/${rounds} blocks in the bin`);
-        }
-      })().catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
-      finalReport = () => `task: ${placed}/${rounds} rounds put their block in the bin; executor ${rt.lastCadence}`;
+      void taskRounds(rt, sessions, () => stop, score, (l) => console.log(l)).catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
+      finalReport = () => `task: ${score.placed}/${score.rounds} rounds put their block in the bin; executor ${rt.lastCadence}`;
     }
     await stopped;
     console.log('stopping: outputs to their defaults');

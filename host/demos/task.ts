@@ -2,6 +2,7 @@
 import { APPROACH_STANDOFF_M } from '../sim/kinematic/pick-place.ts';
 import { createWorld, perceive, randomScene, type Scene, type World } from '../sim/world.ts';
 import type { Pose2 } from '../skills/arm.ts';
+import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
 
 /** A random scene re-expressed around the robot's current pose, so a new round starts where the last one ended. */
@@ -58,4 +59,34 @@ export async function pickNearestIntoBin(rt: RobotRuntime, say: (line: string) =
     (await step('release', {}));
   await step('home', {});
   return ok && rt.world!.blocks.find((b) => b.id === block.id)?.state === 'in_bin';
+}
+
+/**
+ * Rounds until `shouldStop()`: a new scene around the robot when every block is placed. Stops (saying why) as soon as
+ * any MCU is not armed, e.g. after a link watchdog trip: outputs are then at their defaults and a human re-arms.
+ */
+export async function taskRounds(
+  rt: RobotRuntime,
+  sessions: Map<string, McuSession>,
+  shouldStop: () => boolean,
+  score: { rounds: number; placed: number },
+  say: (line: string) => void,
+): Promise<void> {
+  // The armed state comes from telemetry: give the first frames after `arm` time to arrive.
+  await new Promise((r) => setTimeout(r, 500));
+  let seed = 1;
+  while (!shouldStop()) {
+    const down = [...sessions].filter(([, s]) => !s.stats().armed).map(([id, s]) => `${id} [${s.stats().faults.join(', ')}]`);
+    if (down.length) {
+      say(`task stopped: not armed: ${down.join('; ')}. Outputs are at their safe defaults; restart to re-arm.`);
+      return;
+    }
+    if (!rt.world!.blocks.some((b) => b.state === 'free')) {
+      rt.world = sceneAround(rt.world!.base, ++seed);
+      say(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
+    }
+    score.rounds++;
+    if (await pickNearestIntoBin(rt, say)) score.placed++;
+    say(`round ${score.rounds}: ${score.placed}/${score.rounds} blocks in the bin`);
+  }
 }
