@@ -14,6 +14,9 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
 ];
 
 const only = process.argv.slice(2);
+// Some sections at times await only a worker message or an Atomics.waitAsync, which do not keep Node's event loop
+// alive: without this the process could exit (code 13) in the middle of a section.
+const keepAlive = setInterval(() => {}, 1000);
 let failed = 0;
 for (const s of SECTIONS) {
   if (only.length && !only.some((o) => s.title.toLowerCase().includes(o.toLowerCase()))) continue;
@@ -24,4 +27,5 @@ for (const s of SECTIONS) {
     console.log(`\n## ${s.title}\n- FAILED to run: ${(e as Error).stack ?? e}`);
   }
 }
+clearInterval(keepAlive);
 process.exitCode = failed ? 1 : 0;
