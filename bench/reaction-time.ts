@@ -77,6 +77,8 @@ export async function run(): Promise<Figure[]> {
 
     const corr: number[] = [];
     const skill: number[] = [];
+    // Let telemetry fill the loop's state (joints and pose) before the first skill reads it.
+    await new Promise((r) => setTimeout(r, 500));
     // Bend the arm first: at full stretch (the power-up pose) a nudge has nowhere to go.
     await rt.runSkill('reach', { x_m: 0.24, y_m: 0.0 });
     for (let i = 0; i < TRIALS; i++) {
