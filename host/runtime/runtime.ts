@@ -62,6 +62,19 @@ export class RobotRuntime {
     void this.pumpSetpoints(new SetpointReader(shared));
     const hz = this.o.perception_hz ?? 20;
     this.perceptionTimer = setInterval(() => void this.observe(), 1000 / hz);
+    await this.firstState();
+  }
+
+  /** Skills must not start on an empty state (NaN pose): wait until every joint's node has reported once. */
+  private async firstState(timeout_ms = 3000): Promise<void> {
+    const nodes = new Set(this.joints.map((j) => j.node));
+    const t0 = performance.now();
+    while ([...nodes].some((n) => !this.o.sessions.get(n)?.mcuState)) {
+      if (performance.now() - t0 > timeout_ms) throw new Error(`no telemetry from ${[...nodes].filter((n) => !this.o.sessions.get(n)?.mcuState).join(', ')} within ${timeout_ms} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // One more telemetry period so the state the loop reads includes the base pose.
+    await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Telemetry in: joint states (and, from the base node, odometry / the world) to the loop's shared state. */
