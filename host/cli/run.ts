@@ -28,9 +28,10 @@ sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
                       URL (mqtt://host:1883) for a board behind a WiFi serial bridge: frames then go
                       over ganglion/<robot>/tunnel/<node>/{down,up}
   --posix             run every node without a port on the posix firmware build over a pty
-  --demo NAME         motion (default): a fixed joint motion sequence with cadence and tracking error;
-                      task: pick-and-place rounds through the skills, executor and safety envelope in
-                      the simulated tabletop world (emulated robot only)
+  --demo NAME         task: pick-and-place rounds through the skills, executor and safety envelope in
+                      the simulated tabletop world (the default without real boards);
+                      motion: a fixed joint motion sequence with cadence and tracking error (the
+                      default on real boards)
   --rate HZ           motion demo setpoint rate (default 100)
   --loop-hz HZ        executor rate for the task demo (default 500)
   --duration S        stop after S seconds (default: run until stopped)
@@ -168,10 +169,8 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     const simulated = plans.every((p) => p.kind !== 'serial');
-    // The task demo (skills + executor + world over the emulated firmware) is opt-in for now: on a shared 2-core
-    // machine the executor's spinning worker plus three emulated MCUs can starve the host thread past the 100 ms
-    // link watchdog, which then (correctly) disarms the robot.
-    const demo = args.demo ?? 'motion';
+    // Simulated robots run the pick-and-place task (the world gives perception); real boards the motion sequence.
+    const demo = args.demo ?? (simulated ? 'task' : 'motion');
     if (demo === 'task' && !simulated) throw new Error('--demo task needs the simulated world (perception of blocks and a bin); on real boards use --demo motion');
     const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -182,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     let finalReport = () => '';
     // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
     // watchdog window after arming trips every MCU, as it should.
-    const rt = demo === 'task' ? new RobotRuntime({ calibration, sessions, rate_hz: args.loopHz, world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) }) : null;
+    const rt = demo === 'task' ? new RobotRuntime({ calibration, sessions, rate_hz: args.loopHz, world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1), sleep_only: plans.some((p) => p.kind === 'emulator') }) : null;
     if (rt) {
       await rt.start();
       cleanups.push(() => rt.stop());

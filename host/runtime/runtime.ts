@@ -19,6 +19,11 @@ export interface RuntimeOptions {
   world?: World;
   /** [Hz] how often perception (the world's objects) reaches the skills. */
   perception_hz?: number;
+  /**
+   * Sleep-only timing (no spinning before each deadline). For emulation: the emulated MCUs need the cores that
+   * spinning would take, and a starved host thread trips their link watchdogs.
+   */
+  sleep_only?: boolean;
 }
 
 const SKILL_TICK = new URL('../skills/skill-tick.ts', import.meta.url);
@@ -55,7 +60,10 @@ export class RobotRuntime {
   async start(): Promise<void> {
     const shared = createLoopShared(this.joints.map((j) => j.name));
     this.writer = new StateWriter(shared);
-    this.loop = await startLoop({ rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope ?? REFERENCE_ENVELOPE });
+    this.loop = await startLoop({
+      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope ?? REFERENCE_ENVELOPE,
+      ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
+    });
     this.loop.on('stats', (m) => { this.lastCadence = m.line; });
     this.running = true;
     for (const [id, s] of this.o.sessions) s.on('telemetry', () => this.onTelemetry(id));

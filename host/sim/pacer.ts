@@ -1,4 +1,4 @@
-// Paces an emulated node to the wall clock: emulated time tracks real time, catches up when behind, and reports the lag.
+// Paces an emulated node to the wall clock: emulated time tracks real time, catches up a bounded lag, and reports it.
 
 export interface Paceable {
   readonly cycles: number;
@@ -15,6 +15,8 @@ export interface PacerStats {
   lag_events: number;
   /** [ms] wall time paced so far. */
   wall_ms: number;
+  /** [ms] lag dropped instead of caught up (see maxLag_ms). */
+  dropped_ms: number;
 }
 
 export interface PacerOptions {
@@ -25,6 +27,12 @@ export interface PacerOptions {
   onLag?: (lag_ms: number) => void;
   /** Called after each turn (e.g. to flush bytes to another thread). */
   afterTurn?: () => void;
+  /**
+   * [ms] lag beyond this is dropped, not caught up (default 50). Catching up a long stall runs emulated time faster
+   * than the host's clock, so host frames that were evenly spaced in wall time arrive sparse in emulated time and trip
+   * the firmware's link watchdog: an artefact. Dropping the excess is what a paused chip would see.
+   */
+  maxLag_ms?: number;
 }
 
 export class RealtimePacer {
@@ -34,7 +42,7 @@ export class RealtimePacer {
   private startWall = 0;
   private startCycles = 0;
   private lagging = false;
-  readonly stats: PacerStats = { lag_ms: 0, max_lag_ms: 0, lag_events: 0, wall_ms: 0 };
+  readonly stats: PacerStats = { lag_ms: 0, max_lag_ms: 0, lag_events: 0, wall_ms: 0, dropped_ms: 0 };
 
   constructor(
     private readonly node: Paceable,
@@ -65,7 +73,14 @@ export class RealtimePacer {
     const { node } = this;
     const chunk = ((this.opts.chunk_ms ?? 5) * node.clockHz) / 1000;
     const wall_ms = performance.now() - this.startWall;
-    const target = this.startCycles + Math.floor((wall_ms * node.clockHz) / 1000);
+    let target = this.startCycles + Math.floor((wall_ms * node.clockHz) / 1000);
+    const maxLag = ((this.opts.maxLag_ms ?? 50) * node.clockHz) / 1000;
+    if (target - node.cycles > maxLag) {
+      const drop = target - node.cycles - maxLag;
+      this.startCycles -= drop;
+      target -= drop;
+      this.stats.dropped_ms += (drop * 1000) / node.clockHz;
+    }
     if (node.cycles < target) node.runUntilCycles(Math.min(target, node.cycles + chunk));
     this.opts.afterTurn?.();
     const lag_ms = Math.max(0, ((target - node.cycles) * 1000) / node.clockHz);

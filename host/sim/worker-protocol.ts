@@ -32,6 +32,8 @@ export const PacerStatsSchema = z.strictObject({
   max_lag_ms: z.number(),
   lag_events: z.number().int(),
   wall_ms: z.number(),
+  /** [ms] lag dropped instead of caught up. */
+  dropped_ms: z.number(),
   /** [ms] emulated time. */
   time_ms: z.number(),
   cycles: z.number(),

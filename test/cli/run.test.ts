@@ -30,7 +30,7 @@ t.test('a real board without a port is refused, naming the fix', async (t) => {
 for (const mode of [['--posix'], []]) {
   const label = mode.length ? 'posix firmware over ptys' : 'emulated Unos (avr8js)';
   t.test(`run drives the robot: ${label}`, async (t) => {
-    const r = ganglion('run', ...mode, '--duration', '6', '--report', '1');
+    const r = ganglion('run', ...mode, '--demo', 'motion', '--duration', '6', '--report', '1');
     t.equal(r.status, 0, r.stderr);
     const out = r.stdout;
     for (const node of ['base', 'arm', 'leader']) {
@@ -51,3 +51,15 @@ for (const mode of [['--posix'], []]) {
     t.match(out, /\[base\] disarmed/, 'disarmed on the way out');
   });
 }
+
+t.test('the default on the emulated robot: pick-and-place rounds through skills, executor and envelope', async (t) => {
+  const r = ganglion('run', '--duration', '45', '--report', '5');
+  t.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  t.match(out, /pick-and-place rounds through the skill layer, executor at 500 Hz/);
+  t.match(out, /-- executor [\d.]+ Hz vs 500 Hz target/, 'executor cadence printed');
+  t.match(out, /drive_to done/, 'the base drove to a block');
+  t.match(out, /grasp {4}done/, 'the emulated arm and gripper picked it up');
+  t.match(out, /round 1: 1\/1 blocks in the bin/, 'the first block ends in the bin');
+  t.notMatch(out, /watchdog tripped/, 'no MCU tripped its link watchdog');
+});
