@@ -1,20 +1,22 @@
 // The robot runtime: MCU sessions <-> executor loop (skills in a worker, safety envelope) <-> the world, on the main thread.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Calibration } from '../calibration/schema.ts';
-import { REFERENCE_ENVELOPE, type EnvelopeConfig } from '../executor/envelope-config.ts';
+import { REFERENCE_ENVELOPE, type EnvelopeConfigInput } from '../executor/envelope-config.ts';
 import { startLoop, type Loop } from '../executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../executor/shared.ts';
 import type { McuSession } from '../link/session.ts';
 import { integrateBase, perceive, stepWorld, type World } from '../sim/world.ts';
 import { DEFAULT_STATUS_CHANNEL, isTerminal, type SkillChannelMessage, type SkillStatus } from '../skills/status.ts';
 import { bindJoints, readJoint, sendSetpoints, type JointIo } from './io.ts';
+import { envelopeWithCalibration } from './limits.ts';
 
 export interface RuntimeOptions {
   calibration: Calibration;
   sessions: Map<string, McuSession>;
   /** [Hz] executor rate (500 by default, up to 1000). */
   rate_hz?: number;
-  envelope?: EnvelopeConfig;
+  /** Default: REFERENCE_ENVELOPE narrowed to the calibration's soft limits. */
+  envelope?: EnvelopeConfigInput;
   /** The simulated tabletop world, stepped from measured joint motion; absent on a real robot. */
   world?: World;
   /** [Hz] how often perception (the world's objects) reaches the skills. */
@@ -44,8 +46,10 @@ export class RobotRuntime {
   lastCadence = '';
   setpointsSent = 0;
 
+  private readonly envelope: EnvelopeConfigInput;
+
   constructor(private readonly o: RuntimeOptions) {
-    const env = o.envelope ?? REFERENCE_ENVELOPE;
+    const env = (this.envelope = o.envelope ?? envelopeWithCalibration(REFERENCE_ENVELOPE, o.calibration));
     this.joints = bindJoints(env.joints.map((j) => ({ name: j.name, kind: j.kind })), o.calibration);
     this.world = o.world ?? null;
     this.channel.onmessage = (e: unknown) => {
@@ -61,7 +65,7 @@ export class RobotRuntime {
     const shared = createLoopShared(this.joints.map((j) => j.name));
     this.writer = new StateWriter(shared);
     this.loop = await startLoop({
-      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope ?? REFERENCE_ENVELOPE,
+      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.envelope,
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
     });
     this.loop.on('stats', (m) => { this.lastCadence = m.line; });
