@@ -9,7 +9,7 @@ import type { Board } from '../hw/board.ts';
 import type { NodeWiring } from '../hw/robot.ts';
 import type { Transport } from './transport.ts';
 import { CommandRefused, LinkError, errArgIsIndex, errArgIsPin, errCodeText } from './errors.ts';
-import { SendWindow, seqDist } from './send-window.ts';
+import { SendWindow, seqDist, type SendWindowStats } from './send-window.ts';
 import { TelemetryTracker, type McuState, type TelemetryStats } from './telemetry.ts';
 import { checkIdentity, type Identity } from './identity.ts';
 import { configRefusalText, wiringConfig, type ConfigItem } from './wiring-config.ts';
@@ -53,16 +53,11 @@ export interface McuErrorReport {
   text: string;
 }
 
-export interface LinkStats {
+/** The sender's counters (frames sent, retransmits, timeouts, NAKs, stale acks, frames in flight) plus the rest. */
+export interface LinkStats extends Omit<SendWindowStats, 'inFlightBytes' | 'queued'> {
   port: string;
   state: SessionState;
   rtt: RttStats;
-  framesSent: number;
-  retransmits: number;
-  timeouts: number;
-  naks: number;
-  badAcks: number;
-  inFlightFrames: number;
   /** Host-side receive errors: bad CRC, bad length, missing SYNC, dropped bytes, payloads that did not decode. */
   host: { frames: number; crcErrors: number; lengthErrors: number; syncErrors: number; bytesDropped: number; decodeErrors: number };
   telemetry: TelemetryStats;
@@ -236,19 +231,14 @@ export class McuSession extends EventEmitter<SessionEvents> {
   }
 
   stats(): LinkStats {
-    const w = this.window.stats();
+    const { inFlightBytes: _bytes, queued: _queued, ...w } = this.window.stats();
     const d = this.decoder.stats;
     const faults = this.tracker.state?.faults ?? 0;
     return {
+      ...w,
       port: this.port,
       state: this.state,
       rtt: this.window.rtt.stats(),
-      framesSent: w.framesSent,
-      retransmits: w.retransmits,
-      timeouts: w.timeouts,
-      naks: w.naks,
-      badAcks: w.badAcks,
-      inFlightFrames: w.inFlightFrames,
       host: { frames: d.frames, crcErrors: d.crcErrors, lengthErrors: d.lengthErrors, syncErrors: d.syncErrors, bytesDropped: d.bytesDropped, decodeErrors: this.decodeErrors },
       telemetry: this.tracker.stats(),
       faults: faultNames(faults),
