@@ -6,6 +6,12 @@
 #include "avr_hal.h"
 #include "avr_pins.h"
 
+const avr_pwm_t *avr_pwm_find(uint8_t pin) {
+  for (uint8_t i = 0; i < avr_pwm_count; i++)
+    if (avr_pwm_table[i].pin == pin) return &avr_pwm_table[i];
+  return 0;
+}
+
 #define AVR_PINS 88u /* ports A..L */
 
 volatile uint8_t *avr_port_of(uint8_t pin) { return avr_pin_reg(pin >> 3) + 2; }

@@ -47,7 +47,7 @@ uint8_t avr_adc_channel(uint8_t pin) {
   return AVR_NO_CHANNEL;
 }
 
-static const avr_pwm_t pwm_table[] = {
+const avr_pwm_t avr_pwm_table[] = {
     {15, &TCCR0A, _BV(COM0A1), &OCR0A, 0},  /* PB7 OC0A (Mega D13) */
     {53, &TCCR0A, _BV(COM0B1), &OCR0B, 0},  /* PG5 OC0B (D4) */
     {12, &TCCR2A, _BV(COM2A1), &OCR2A, 0},  /* PB4 OC2A (D10) */
@@ -63,11 +63,7 @@ static const avr_pwm_t pwm_table[] = {
     {85, &TCCR5A, _BV(COM5C1), &OCR5CL, 1}, /* PL5 OC5C (D44) */
 };
 
-const avr_pwm_t *avr_pwm_find(uint8_t pin) {
-  for (uint8_t i = 0; i < sizeof pwm_table / sizeof pwm_table[0]; i++)
-    if (pwm_table[i].pin == pin) return &pwm_table[i];
-  return 0;
-}
+const uint8_t avr_pwm_count = sizeof avr_pwm_table / sizeof avr_pwm_table[0];
 
 void avr_pwm_timers_init(void) {
   /* All in fast PWM with TOP 0xFF at clk/8 = 7.8 kHz, the same duty resolution on every channel. */

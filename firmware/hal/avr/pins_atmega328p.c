@@ -35,18 +35,14 @@ uint8_t avr_adc_channel(uint8_t pin) {
   return (pin >> 3) == 2 ? (pin & 7) : AVR_NO_CHANNEL; /* PC0..PC5 = ADC0..ADC5 */
 }
 
-static const avr_pwm_t pwm_table[] = {
+const avr_pwm_t avr_pwm_table[] = {
     {30, &TCCR0A, _BV(COM0A1), &OCR0A, 0}, /* PD6 OC0A (Arduino D6) */
     {29, &TCCR0A, _BV(COM0B1), &OCR0B, 0}, /* PD5 OC0B (D5) */
     {11, &TCCR2A, _BV(COM2A1), &OCR2A, 0}, /* PB3 OC2A (D11) */
     {27, &TCCR2A, _BV(COM2B1), &OCR2B, 0}, /* PD3 OC2B (D3) */
 };
 
-const avr_pwm_t *avr_pwm_find(uint8_t pin) {
-  for (uint8_t i = 0; i < sizeof pwm_table / sizeof pwm_table[0]; i++)
-    if (pwm_table[i].pin == pin) return &pwm_table[i];
-  return 0;
-}
+const uint8_t avr_pwm_count = sizeof avr_pwm_table / sizeof avr_pwm_table[0];
 
 void avr_pwm_timers_init(void) {
   /* Fast PWM, TOP 0xFF, clk/8: 16 MHz / 8 / 256 = 7.8 kHz. Outputs stay disconnected until a duty is set. */
