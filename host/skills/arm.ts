@@ -57,7 +57,9 @@ export function reachRange_m(g: RobotGeometry): [number, number] {
   return [r(eMaxAbs), r(eMinAbs)];
 }
 
-const within = (v: number, lo: number, hi: number) => v >= lo - 1e-9 && v <= hi + 1e-9;
+// 1e-7 rad of slack: at full stretch the elbow angle is lost to rounding (d depends on it only to second order), and the
+// shoulder then lands up to ~2e-8 rad past the limit for a target that really is reachable. The envelope clamps anyway.
+const within = (v: number, lo: number, hi: number) => v >= lo - 1e-7 && v <= hi + 1e-7;
 
 /**
  * Joint angles that put the tip at p (base frame). Of the two elbow solutions inside the joint limits,
