@@ -81,6 +81,11 @@ export const EnvelopeConfigSchema = z
     sources: z.array(RemoteSourceSchema).default([]),
     /** Hold everything when the state snapshot is older than this (a dead telemetry producer). */
     state_timeout_ms: positive.optional(),
+    /**
+     * What an e-stop does to every joint. torque_off (default) is a stop category 0 (IEC 60204-1): power is removed,
+     * as the firmware's e-stop input does. per_joint uses each joint's on_safe (hold: servo in place, brake actively).
+     */
+    on_estop: z.enum(['torque_off', 'per_joint']).default('torque_off'),
   })
   .superRefine((c, ctx) => {
     const names = c.joints.map((j) => j.name);

@@ -160,11 +160,11 @@ function initJoint(env: Envelope, i: number, state: StateSnapshot): void {
  * joint holds its last target. A position joint whose position was never known cannot hold anything,
  * so its torque goes off.
  */
-function safeJoint(env: Envelope, i: number): void {
+function safeJoint(env: Envelope, i: number, estop = false): void {
   const j = env.joints[i]!;
   const o = env.out;
   o.safe[i] = 1;
-  let torque = j.on_safe === 'torque_off' ? 0 : 1;
+  let torque = (estop && env.config.on_estop === 'torque_off') || j.on_safe === 'torque_off' ? 0 : 1;
   if (j.kind === 'velocity') {
     o.value[i] = 0;
     env.prev[i] = 0;
@@ -363,7 +363,7 @@ export function applyEnvelope(env: Envelope, action: Action | null, state: State
   const refused = refusal(env, action, state, now_ns);
   o.estop = env.estop;
   if (refused !== null || action === null) {
-    for (let i = 0; i < n; i++) safeJoint(env, i);
+    for (let i = 0; i < n; i++) safeJoint(env, i, refused === 'estop');
     return o;
   }
   for (let i = 0; i < n; i++) env.requested[i] = requestedValue(env, i, action);

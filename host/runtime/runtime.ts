@@ -1,4 +1,5 @@
-// The robot runtime: MCU sessions <-> executor loop (skills in a worker, safety envelope) <-> the world, on the main thread.
+// The robot runtime: MCU sessions <-> executor loop (skills in a worker, safety envelope) <-> the world, on the main thread; implements RobotControl.
+import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Calibration } from '../calibration/schema.ts';
 import { REFERENCE_ENVELOPE, type EnvelopeConfigInput } from '../executor/envelope-config.ts';
@@ -6,7 +7,13 @@ import { startLoop, type Loop } from '../executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../executor/shared.ts';
 import type { McuSession } from '../link/session.ts';
 import { integrateBase, perceive, stepWorld, type World } from '../sim/world.ts';
+import { appendCorrection, type CorrectionLogEntry } from '../skills/correction-log.ts';
+import { parseCorrection } from '../skills/corrections.ts';
+import type { Observation } from '../skills/observation.ts';
+import { createRegistry } from '../skills/registry.ts';
+import { REFERENCE_GEOMETRY } from '../skills/geometry.ts';
 import { DEFAULT_STATUS_CHANNEL, isTerminal, type SkillChannelMessage, type SkillStatus } from '../skills/status.ts';
+import type { RobotControl, RobotEvents, RobotSnapshot, SkillInfo, TeleopCommand } from './control.ts';
 import { bindJoints, readJoint, sendSetpoints, type JointIo } from './io.ts';
 import { envelopeWithCalibration } from './limits.ts';
 
@@ -26,11 +33,19 @@ export interface RuntimeOptions {
    * spinning would take, and a starved host thread trips their link watchdogs.
    */
   sleep_only?: boolean;
+  /** The robot's id on MQTT and in logs (default: the calibration's robot name). */
+  robot_id?: string;
+  /** Corrections are appended here (JSON lines) with their context; absent: not persisted. */
+  correction_log?: string;
 }
+
+/** How many non-'done' skill outcomes the snapshot keeps for the planner. */
+const RECENT_FAILURES = 5;
 
 const SKILL_TICK = new URL('../skills/skill-tick.ts', import.meta.url);
 
-export class RobotRuntime {
+export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotControl {
+  readonly robotId: string;
   readonly joints: JointIo[];
   loop: Loop | null = null;
   world: World | null;
@@ -45,16 +60,31 @@ export class RobotRuntime {
   private writer: StateWriter | null = null;
   lastCadence = '';
   setpointsSent = 0;
+  private lastSetpoints: Float64Array | null = null;
+  private estopLatched: { reason: string } | null = null;
+  private teleopActive = false;
+  private task: string | null = null;
+  private active: RobotSnapshot['active_skill'] = null;
+  private activeSince_ms = 0;
+  private activeArgs = new Map<string, unknown>();
+  private recentFailures: RobotSnapshot['recent_failures'] = [];
+  // Main-thread copy of the registry: for descriptions, arg checks and affordances (the worker has its own to run them).
+  private readonly registry = createRegistry();
 
   private readonly envelope: EnvelopeConfigInput;
 
   constructor(private readonly o: RuntimeOptions) {
+    super();
+    this.robotId = o.robot_id ?? o.calibration.robot;
     const env = (this.envelope = o.envelope ?? envelopeWithCalibration(REFERENCE_ENVELOPE, o.calibration));
     this.joints = bindJoints(env.joints.map((j) => ({ name: j.name, kind: j.kind })), o.calibration);
     this.world = o.world ?? null;
     this.channel.onmessage = (e: unknown) => {
       const m = (e as { data: SkillChannelMessage }).data;
-      if ('state' in m && m.request_id && isTerminal(m.state)) {
+      if (m.type !== 'skill_status') return;
+      this.trackSkill(m);
+      this.emit('skill_status', m);
+      if (m.request_id && isTerminal(m.state)) {
         this.waiting.get(m.request_id)?.(m);
         this.waiting.delete(m.request_id);
       }
@@ -68,9 +98,26 @@ export class RobotRuntime {
       rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.envelope,
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
     });
-    this.loop.on('stats', (m) => { this.lastCadence = m.line; });
+    this.loop.on('stats', (m) => {
+      this.lastCadence = m.line;
+      this.emit('loop_stats', m);
+    });
+    this.loop.on('event', (m) => {
+      if (m.kind === 'estop') this.estopLatched = { reason: m.text };
+      if (m.kind === 'clear') this.estopLatched = null;
+      this.emit('loop_event', m);
+    });
     this.running = true;
-    for (const [id, s] of this.o.sessions) s.on('telemetry', () => this.onTelemetry(id));
+    for (const [id, s] of this.o.sessions) {
+      s.on('telemetry', (st) => {
+        this.onTelemetry(id);
+        this.emit('telemetry', id, st);
+      });
+      s.on('event', (e) => this.emit('notice', { level: 'info', source: id, text: e.text }));
+      s.on('mcu_error', (e) => this.emit('notice', { level: 'error', source: id, text: `MCU refused: ${e.text}` }));
+      s.on('disconnected', (d) => this.emit('notice', { level: 'error', source: id, text: `link lost: ${d.reason}; reconnecting` }));
+      s.on('reconnected', () => this.emit('notice', { level: 'info', source: id, text: 'link back' }));
+    }
     void this.pumpSetpoints(new SetpointReader(shared));
     const hz = this.o.perception_hz ?? 20;
     this.perceptionTimer = setInterval(() => void this.observe(), 1000 / hz);
@@ -126,6 +173,7 @@ export class RobotRuntime {
         const s = await reader.next(seq, 500);
         seq = s.seq;
         sendSetpoints(this.joints, s.value, s.torque_enabled, this.o.sessions, this.lastServoUs);
+        this.lastSetpoints = s.value;
         this.setpointsSent++;
       } catch {
         // No setpoints for 500 ms: the loop stopped; the MCUs' link watchdogs take outputs to their defaults.
@@ -141,21 +189,166 @@ export class RobotRuntime {
   /** Runs one skill to its end; resolves with its final status (done, failed with the reason, timeout, cancelled). */
   async runSkill(name: string, args: unknown): Promise<SkillStatus> {
     if (!this.loop) throw new Error('the runtime is not started');
+    if (this.estopLatched) throw new Error(`e-stop is latched (${this.estopLatched.reason}); clear it before starting "${name}"`);
     const request_id = `r${++this.requests}`;
     const ended = new Promise<SkillStatus>((resolve) => this.waiting.set(request_id, resolve));
     const observation = this.world ? { ...perceive(this.world) } : undefined;
+    this.activeArgs.set(request_id, args);
     const ack = await this.loop.selectController('skill', { name, args, observation, request_id });
     if (!ack.ok) {
       this.waiting.delete(request_id);
+      this.activeArgs.delete(request_id);
       throw new Error(ack.error ?? `skill ${name} refused`);
     }
+    this.teleopActive = false;
     return ended;
   }
 
-  /** A language correction ("a bit to the left", "slower"), applied by the running skill at the next tick. */
-  async correct(phrase: string): Promise<void> {
+  private trackSkill(m: SkillStatus): void {
+    if (m.state === 'running') {
+      const args = m.request_id ? this.activeArgs.get(m.request_id) : undefined;
+      // Skills do not report progress yet: null says "unknown" rather than guessing from the timeout.
+      this.active = { request_id: m.request_id, skill: m.skill, args: args ?? null, elapsed_s: m.elapsed_s, progress: null };
+      this.activeSince_ms = performance.now() - m.elapsed_s * 1000;
+      return;
+    }
+    if (m.request_id) this.activeArgs.delete(m.request_id);
+    if (this.active?.request_id === m.request_id) this.active = null;
+    if (m.state !== 'done') {
+      this.recentFailures.push({ skill: m.skill, state: m.state, reason: m.reason ?? '' });
+      if (this.recentFailures.length > RECENT_FAILURES) this.recentFailures.shift();
+    }
+  }
+
+  async cancel(reason: string): Promise<void> {
+    const ack = await this.loop!.selectController('cancel', { reason });
+    if (!ack.ok) throw new Error(ack.error ?? 'cancel refused');
+  }
+
+  /**
+   * A language correction ("a bit to the left", "slower"), applied by the running skill at the next tick, and logged
+   * with its context (task, skill, state) for retrieval on similar tasks. Throws listing the accepted forms when unknown.
+   */
+  async correct(phrase: string, source = 'local'): Promise<CorrectionLogEntry> {
+    const correction = parseCorrection(phrase);
     const ack = await this.loop!.selectController('correction', { phrase });
     if (!ack.ok) throw new Error(ack.error ?? 'correction refused');
+    const obs = this.observation();
+    const entry: CorrectionLogEntry = {
+      timestamp: new Date().toISOString(),
+      phrase,
+      correction,
+      source,
+      task: this.task,
+      skill: this.active?.skill ?? null,
+      ...(this.active ? { skill_args: this.active.args } : {}),
+      state: {
+        base: obs.base,
+        joints_rad: Object.fromEntries(Object.entries(obs.joints).map(([k, v]) => [k, v.position_rad])),
+        held_id: obs.held_id,
+        ...(this.active ? { skill_elapsed_s: (performance.now() - this.activeSince_ms) / 1000 } : {}),
+      },
+    };
+    if (this.o.correction_log) appendCorrection(this.o.correction_log, entry);
+    this.emit('correction', entry);
+    return entry;
+  }
+
+  /** E-stop: latched by the envelope at the next tick, then the skill and teleop are dropped so nothing resumes on clear. */
+  async estop(reason: string): Promise<void> {
+    const ack = await this.loop!.estop(reason);
+    if (!ack.ok) throw new Error(ack.error ?? 'e-stop refused');
+    this.estopLatched = { reason };
+    this.teleopActive = false;
+    await this.loop!.selectController('hold');
+  }
+
+  async clearEstop(): Promise<void> {
+    const ack = await this.loop!.clear();
+    if (!ack.ok) throw new Error(ack.error ?? 'clear refused');
+    this.estopLatched = null;
+  }
+
+  /** Teleop takeover. Each call is also the operator's heartbeat: the envelope stops teleop motion 250 ms after the last one. */
+  async teleop(cmd: TeleopCommand): Promise<void> {
+    if (this.estopLatched) throw new Error(`e-stop is latched (${this.estopLatched.reason}); clear it before teleop`);
+    this.loop!.heartbeat('teleop');
+    const ack = await this.loop!.selectController('teleop', { position_rad: cmd.position_rad, velocity_radps: cmd.velocity_radps });
+    if (!ack.ok) throw new Error(ack.error ?? 'teleop refused');
+    this.teleopActive = true;
+  }
+
+  async releaseTeleop(): Promise<void> {
+    await this.loop!.selectController('teleop_release');
+    this.teleopActive = false;
+  }
+
+  async arm(): Promise<void> {
+    for (const s of this.o.sessions.values()) await s.arm();
+  }
+
+  async disarm(): Promise<void> {
+    for (const s of this.o.sessions.values()) await s.disarm();
+  }
+
+  setTask(task: string | null): void {
+    this.task = task;
+  }
+
+  /** What the skills see now: base pose, joints, perceived objects, what is held. */
+  observation(): Observation {
+    const joints: Observation['joints'] = {};
+    for (const j of this.joints) {
+      const r = readJoint(j, this.o.sessions);
+      if (r) joints[j.name] = r;
+    }
+    if (this.world) {
+      const p = perceive(this.world);
+      return { base: { ...this.pose }, joints, ...p };
+    }
+    return { base: { ...this.pose }, joints, objects: [], held_id: null };
+  }
+
+  snapshot(): RobotSnapshot {
+    const setpoints: Record<string, number> = {};
+    if (this.lastSetpoints) this.joints.forEach((j, i) => (setpoints[j.name] = this.lastSetpoints![i]!));
+    const armed: Record<string, boolean> = {};
+    for (const [id, s] of this.o.sessions) armed[id] = s.stats().armed;
+    return {
+      robot: this.robotId,
+      at_ms: Date.now(),
+      mode: this.estopLatched ? 'estop' : this.teleopActive ? 'teleop' : this.active ? 'skill' : 'idle',
+      estop: { latched: this.estopLatched !== null, reason: this.estopLatched?.reason ?? null },
+      armed,
+      observation: this.observation(),
+      setpoints,
+      active_skill: this.active ? { ...this.active, elapsed_s: (performance.now() - this.activeSince_ms) / 1000 } : null,
+      task: this.task,
+      recent_failures: [...this.recentFailures],
+    };
+  }
+
+  /** Every skill with its affordance now; a skill whose args are missing or bad (for it) gets null with no guess. */
+  skills(argsBySkill: Record<string, unknown> = {}): SkillInfo[] {
+    const obs = this.observation();
+    return this.registry.tools().map((t) => {
+      const skill = this.registry.get(t.name);
+      const parsed = skill.args.safeParse(argsBySkill[t.name] ?? {});
+      let affordance: SkillInfo['affordance'] = null;
+      if (parsed.success) {
+        try {
+          const failed = skill.preconditions.find((p) => !p.holds(obs, parsed.data));
+          affordance = failed ? { value: 0, reason: `precondition failed: ${failed.text}` } : skill.affordance(obs, parsed.data, REFERENCE_GEOMETRY);
+        } catch (e) {
+          affordance = { value: 0, reason: `affordance threw: ${(e as Error).message}` };
+        }
+      }
+      return { name: t.name, description: t.description, args_schema: t.parameters, affordance };
+    });
+  }
+
+  linkHealth(): Record<string, ReturnType<McuSession['stats']>> {
+    return Object.fromEntries([...this.o.sessions].map(([id, s]) => [id, s.stats()]));
   }
 
   async stop(): Promise<void> {

@@ -9,6 +9,8 @@ export const CorrectionLogEntrySchema = z.strictObject({
   /** The operator's words, verbatim (data: never re-interpreted as an instruction). */
   phrase: z.string().max(500),
   correction: CorrectionSchema,
+  /** Who gave it: an MQTT username, "cli", "planner"... (DROC keeps provenance so entries can be audited and deleted). */
+  source: z.string().max(128).optional(),
   /** The task the planner was working on ("put the red block in the bin"). */
   task: z.string().max(2000).nullable(),
   skill: z.string().nullable(),

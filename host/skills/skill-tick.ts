@@ -1,7 +1,7 @@
-// The executor tick module that runs skills in the loop worker: select 'skill' | 'correction' | 'cancel' | 'observe' | 'hold'; status goes out on a BroadcastChannel.
+// The executor tick module that runs skills in the loop worker: select 'skill' | 'correction' | 'cancel' | 'observe' | 'hold' | 'teleop' | 'teleop_release'; status goes out on a BroadcastChannel.
 import { BroadcastChannel } from 'node:worker_threads';
 import { z } from 'zod';
-import type { TickController, TickInit } from '../executor/contract.ts';
+import type { Action, TickController, TickInit } from '../executor/contract.ts';
 import { parseCorrection, parseCorrectionDelta } from './corrections.ts';
 import { createRegistry, loadSkillPackages } from './registry.ts';
 import { SkillRunner } from './runner.ts';
@@ -22,6 +22,12 @@ const SkillSelect = z.strictObject({
   /** The sender's id for this run, echoed in every status of it, so replies can be matched without races. */
   request_id: z.string().max(128).optional(),
 });
+
+const jointMap = z.record(z.string().max(64), z.number());
+/** Teleop setpoints: acted on only while the 'teleop' source's heartbeat is fresh (the envelope checks it every tick). */
+const TeleopSelect = z.strictObject({ position_rad: jointMap.optional(), velocity_radps: jointMap.optional() });
+/** The envelope's remote source id for teleop (REFERENCE_ENVELOPE.sources). */
+export const TELEOP_SOURCE = 'teleop';
 
 const CorrectionSelect = z.union([z.strictObject({ phrase: z.string().max(500) }), z.unknown()]);
 
@@ -49,11 +55,21 @@ export function createTick(init: TickInit): TickController {
     );
   }
 
+  // Teleop takeover: while set, the operator's setpoints replace the skill's output (the skill is cancelled first).
+  let teleop: Action | null = null;
+
   function select(name: string, params: unknown): void {
     if (name === 'skill') {
       const s = SkillSelect.parse(params);
       if (loading && !registry.has(s.name)) throw new Error(`skill "${s.name}" is not registered yet: skill packages are still loading`);
       runner.start(s.name, s.args, s.observation, s.request_id ?? null);
+      teleop = null;
+    } else if (name === 'teleop') {
+      const t = TeleopSelect.parse(params);
+      runner.cancel('teleop takeover');
+      teleop = { source: TELEOP_SOURCE, ...t };
+    } else if (name === 'teleop_release') {
+      teleop = null;
     } else if (name === 'correction') {
       const c = CorrectionSelect.parse(params);
       runner.correct(c && typeof c === 'object' && 'phrase' in c && typeof c.phrase === 'string' ? parseCorrection(c.phrase) : parseCorrectionDelta(c));
@@ -63,10 +79,19 @@ export function createTick(init: TickInit): TickController {
       runner.observe(params);
     } else if (name === 'hold') {
       runner.cancel('hold selected');
+      teleop = null;
     } else {
-      throw new Error(`unknown controller "${name}"; the skill tick has skill, correction, cancel, observe, hold`);
+      throw new Error(`unknown controller "${name}"; the skill tick has skill, correction, cancel, observe, hold, teleop, teleop_release`);
     }
   }
 
-  return { step: (input) => runner.step(input), select, ready };
+  return {
+    step(input) {
+      // The runner still steps under teleop: it must see the cancel through and keep its observation current.
+      const a = runner.step(input);
+      return teleop ?? a;
+    },
+    select,
+    ready,
+  };
 }

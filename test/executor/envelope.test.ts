@@ -152,13 +152,23 @@ t.test('e-stop latch: every joint safe until cleared, whatever the controller as
     t.same(Array.from(out.safe), [1, 1, 1, 1]);
     t.equal(out.value[WL], 0, 'velocity joints stop at once');
     t.equal(out.value[ARM], armHold, 'position joints hold their last target');
-    t.same(Array.from(out.torque), [1, 1, 1, 0], "wrist's on_safe is torque_off");
+    t.same(Array.from(out.torque), [0, 0, 0, 0], 'e-stop removes torque from every joint (stop category 0)');
     t.ok(has(out, '*', 'estop'));
   }
   clearLatches(env);
   out = applyEnvelope(env, { velocity_radps: { wl: 0.5 } }, makeState(), 10 * TICK_NS);
   t.equal(out.estop, false);
   t.equal(out.value[WL], 0.5);
+  t.same(Array.from(out.torque), [1, 1, 1, 1], 'torque back after clear');
+  t.end();
+});
+
+t.test("on_estop 'per_joint' keeps joints servoing; other safe states still follow each joint's on_safe", (t) => {
+  const env = createEnvelope({ ...CONFIG, on_estop: 'per_joint' }, RATE_HZ);
+  applyEnvelope(env, { velocity_radps: { wl: 1 }, position_rad: { arm: 0.01 } }, makeState({ vel: { wl: 1 } }), 0);
+  latchEstop(env, 'button');
+  const out = applyEnvelope(env, { velocity_radps: { wl: 5 } }, makeState({ vel: { wl: 1 } }), TICK_NS);
+  t.same(Array.from(out.torque), [1, 1, 1, 0], "hold everywhere, except the wrist whose on_safe is torque_off");
   t.end();
 });
 

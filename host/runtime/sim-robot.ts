@@ -1,0 +1,119 @@
+// The whole reference robot in simulation, ready to command: emulated firmware (posix build on ptys, or the .hex in avr8js), sessions, calibration, world, runtime, armed.
+import { calibrationForRun } from '../calibration/gate.ts';
+import { calibratedNode } from '../calibration/require.ts';
+import { sceneAround } from '../demos/task.ts';
+import { loadBoard } from '../hw/board.ts';
+import { loadRobot } from '../hw/robot.ts';
+import { asPosixBoard, PosixMcu } from '../link/posix-mcu.ts';
+import { SerialTransport } from '../link/serial.ts';
+import { McuSession } from '../link/session.ts';
+import type { Transport } from '../link/transport.ts';
+import { bootEmulatedRobot } from '../sim/robot.ts';
+import type { WorkerNode } from '../sim/worker-node.ts';
+import { RobotRuntime } from './runtime.ts';
+
+export interface SimRobotOptions {
+  /**
+   * posix: the firmware's portable core built as a Linux process on a pty (cheap on CPU; no pin-level plant).
+   * avr: the real ATmega328P .hex in avr8js, paced to real time, with motor/encoder plants on its pins.
+   */
+  firmware?: 'posix' | 'avr';
+  robotId?: string;
+  /** [Hz] executor rate (default 500). */
+  rate_hz?: number;
+  /** Seed of the tabletop scene around the robot. */
+  scene_seed?: number;
+  /** Where corrections are logged (JSON lines); default: not persisted. */
+  correction_log?: string;
+  /** Arm the MCUs once the runtime runs (default true). */
+  arm?: boolean;
+}
+
+export interface SimRobot {
+  runtime: RobotRuntime;
+  sessions: Map<string, McuSession>;
+  /**
+   * avr only: the PWM duty [0, 1] the emulated MCU is putting on motor `motor` of `node`, measured on its pins over the
+   * last complete PWM period. (posix firmware has no pins: read telemetry outPermille instead.)
+   */
+  pwmDuty(node: string, motor: number): Promise<number>;
+  /** The emulated nodes (avr only), for pressing the e-stop input, reading pins... */
+  emulated: Map<string, WorkerNode> | null;
+  stop(): Promise<void>;
+}
+
+export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> {
+  const robot = loadRobot();
+  const firmware = o.firmware ?? 'posix';
+  const calibration = await calibrationForRun(robot, { simulated: true });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    const transports = new Map<string, { transport: Transport; board: ReturnType<typeof loadBoard> }>();
+    let emulated: Map<string, WorkerNode> | null = null;
+    if (firmware === 'avr') {
+      const sim = await bootEmulatedRobot(robot, { realtime: true });
+      cleanups.push(() => sim.shutdown());
+      emulated = sim.nodes as Map<string, WorkerNode>;
+      for (const n of robot.nodes) transports.set(n.id, { transport: emulated.get(n.id)!.transport, board: loadBoard(n.board) });
+    } else {
+      for (const n of robot.nodes) {
+        const mcu = new PosixMcu();
+        const pty = await mcu.start();
+        cleanups.push(() => mcu.stop());
+        const board = asPosixBoard(loadBoard(n.board));
+        transports.set(n.id, { transport: SerialTransport.forBoard(pty, board), board });
+      }
+    }
+    const sessions = new Map<string, McuSession>();
+    for (const n of robot.nodes) {
+      const t = transports.get(n.id)!;
+      const s = new McuSession({ transport: t.transport, node: calibratedNode(n, calibration), board: t.board, autoRearm: true });
+      cleanups.push(() => s.close());
+      await s.connect();
+      sessions.set(n.id, s);
+    }
+    const runtime = new RobotRuntime({
+      calibration,
+      sessions,
+      rate_hz: o.rate_hz ?? 500,
+      world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1),
+      // Emulated MCUs need the cores that spinning would take (see RuntimeOptions.sleep_only).
+      sleep_only: firmware === 'avr',
+      ...(o.robotId ? { robot_id: o.robotId } : {}),
+      ...(o.correction_log ? { correction_log: o.correction_log } : {}),
+    });
+    // Everything slow happens before arming: a stall longer than the link watchdog window after arming trips the MCUs.
+    await runtime.start();
+    cleanups.push(() => runtime.stop());
+    if (o.arm !== false) {
+      await runtime.arm();
+      // The armed state comes back in telemetry: return only once every MCU reports it, so callers can act at once.
+      const t0 = performance.now();
+      while ([...sessions.values()].some((s) => !s.stats().armed)) {
+        if (performance.now() - t0 > 3000) throw new Error(`not armed within 3 s: ${[...sessions].filter(([, s]) => !s.stats().armed).map(([id, s]) => `${id} [${s.stats().faults.join(', ')}]`).join('; ')}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    return {
+      runtime,
+      sessions,
+      emulated,
+      async pwmDuty(node, motor) {
+        if (!emulated) throw new Error('pwmDuty needs firmware: "avr" (the posix build has no pins; read telemetry outPermille)');
+        const n = emulated.get(node);
+        if (!n) throw new Error(`no emulated node "${node}" (there are ${[...emulated.keys()].join(', ')})`);
+        const m = (await n.snapshot()).motors[motor];
+        if (!m) throw new Error(`node "${node}" has no motor ${motor}`);
+        return m.pwm_duty;
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
