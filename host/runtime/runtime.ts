@@ -175,6 +175,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
         sendSetpoints(this.joints, s.value, s.torque_enabled, this.o.sessions, this.lastServoUs);
         this.lastSetpoints = s.value;
         this.setpointsSent++;
+        if (this.listenerCount('setpoints')) this.emit('setpoints', s.value, s.torque_enabled);
       } catch {
         // No setpoints for 500 ms: the loop stopped; the MCUs' link watchdogs take outputs to their defaults.
       }
