@@ -208,8 +208,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   private trackSkill(m: SkillStatus): void {
     if (m.state === 'running') {
       const args = m.request_id ? this.activeArgs.get(m.request_id) : undefined;
-      // Skills do not report progress yet: null says "unknown" rather than guessing from the timeout.
-      this.active = { request_id: m.request_id, skill: m.skill, args: args ?? null, elapsed_s: m.elapsed_s, progress: null };
+      this.active = { request_id: m.request_id, skill: m.skill, args: args ?? null, elapsed_s: m.elapsed_s, progress: m.progress };
       this.activeSince_ms = performance.now() - m.elapsed_s * 1000;
       return;
     }
@@ -284,8 +283,24 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     this.teleopActive = false;
   }
 
-  async arm(): Promise<void> {
-    for (const s of this.o.sessions.values()) await s.arm();
+  /** Arms every MCU; a session that is reconnecting (e.g. after a host stall) is given timeout_ms to come back first. */
+  async arm(timeout_ms = 5000): Promise<void> {
+    for (const [id, s] of this.o.sessions) {
+      if (s.stats().state === 'reconnecting') {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            s.off('reconnected', done);
+            reject(new Error(`cannot arm ${id}: its link is still reconnecting after ${timeout_ms} ms`));
+          }, timeout_ms);
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          s.once('reconnected', done);
+        });
+      }
+      await s.arm();
+    }
   }
 
   async disarm(): Promise<void> {

@@ -60,6 +60,8 @@ export interface Skill<A = unknown, P = unknown> {
   done(params: P, ctx: SkillContext): boolean;
   /** A reason when the skill cannot succeed any more, else null. */
   failed(params: P, ctx: SkillContext): string | null;
+  /** How far along the run is, in [0, 1], for progress displays; absent when the skill cannot tell. */
+  progress?(params: P, ctx: SkillContext): number;
   /** Called once when the run is cancelled; the runner then holds. */
   cancel?(params: P, ctx: SkillContext): void;
 }

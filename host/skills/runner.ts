@@ -10,6 +10,9 @@ import type { SkillRunState, SkillStatus } from './status.ts';
 /** Position joints hold their last target, velocity joints stop: the envelope's meaning of an empty action. */
 export const HOLD: Action = Object.freeze({});
 
+/** [s] of loop time between 'running' reports (progress) while a skill runs. */
+const PROGRESS_EVERY_S = 0.1;
+
 export interface SkillRunnerOptions {
   registry: SkillRegistry;
   joints: readonly { name: string; kind: JointKind }[];
@@ -33,6 +36,7 @@ interface Run {
 export class SkillRunner {
   readonly obs: Observation;
   private readonly period_s: number;
+  private readonly progressEveryTicks: number;
   private readonly geometry: RobotGeometry;
   private readonly names: readonly string[];
   private run: Run | null = null;
@@ -44,6 +48,7 @@ export class SkillRunner {
 
   constructor(private readonly o: SkillRunnerOptions) {
     this.period_s = 1 / o.rate_hz;
+    this.progressEveryTicks = Math.max(1, Math.round(PROGRESS_EVERY_S * o.rate_hz));
     this.geometry = o.geometry ?? REFERENCE_GEOMETRY;
     this.names = o.joints.map((j) => j.name);
     const joints: Observation['joints'] = {};
@@ -152,6 +157,7 @@ export class SkillRunner {
       const g = r.ctx.tuning.gripper;
       if (g !== null) action = { ...action, position_rad: { ...action.position_rad, [GRIPPER]: g === 'open' ? this.geometry.gripper_open_rad : this.geometry.gripper_closed_rad } };
       r.ticks++;
+      if (r.ticks % this.progressEveryTicks === 0) this.report('running');
       return action;
     } catch (e) {
       this.finish('failed', `skill "${r.skill.name}" threw: ${(e as Error).message}`);
@@ -184,6 +190,16 @@ export class SkillRunner {
     this.cancelReason = null;
   }
 
+  private progressOf(r: Run): number | null {
+    if (!r.skill.progress) return null;
+    try {
+      const v = r.skill.progress(r.params, r.ctx);
+      return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : null;
+    } catch {
+      return null;
+    }
+  }
+
   private report(state: SkillRunState, reason?: string): SkillStatus {
     const r = this.run!;
     const s: SkillStatus = {
@@ -194,6 +210,7 @@ export class SkillRunner {
       state,
       ...(reason === undefined ? {} : { reason }),
       elapsed_s: r.ctx.elapsed_s,
+      progress: state === 'done' ? 1 : this.progressOf(r),
       tick: this.tick,
     };
     this.last = s;

@@ -12,6 +12,8 @@ export interface SkillStatus {
   reason?: string;
   /** Loop time the run took so far (ticks x period). */
   elapsed_s: number;
+  /** How far along, in [0, 1], for skills that can tell (Skill.progress); null otherwise. */
+  progress: number | null;
   tick: number;
 }
 

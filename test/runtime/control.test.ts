@@ -58,6 +58,7 @@ t.test('a correction applies to the running skill and is logged with task, skill
   t.equal(entry.source, 'operator1');
   t.ok(Number.isFinite(entry.state.base?.x_m));
   await t.rejects(sim.runtime.correct('do a barrel roll', 'operator1'), /accepted|forms|left/i, 'unknown phrase: the error lists accepted forms');
+  await until('turn progress reported', () => (sim.runtime.snapshot().active_skill?.progress ?? 0) > 0.05);
   await sim.runtime.correct('stop', 'operator1');
   const end = await run;
   t.equal(end.state, 'cancelled', 'a "stop" correction ends the skill');
@@ -68,6 +69,8 @@ t.test('a correction applies to the running skill and is logged with task, skill
   t.same(read.bad_lines, []);
   sim.runtime.off('skill_status', on);
   t.ok(statuses.some((s) => s.state === 'running') && statuses.some((s) => s.state === 'cancelled'));
+  const progress = statuses.filter((s) => s.state === 'running').map((s) => s.progress ?? 0);
+  t.ok(progress.length >= 2 && Math.max(...progress) > 0 && Math.max(...progress) < 1, `turn reports progress while it runs (${progress.map((p) => p.toFixed(2)).join(' ')})`);
   t.ok(sim.runtime.snapshot().recent_failures.some((f) => f.skill === 'turn' && f.state === 'cancelled'));
 });
 

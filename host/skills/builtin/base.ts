@@ -35,6 +35,7 @@ export const turn = defineSkill({
     return t.action;
   },
   done: (p, ctx) => p.err < HEADING_TOL_RAD && baseSettled(ctx.geometry, ctx.obs),
+  progress: (p) => p.watch.fraction(),
   failed: (p, ctx) => (p.watch.stuck(ctx.elapsed_s) ? `turn made no progress for 3 s (${p.err.toFixed(3)} rad left)` : null),
 });
 
@@ -90,6 +91,8 @@ export const move_base = defineSkill({
     return wheelAction(ctx.geometry, v, sat(K_HEADING * wrapAngle(p.heading_rad - b.heading_rad), TURN_RATE_RADPS));
   },
   done: (p, ctx) => p.phase === 'drive' && p.err < DIST_TOL_M / 2 && baseSettled(ctx.geometry, ctx.obs),
+  // Of the current phase (turning to the heading, then driving).
+  progress: (p) => p.watch.fraction(),
   failed: (p, ctx) => (p.watch.stuck(ctx.elapsed_s) ? `move_base made no progress for 3 s (${p.err.toFixed(3)} m left); is the workspace edge in the way?` : null),
 });
 
@@ -143,5 +146,6 @@ export const drive_to = defineSkill({
     return wheelAction(ctx.geometry, v, w);
   },
   done: (p, ctx) => p.err < DIST_TOL_M && (p.standoff_m === 0 || p.alpha < FACING_TOL_RAD) && baseSettled(ctx.geometry, ctx.obs),
+  progress: (p) => p.watch.fraction(),
   failed: (p, ctx) => (p.watch.stuck(ctx.elapsed_s) ? `drive_to made no progress for 3 s (${p.err.toFixed(3)} m left); is the workspace edge in the way?` : null),
 });

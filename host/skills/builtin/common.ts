@@ -101,9 +101,11 @@ export function inWorkspace(g: RobotGeometry, p: Point2, margin_m = 0.05): Affor
 /** Tracks the best value of an error and says when it has not improved for STUCK_S. */
 export class ProgressWatch {
   private best = Infinity;
+  private first = NaN;
   private since_s = 0;
   constructor(private readonly min_gain: number) {}
   update(err: number, elapsed_s: number): void {
+    if (Number.isNaN(this.first) && Number.isFinite(err)) this.first = err;
     if (err < this.best - this.min_gain) {
       this.best = err;
       this.since_s = elapsed_s;
@@ -111,5 +113,10 @@ export class ProgressWatch {
   }
   stuck(elapsed_s: number): boolean {
     return elapsed_s - this.since_s > STUCK_S;
+  }
+  /** Share of the first error already closed, in [0, 1] (for progress reports); 0 before the first update. */
+  fraction(): number {
+    if (!(this.first > 0) || !Number.isFinite(this.best)) return 0;
+    return Math.min(1, Math.max(0, 1 - this.best / this.first));
   }
 }

@@ -42,5 +42,6 @@ export const wait = defineSkill({
     return armAction(p.sp);
   },
   done: (p, ctx) => ctx.elapsed_s >= p.duration_s,
+  progress: (p, ctx) => ctx.elapsed_s / p.duration_s,
   failed: () => null,
 });
