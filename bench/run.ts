@@ -11,6 +11,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '7. Skills: scripted pick-and-place (kinematic robot)', load: () => import('./skills-task.ts') },
   { title: '8. Reaction time: correction / skill change -> first changed setpoint on the wire', load: () => import('./reaction-time.ts') },
   { title: '9. Policy skill: inference latency and learned task success', load: () => import('./policy-inference.ts') },
+  { title: '10. MQTT bridge: telemetry fan-out (aedes vs mosquitto) and the bridge cost', load: () => import('./bridge-fanout.ts') },
 ];
 
 const only = process.argv.slice(2);

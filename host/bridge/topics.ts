@@ -64,6 +64,7 @@ export const StatusPayload = z.strictObject({
   at_ms: finite,
   version: z.string(),
 });
+export type StatusPayload = z.infer<typeof StatusPayload>;
 
 export const StatePayload = z.strictObject({
   robot: RobotIdSchema,

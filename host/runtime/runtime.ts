@@ -1,4 +1,5 @@
 // The robot runtime: MCU sessions <-> executor loop (skills in a worker, safety envelope) <-> the world, on the main thread; implements RobotControl.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Calibration } from '../calibration/schema.ts';
@@ -54,7 +55,9 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   private running = false;
   private readonly lastServoUs = new Map<string, number>();
   private readonly waiting = new Map<string, (s: SkillStatus) => void>();
-  private readonly channel = new BroadcastChannel(DEFAULT_STATUS_CHANNEL);
+  // One channel per runtime: two runtimes in one process (several robots, tests) must not hear each other's skills.
+  private readonly channelName = `${DEFAULT_STATUS_CHANNEL}.${randomUUID()}`;
+  private readonly channel = new BroadcastChannel(this.channelName);
   private requests = 0;
   private perceptionTimer: NodeJS.Timeout | null = null;
   private writer: StateWriter | null = null;
@@ -95,7 +98,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     const shared = createLoopShared(this.joints.map((j) => j.name));
     this.writer = new StateWriter(shared);
     this.loop = await startLoop({
-      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.envelope,
+      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.envelope, tick_options: { status_channel: this.channelName },
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
     });
     this.loop.on('stats', (m) => {
@@ -103,7 +106,8 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
       this.emit('loop_stats', m);
     });
     this.loop.on('event', (m) => {
-      if (m.kind === 'estop') this.estopLatched = { reason: m.text };
+      // An e-stop latched by estop() keeps the caller's reason; the event's text is for the log.
+      if (m.kind === 'estop' && !this.estopLatched) this.estopLatched = { reason: m.text };
       if (m.kind === 'clear') this.estopLatched = null;
       this.emit('loop_event', m);
     });
@@ -256,9 +260,14 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
 
   /** E-stop: latched by the envelope at the next tick, then the skill and teleop are dropped so nothing resumes on clear. */
   async estop(reason: string): Promise<void> {
+    // Latched here before the loop's event comes back, so the snapshot shows the caller's reason from the start.
+    const was = this.estopLatched;
+    this.estopLatched = was ?? { reason };
     const ack = await this.loop!.estop(reason);
-    if (!ack.ok) throw new Error(ack.error ?? 'e-stop refused');
-    this.estopLatched = { reason };
+    if (!ack.ok) {
+      this.estopLatched = was;
+      throw new Error(ack.error ?? 'e-stop refused');
+    }
     this.teleopActive = false;
     await this.loop!.selectController('hold');
   }

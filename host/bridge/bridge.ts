@@ -1,0 +1,304 @@
+// The robot's MQTT bridge (mqtt.js, MQTT 5): publishes status/state/telemetry/cadence/link/events/skills, takes commands, reconnects with backoff.
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { LoopEventMessage, LoopStatsMessage } from '../executor/commands.ts';
+import type { McuState } from '../link/telemetry.ts';
+import type { RobotControl, RobotEvents, RobotSnapshot } from '../runtime/control.ts';
+import type { CorrectionLogEntry } from '../skills/correction-log.ts';
+import type { SkillStatus } from '../skills/status.ts';
+import { CommandHandler } from './commands.ts';
+import {
+  cadencePayload, eventPayload, linkPayload, loopEventPayload, skillsPayload, skillStatusPayload, statePayload, stateSignature,
+  telemetryPayload, type JointRef,
+} from './payloads.ts';
+import { RobotIdSchema, topics, type EventPayload, type StatusPayload } from './topics.ts';
+
+export interface BridgeOptions {
+  robot: RobotControl;
+  /** Default: robot.robotId. */
+  robotId?: string;
+  /** mqtt://, mqtts://, ws:// or wss:// */
+  url: string;
+  username: string;
+  password: string;
+  /** [Hz] telemetry per MCU node, decimated from every frame (default 50). */
+  telemetry_hz?: number;
+  /** PEM CA that signed the broker's certificate (mqtts/wss), for a self-signed or private CA. */
+  ca?: string | Buffer;
+  /** Reconnect backoff: the first retry after min_ms, doubling (with jitter) up to max_ms. */
+  reconnect?: { min_ms?: number; max_ms?: number };
+  /** Which node carries each joint (default: robot.joints when the robot has them, as RobotRuntime does). */
+  joints?: readonly JointRef[];
+  /** Shown in the status payload. */
+  version?: string;
+  /** [s] MQTT keepalive: how soon the broker notices a dead robot and publishes its Last Will (default 5). */
+  keepalive_s?: number;
+  log?: (line: string) => void;
+}
+
+export interface BridgeStats {
+  connected: boolean;
+  connects: number;
+  published: Record<'status' | 'state' | 'telemetry' | 'cadence' | 'link' | 'events' | 'skill_status' | 'skills' | 'replies', number>;
+  commands: number;
+  command_errors: number;
+  /** Events kept while offline (bounded) and sent on reconnect; dropped when over the bound. */
+  events_dropped: number;
+  /** [ms] main-thread time spent in the bridge's own handlers (building payloads, mqtt.js publish calls). */
+  busy_ms: number;
+}
+
+export interface Bridge {
+  readonly robotId: string;
+  stats(): BridgeStats;
+  /** Publishes online:false (retained) and disconnects. */
+  stop(): Promise<void>;
+}
+
+const VERSION = '0.1.0';
+const OFFLINE_EVENTS = 100;
+/** [ms] a teleop command this recent means an operator was driving when the link went. */
+const TELEOP_RECENT_MS = 1000;
+
+export async function startBridge(o: BridgeOptions): Promise<Bridge> {
+  const robot = o.robot;
+  const robotId = RobotIdSchema.parse(o.robotId ?? robot.robotId);
+  if (robotId === '_reply') throw new Error('robot id "_reply" is reserved for reply topics');
+  const t = topics(robotId);
+  const log = o.log ?? (() => {});
+  const joints: readonly JointRef[] = o.joints ?? ((robot as unknown as { joints?: JointRef[] }).joints ?? []).map((j) => ({ name: j.name, node: j.node, ...(j.kind ? { kind: j.kind } : {}) }));
+  const telemetryPeriod_ms = 1000 / (o.telemetry_hz ?? 50);
+  const backoff = { min: o.reconnect?.min_ms ?? 200, max: o.reconnect?.max_ms ?? 5000 };
+  const connectedAt = Date.now();
+  const st: BridgeStats = {
+    connected: false, connects: 0, commands: 0, command_errors: 0, events_dropped: 0, busy_ms: 0,
+    published: { status: 0, state: 0, telemetry: 0, cadence: 0, link: 0, events: 0, skill_status: 0, skills: 0, replies: 0 },
+  };
+  const status = (online: boolean): StatusPayload => ({ online, robot: robotId, at_ms: online ? Date.now() : connectedAt, version: o.version ?? VERSION });
+
+  const opts: IClientOptions = {
+    protocolVersion: 5,
+    username: o.username,
+    password: o.password,
+    // One id per robot: a restarted runtime takes the old session over instead of leaving a ghost beside it.
+    clientId: `ganglion-robot-${robotId}`,
+    // Clean start: commands sent while the robot was away (teleop above all) are stale and must never run later.
+    clean: true,
+    keepalive: o.keepalive_s ?? 5,
+    connectTimeout: 5000,
+    reconnectPeriod: 0, // our own backoff below
+    queueQoSZero: false, // never a burst of stale telemetry after a reconnect
+    resubscribe: false,
+    will: { topic: t.status, payload: Buffer.from(JSON.stringify(status(false))), qos: 1, retain: true },
+    ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
+  };
+  const client: MqttClient = mqtt.connect(o.url, opts);
+  let stopping = false;
+  let attempts = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  const pendingEvents: EventPayload[] = [];
+
+  const timed = <A extends unknown[]>(f: (...a: A) => void) => (...a: A) => {
+    const t0 = performance.now();
+    try {
+      f(...a);
+    } catch (e) {
+      log(`bridge: ${(e as Error).message}`);
+    } finally {
+      st.busy_ms += performance.now() - t0;
+    }
+  };
+
+  const publish = (kind: keyof BridgeStats['published'], topic: string, payload: unknown, qos: 0 | 1, retain = false, properties?: IClientPublishOptions['properties']) => {
+    if (!client.connected) return false;
+    client.publish(topic, JSON.stringify(payload), { qos, retain, ...(properties ? { properties } : {}) });
+    st.published[kind]++;
+    return true;
+  };
+
+  const event = (e: { level: EventPayload['level']; kind: string; text: string; topic?: string }) => sendEvent(eventPayload(robotId, e));
+  const sendEvent = (p: EventPayload) => {
+    if (publish('events', t.events, p, 1)) return;
+    pendingEvents.push(p);
+    if (pendingEvents.length > OFFLINE_EVENTS) {
+      pendingEvents.shift();
+      st.events_dropped++;
+    }
+  };
+
+  const commands = new CommandHandler(robot, `${t.base}/cmd/`, {
+    reply: (topic, payload, correlationData) => publish('replies', topic, payload, 1, false, correlationData ? { correlationData } : undefined),
+    event,
+  });
+
+  // ------------------------------------------------------------------ state, skills
+  let snapCache: { at: number; snap: RobotSnapshot } | null = null;
+  const snapshot = () => {
+    const now = performance.now();
+    // Telemetry of several nodes arrives within a millisecond or two: one snapshot serves them all.
+    if (!snapCache || now - snapCache.at > 5) snapCache = { at: now, snap: robot.snapshot() };
+    return snapCache.snap;
+  };
+  let lastSig = '';
+  const publishState = () => {
+    snapCache = null;
+    const s = snapshot();
+    lastSig = stateSignature(s);
+    publish('state', t.state, statePayload(s), 1, true);
+  };
+  let lastSkills = '';
+  const publishSkills = (force: boolean) => {
+    const p = skillsPayload(robotId, robot.skills());
+    const key = JSON.stringify(p.skills);
+    if (!force && key === lastSkills) return;
+    if (publish('skills', t.skills, p, 1, true)) lastSkills = key;
+  };
+
+  // ------------------------------------------------------------------ robot events
+  const lastTelemetry = new Map<string, { at: number; frames: number }>();
+  const onTelemetry = (node: string, s: McuState) => {
+    const now = performance.now();
+    const l = lastTelemetry.get(node) ?? { at: -Infinity, frames: 0 };
+    l.frames++;
+    lastTelemetry.set(node, l);
+    if (now - l.at < telemetryPeriod_ms || !client.connected) return;
+    timed(() => {
+      publish('telemetry', t.telemetry(node), telemetryPayload(robotId, node, s, joints, snapshot(), l.frames), 0);
+      l.at = now;
+      l.frames = 0;
+    })();
+  };
+  const onLoopStats = timed((m: LoopStatsMessage) => publish('cadence', t.cadence, cadencePayload(robotId, m), 0));
+  const onLoopEvent = timed((m: LoopEventMessage) => {
+    sendEvent(loopEventPayload(robotId, m));
+    publishState();
+  });
+  const onNotice = timed((n: RobotEvents['notice'][0]) => event({ level: n.level, kind: n.source === 'bridge' ? 'bridge' : 'notice', text: `${n.source}: ${n.text}` }));
+  const onCorrection = timed((c: CorrectionLogEntry) =>
+    event({ level: 'info', kind: 'correction', text: `"${c.phrase}"${c.skill ? ` during ${c.skill}` : ''} -> ${JSON.stringify(c.correction)}` }));
+  const onSkillStatus = timed((s: SkillStatus) => {
+    publish('skill_status', t.skillStatus, skillStatusPayload(robotId, s), 1);
+    if (s.state !== 'running') {
+      publishState();
+      publishSkills(false);
+    }
+  });
+  robot.on('telemetry', onTelemetry);
+  robot.on('loop_stats', onLoopStats);
+  robot.on('loop_event', onLoopEvent);
+  robot.on('notice', onNotice);
+  robot.on('correction', onCorrection);
+  robot.on('skill_status', onSkillStatus);
+
+  // State on change (polled at 10 Hz, cheap signature) and every second; link health and the skill list every second.
+  let ticks = 0;
+  const timer = setInterval(timed(() => {
+    if (!client.connected) return;
+    ticks++;
+    snapCache = null;
+    const s = snapshot();
+    if (ticks % 10 === 0 || stateSignature(s) !== lastSig) publishState();
+    if (ticks % 10 === 0) {
+      publish('link', t.link, linkPayload(robotId, robot.linkHealth()), 0);
+      publishSkills(false);
+    }
+  }), 100);
+
+  // ------------------------------------------------------------------ connection
+  client.on('message', (topic, payload, packet) => {
+    const t0 = performance.now();
+    st.commands++;
+    commands.onMessage({ topic, payload, responseTopic: packet.properties?.responseTopic, correlationData: packet.properties?.correlationData });
+    st.command_errors = commands.refused;
+    st.busy_ms += performance.now() - t0;
+  });
+  client.on('connect', () => {
+    attempts = 0;
+    st.connects++;
+    st.connected = true;
+    log(`bridge: connected to ${o.url} as ${o.username} (robot ${robotId})`);
+    client.subscribe(t.cmdAll, { qos: 1 }, (err, granted) => {
+      const refused = granted?.find((g) => g.qos > 2);
+      if (err || refused) event({ level: 'error', kind: 'bridge', text: `cannot subscribe to ${t.cmdAll}: ${err?.message ?? `reason 0x${refused!.qos.toString(16)}`}` });
+    });
+    publish('status', t.status, status(true), 1, true);
+    publishState();
+    publishSkills(true);
+    for (const e of pendingEvents.splice(0)) sendEvent(e);
+    if (st.connects > 1) event({ level: 'info', kind: 'bridge', text: `reconnected to the broker (connection ${st.connects})` });
+  });
+  client.on('error', (e) => log(`bridge: ${e.message}`));
+  client.on('close', () => {
+    const was = st.connected;
+    st.connected = false;
+    if (was) {
+      log('bridge: connection to the broker lost');
+      // The envelope's teleop heartbeat stops the motion within 250 ms anyway; releasing makes the robot hold at once
+      // and drops teleop mode, so nothing resumes from a stale command when the link returns.
+      if (performance.now() - commands.lastTeleop_ms < TELEOP_RECENT_MS) {
+        robot.releaseTeleop().catch(() => {});
+        pendingEvents.push(eventPayload(robotId, { level: 'warn', kind: 'bridge', text: 'broker connection lost during teleop: teleop released, the robot holds' }));
+      }
+    }
+    if (stopping || retryTimer) return;
+    const delay = Math.min(backoff.max, backoff.min * 2 ** attempts) * (0.75 + 0.25 * Math.random());
+    attempts++;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (!stopping) client.reconnect();
+    }, delay);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const to = setTimeout(() => resolve(), 5000); // keeps retrying in the background; callers can watch stats().connected
+    client.once('connect', () => {
+      clearTimeout(to);
+      resolve();
+    });
+    client.once('error', (e) => {
+      // A refused login will not get better by retrying: tell the caller now.
+      if ((e as { code?: number }).code === 135 || (e as { code?: number }).code === 134) {
+        clearTimeout(to);
+        stopping = true;
+        clearInterval(timer);
+        client.end(true);
+        reject(new Error(`bridge: the broker refused ${o.username}: ${e.message}`));
+      }
+    });
+  });
+
+  return {
+    robotId,
+    stats: () => ({ ...st, published: { ...st.published } }),
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      if (retryTimer) clearTimeout(retryTimer);
+      robot.off('telemetry', onTelemetry);
+      robot.off('loop_stats', onLoopStats);
+      robot.off('loop_event', onLoopEvent);
+      robot.off('notice', onNotice);
+      robot.off('correction', onCorrection);
+      robot.off('skill_status', onSkillStatus);
+      if (client.connected) {
+        // Bounded: a broker that vanished at this moment never acks.
+        await new Promise<void>((r) => {
+          const to = setTimeout(r, 1000);
+          client.publish(t.status, JSON.stringify(status(false)), { qos: 1, retain: true }, () => {
+            clearTimeout(to);
+            r();
+          });
+        });
+      }
+      await new Promise<void>((r) => {
+        const to = setTimeout(() => {
+          client.end(true);
+          r();
+        }, 1000);
+        client.end(false, {}, () => {
+          clearTimeout(to);
+          r();
+        });
+      });
+    },
+  };
+}

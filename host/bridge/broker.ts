@@ -1,0 +1,172 @@
+// The embedded broker: aedes behind the MQTT 5 front, with username/password auth, the role ACL, TCP + WebSocket (+ TLS) listeners on 127.0.0.1.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { mayPublish, mayReceive, maySubscribe, type Identity } from './acl.ts';
+import { mqtt5Front } from './mqtt5-front.ts';
+import { RobotIdSchema } from './topics.ts';
+import { verifyUser, type User, type UsersFile } from './users.ts';
+
+/** An account that exists only in memory: how `ganglion run` lets its own bridge into the broker it started. */
+export interface RobotCredential {
+  username: string;
+  password: string;
+  robots: readonly string[];
+}
+
+export interface EmbeddedBrokerOptions {
+  /** Interface for every listener (default 127.0.0.1: nothing is exposed unless asked). */
+  host?: string;
+  /** 0: an ephemeral port. Pass the previous port to come back on the same one. */
+  tcp_port?: number;
+  /** WebSocket listener for the browser dashboard (path-agnostic); null: none. Default 0 (ephemeral). */
+  ws_port?: number | null;
+  users: readonly User[] | UsersFile;
+  robot_credentials?: readonly RobotCredential[];
+  /** mqtts listener (PEM key and certificate). */
+  tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  /** [bytes] largest packet a client may send; bigger ones close its connection. */
+  max_packet_bytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedBroker {
+  tcpUrl: string;
+  wsUrl: string | null;
+  mqttsUrl: string | null;
+  /** The ports actually bound (to restart on the same ones). */
+  ports: { tcp: number; ws: number | null; tls: number | null };
+  aedes: Aedes;
+  /** Publishes refused by the ACL so far. */
+  refused(): number;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_PACKET_BYTES = 256 * 1024;
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const host = o.host ?? '127.0.0.1';
+  const users: readonly User[] = Array.isArray(o.users) ? o.users : (o.users as UsersFile).users;
+  const robotCreds = new Map((o.robot_credentials ?? []).map((c) => {
+    for (const r of c.robots) RobotIdSchema.parse(r);
+    return [c.username, { digest: digest(c.password), identity: { username: c.username, role: 'robot', robots: [...c.robots] } as Identity }];
+  }));
+  const identities = new Map<string, Identity>(users.map((u) => [u.username, { username: u.username, role: u.role, robots: u.robots ?? null }]));
+  for (const [name, c] of robotCreds) identities.set(name, c.identity);
+  const byClient = new WeakMap<Client, Identity>();
+  let refused = 0;
+  const log = o.log ?? (() => {});
+
+  const notAuthorized = () => Object.assign(new Error('not authorized'), { returnCode: 5 as const });
+  const aedes = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      if (!username || !password) return done(notAuthorized() as never, false);
+      const rc = robotCreds.get(username);
+      if (rc) {
+        const ok = timingSafeEqual(digest(password.toString('utf8')), rc.digest);
+        if (ok) byClient.set(client, rc.identity);
+        return ok ? done(null, true) : done(notAuthorized() as never, false);
+      }
+      verifyUser(users, username, password.toString('utf8')).then(
+        (u) => {
+          if (!u) {
+            log(`broker: refused login for "${username}"`);
+            return done(notAuthorized() as never, false);
+          }
+          byClient.set(client, identities.get(u.username)!);
+          done(null, true);
+        },
+        () => done(notAuthorized() as never, false),
+      );
+    },
+    // The front already refused what the ACL forbids (with an MQTT 5 reason code); this is the backstop.
+    authorizePublish(client, packet, cb) {
+      const id = client ? byClient.get(client) : undefined;
+      if (client && (!id || !mayPublish(id, packet.topic))) return cb(new Error(`not authorized to publish to ${packet.topic}`));
+      cb(null);
+    },
+    authorizeSubscribe(client, sub, cb) {
+      const id = byClient.get(client);
+      if (!id || !maySubscribe(id, sub.topic)) {
+        log(`broker: refused subscription of ${id?.username ?? '?'} to ${sub.topic}`);
+        return cb(null, null);
+      }
+      cb(null, sub);
+    },
+    // Per message: a wildcard subscription must not carry someone else's replies or a robot the user may not see.
+    authorizeForward(client, packet) {
+      const id = byClient.get(client);
+      return id && mayReceive(id, packet.topic) ? packet : null;
+    },
+  });
+
+  const sockets = new Set<Duplex>();
+  const front = (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const inner = mqtt5Front(socket, {
+      max_packet_bytes: o.max_packet_bytes ?? DEFAULT_MAX_PACKET_BYTES,
+      identify: (u) => (u === null ? null : identities.get(u) ?? null),
+      onRefused: (who, topic, why) => {
+        refused++;
+        log(`broker: ${who ?? '?'}: ${why}`);
+      },
+    });
+    aedes.handle(inner);
+  };
+
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
+
+  const servers: Server[] = [];
+  const httpServers: ReturnType<typeof createHttpServer>[] = [];
+  const tcp = createNetServer((s: Socket) => {
+    s.setNoDelay(true);
+    front(s);
+  });
+  servers.push(tcp);
+  const tcpPort = await listen(tcp, o.tcp_port ?? 0);
+
+  let wsPort: number | null = null;
+  if (o.ws_port !== null) {
+    const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+    const wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    wss.on('connection', (ws) => front(createWebSocketStream(ws)));
+    wss.on('error', () => {});
+    servers.push(http as unknown as Server);
+    httpServers.push(http);
+    wsPort = await listen(http as unknown as Server, o.ws_port ?? 0);
+  }
+
+  let tlsPort: number | null = null;
+  if (o.tls) {
+    const tls = createTlsServer({ key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2' }, (s) => front(s));
+    servers.push(tls);
+    tlsPort = await listen(tls, o.tls.port ?? 0);
+  }
+
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    tcpUrl: `mqtt://${urlHost}:${tcpPort}`,
+    wsUrl: wsPort === null ? null : `ws://${urlHost}:${wsPort}`,
+    mqttsUrl: tlsPort === null ? null : `mqtts://${urlHost}:${tlsPort}`,
+    ports: { tcp: tcpPort, ws: wsPort, tls: tlsPort },
+    aedes,
+    refused: () => refused,
+    async close() {
+      const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      for (const s of sockets) s.destroy();
+      for (const h of httpServers) h.closeAllConnections();
+      await new Promise<void>((r) => aedes.close(() => r()));
+      await Promise.all(closed);
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// Commands from MQTT into RobotControl: parse and refuse (error reply + event, nothing changes), e-stop ahead of everything queued, one reply per command on its response topic.
+import type { RobotControl } from '../runtime/control.ts';
+import { replyOwner } from './acl.ts';
+import { skillStatusPayload } from './payloads.ts';
+import { COMMANDS, parseCommandPayload, REPLY_PREFIX, type CommandName, type ReplyPayload } from './topics.ts';
+
+export interface IncomingCommand {
+  topic: string;
+  payload: Buffer;
+  responseTopic?: string | undefined;
+  correlationData?: Buffer | undefined;
+}
+
+export interface CommandSink {
+  /** Publishes a reply on an already-checked reply topic, echoing the correlation data. */
+  reply(topic: string, payload: ReplyPayload, correlationData?: Buffer): void;
+  event(e: { level: 'info' | 'warn' | 'error'; kind: string; text: string; topic?: string }): void;
+}
+
+/** A response topic the bridge will publish to: under ganglion/_reply/<user>/, concrete, of sane length. */
+export function isReplyTopic(t: string): boolean {
+  return t.length <= 512 && t.startsWith(REPLY_PREFIX) && !/[+#\u0000]/.test(t) && replyOwner(t) !== null;
+}
+
+const isCommand = (c: string): c is CommandName => (COMMANDS as readonly string[]).includes(c);
+
+export class CommandHandler {
+  private readonly queue: { name: CommandName; value: unknown; msg: IncomingCommand; reply: string | null; who: string }[] = [];
+  private draining = false;
+  /** [ms] performance.now() of the last teleop command: the bridge releases teleop when its connection drops soon after. */
+  lastTeleop_ms = -Infinity;
+  received = 0;
+  refused = 0;
+
+  constructor(
+    private readonly robot: RobotControl,
+    private readonly cmdPrefix: string,
+    private readonly sink: CommandSink,
+  ) {}
+
+  /**
+   * Synchronous entry for every message on cmd/+. An e-stop acts here, at once; anything else is queued and
+   * started on the next turn of the event loop, so an e-stop that arrived in the same batch of packets still
+   * goes first, and no command ever waits for a running action to end (actions reply when they end, on their own).
+   */
+  onMessage(msg: IncomingCommand): void {
+    this.received++;
+    const name = msg.topic.startsWith(this.cmdPrefix) ? msg.topic.slice(this.cmdPrefix.length) : '';
+    const rt = msg.responseTopic;
+    const reply = rt !== undefined && isReplyTopic(rt) ? rt : null;
+    const who = reply ? replyOwner(reply)! : 'mqtt';
+    if (name === 'estop') return this.estop(msg, reply);
+    if (!isCommand(name)) return this.refuse(msg, reply, name || '?', `unknown command "${name}" (commands: ${COMMANDS.join(', ')})`);
+    if (rt !== undefined && reply === null) return this.refuse(msg, null, name, `${name}: response topic "${rt.slice(0, 100)}" is not under ${REPLY_PREFIX}<username>/`);
+    const p = parseCommandPayload(name, msg.payload);
+    if (!p.ok) return this.refuse(msg, reply, name, p.error);
+    if (name === 'teleop') this.lastTeleop_ms = performance.now();
+    this.queue.push({ name, value: p.value, msg, reply, who });
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** Fails safe: an e-stop whose payload does not parse still stops the robot; only the reason is lost (and reported). */
+  private estop(msg: IncomingCommand, reply: string | null): void {
+    const p = parseCommandPayload('estop', msg.payload);
+    const reason = p.ok ? p.value.reason : 'e-stop over MQTT (payload refused)';
+    const done = this.robot.estop(reason);
+    // Queued commands were sent before the e-stop was pressed: they must not run after it.
+    const dropped = this.queue.splice(0);
+    for (const q of dropped) this.answer(q.reply, q.msg, { ok: false, command: q.name, error: `${q.name}: dropped, an e-stop arrived before it ran` });
+    done.then(
+      () => {
+        if (!p.ok) {
+          this.refused++;
+          this.sink.event({ level: 'warn', kind: 'command_error', text: `${p.error} (the e-stop was applied anyway)`, topic: msg.topic });
+        }
+        this.answer(reply, msg, p.ok ? { ok: true, command: 'estop' } : { ok: true, command: 'estop', error: `${p.error} (the e-stop was applied anyway)` });
+      },
+      (e: Error) => {
+        this.sink.event({ level: 'error', kind: 'estop', text: `e-stop failed: ${e.message}`, topic: msg.topic });
+        this.answer(reply, msg, { ok: false, command: 'estop', error: e.message });
+      },
+    );
+  }
+
+  private refuse(msg: IncomingCommand, reply: string | null, command: string, error: string): void {
+    this.refused++;
+    this.sink.event({ level: 'warn', kind: 'command_error', text: error, topic: msg.topic });
+    this.answer(reply, msg, { ok: false, command, error });
+  }
+
+  private answer(reply: string | null, msg: IncomingCommand, payload: ReplyPayload): void {
+    if (reply) this.sink.reply(reply, payload, msg.correlationData);
+  }
+
+  private drain(): void {
+    this.draining = false;
+    for (const q of this.queue.splice(0)) {
+      // Each run() posts its request to the executor before its first await, so arrival order is kept.
+      this.run(q.name, q.value, q.who).then(
+        (r) => this.answer(q.reply, q.msg, r),
+        (e: Error) => {
+          this.refused++;
+          this.sink.event({ level: 'warn', kind: 'command_refused', text: `${q.name}: ${e.message}`, topic: q.msg.topic });
+          this.answer(q.reply, q.msg, { ok: false, command: q.name, error: e.message });
+        },
+      );
+    }
+  }
+
+  private async run(name: CommandName, v: any, who: string): Promise<ReplyPayload> {
+    const r = this.robot;
+    switch (name) {
+      case 'action': {
+        if (v.task !== undefined) r.setTask(v.task);
+        const s = await r.runSkill(v.skill, v.args);
+        const result = skillStatusPayload(r.robotId, s);
+        return s.state === 'done' ? { ok: true, command: name, result } : { ok: false, command: name, error: `${s.skill} ${s.state}${s.reason ? `: ${s.reason}` : ''}`, result };
+      }
+      case 'cancel':
+        await r.cancel(v.reason);
+        break;
+      case 'correction': {
+        const entry = await r.correct(v.phrase, who);
+        return { ok: true, command: name, result: entry.correction };
+      }
+      case 'clear':
+        await r.clearEstop();
+        break;
+      case 'teleop':
+        await r.teleop({ ...(v.position_rad ? { position_rad: v.position_rad } : {}), ...(v.velocity_radps ? { velocity_radps: v.velocity_radps } : {}), operator: who });
+        break;
+      case 'teleop_release':
+        await r.releaseTeleop();
+        break;
+      case 'arm':
+        await r.arm();
+        break;
+      case 'disarm':
+        await r.disarm();
+        break;
+      case 'estop':
+        break; // handled on arrival, never queued
+    }
+    return { ok: true, command: name };
+  }
+}
