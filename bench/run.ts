@@ -12,6 +12,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '8. Reaction time: correction / skill change -> first changed setpoint on the wire', load: () => import('./reaction-time.ts') },
   { title: '9. Policy skill: inference latency and learned task success', load: () => import('./policy-inference.ts') },
   { title: '10. MQTT bridge: telemetry fan-out (aedes vs mosquitto) and the bridge cost', load: () => import('./bridge-fanout.ts') },
+  { title: '11. Planner bridge: decision overhead, jitter with LLM requests in flight, task success with/without grounding', load: () => import('./planner.ts') },
 ];
 
 const only = process.argv.slice(2);

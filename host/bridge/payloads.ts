@@ -33,13 +33,14 @@ export function statePayload(s: RobotSnapshot): StatePayload {
     at_ms: s.at_ms,
     mode: s.mode,
     estop: { latched: s.estop.latched, reason: s.estop.reason },
+    stalled: s.stalled.slice(0, 64).map((x) => ({ joint: x.joint, reason: x.reason })),
     armed: { ...s.armed },
     base: { x_m: base.x_m, y_m: base.y_m, heading_rad: base.heading_rad },
     joints,
     // A setpoint is NaN while torque is off: it has no value, so it is left out rather than sent as null.
     setpoints: Object.fromEntries(Object.entries(s.setpoints).filter(([, v]) => fin(v))),
     held_id: s.observation.held_id ?? null,
-    objects: s.observation.objects.slice(0, 256).map((o) => ({ id: o.id, label: o.label, x_m: o.x_m, y_m: o.y_m })),
+    objects: s.observation.objects.slice(0, 256).map((o) => ({ id: o.id, label: o.label, kind: o.kind, x_m: o.x_m, y_m: o.y_m, size_m: o.size_m })),
     active_skill: s.active_skill
       ? {
           request_id: s.active_skill.request_id, skill: s.active_skill.skill, args: s.active_skill.args,

@@ -71,12 +71,16 @@ export const StatePayload = z.strictObject({
   at_ms: finite,
   mode: z.enum(['idle', 'skill', 'teleop', 'estop']),
   estop: z.strictObject({ latched: z.boolean(), reason: z.string().nullable() }),
+  /** Joints whose stall latch turned torque off (cleared with cmd/clear). */
+  stalled: z.array(z.strictObject({ joint: z.string(), reason: z.string() })).max(64).default([]),
   armed: z.record(z.string(), z.boolean()),
   base: z.strictObject({ x_m: finite, y_m: finite, heading_rad: finite }),
   joints: z.record(z.string(), z.strictObject({ position_rad: finite, velocity_radps: finite })),
   setpoints: jointMap,
   held_id: z.string().nullable(),
-  objects: z.array(z.strictObject({ id: z.string(), label: z.string(), x_m: finite, y_m: finite })).max(256),
+  objects: z
+    .array(z.strictObject({ id: z.string(), label: z.string(), kind: z.enum(['block', 'bin', 'other']).optional(), x_m: finite, y_m: finite, size_m: finite.optional() }))
+    .max(256),
   active_skill: z
     .strictObject({ request_id: z.string().nullable(), skill: z.string(), args: z.unknown(), elapsed_s: finite, progress: finite.nullable() })
     .nullable(),

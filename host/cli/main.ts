@@ -6,6 +6,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   doctor: { summary: 'list serial ports, check permissions and toolchain, and identify connected boards', load: () => import('./doctor.ts') },
   schematic: { summary: 'check a robot wiring file against its boards and render it to SVG', load: () => import('./schematic.ts') },
   calibrate: { summary: 'measure joint directions, zero offsets and limits (--auto, or by hand) into calibration/<robot>.json', load: () => import('./calibrate.ts') },
+  dashboard: { summary: 'serve the web dashboard (it connects to the broker over MQTT-over-WebSocket as the user who logs in)', load: () => import('../dashboard/cli.ts') },
+  'broker-config': { summary: 'manage broker users; write mosquitto passwd, ACL and conf', load: () => import('./broker-config.ts') },
+  plan: { summary: 'plan and run a task ("put the red block in the bin") with the LLM planner or the offline rule planner', load: () => import('./plan.ts') },
+  memory: { summary: 'list or delete entries of the corrections memory the planner retrieves from', load: () => import('./memory.ts') },
 };
 
 function help(): string {

@@ -32,6 +32,8 @@ export interface RobotSnapshot {
   at_ms: number;
   mode: 'idle' | 'skill' | 'teleop' | 'estop';
   estop: { latched: boolean; reason: string | null };
+  /** Joints whose stall latch turned their torque off (until clearEstop), with the envelope's reason. */
+  stalled: { joint: string; reason: string }[];
   armed: Record<string, boolean>;
   observation: Observation;
   /** Joint setpoints the envelope last sent (rad / rad/s), by joint name. */

@@ -65,6 +65,9 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   setpointsSent = 0;
   private lastSetpoints: Float64Array | null = null;
   private estopLatched: { reason: string } | null = null;
+  private readonly stalled = new Map<string, string>();
+  // Tool specs (JSON Schema of each skill's args) are fixed once the registry is: built once, not per call.
+  private toolsCache: ReturnType<ReturnType<typeof createRegistry>['tools']> | null = null;
   private teleopActive = false;
   private task: string | null = null;
   private active: RobotSnapshot['active_skill'] = null;
@@ -108,7 +111,11 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     this.loop.on('event', (m) => {
       // An e-stop latched by estop() keeps the caller's reason; the event's text is for the log.
       if (m.kind === 'estop' && !this.estopLatched) this.estopLatched = { reason: m.text };
-      if (m.kind === 'clear') this.estopLatched = null;
+      if (m.kind === 'clear') {
+        this.estopLatched = null;
+        this.stalled.clear();
+      }
+      if (m.kind === 'stall' && m.joint) this.stalled.set(m.joint, m.text);
       this.emit('loop_event', m);
     });
     this.running = true;
@@ -276,6 +283,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     const ack = await this.loop!.clear();
     if (!ack.ok) throw new Error(ack.error ?? 'clear refused');
     this.estopLatched = null;
+    this.stalled.clear();
   }
 
   /** Teleop takeover. Each call is also the operator's heartbeat: the envelope stops teleop motion 250 ms after the last one. */
@@ -344,6 +352,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
       at_ms: Date.now(),
       mode: this.estopLatched ? 'estop' : this.teleopActive ? 'teleop' : this.active ? 'skill' : 'idle',
       estop: { latched: this.estopLatched !== null, reason: this.estopLatched?.reason ?? null },
+      stalled: [...this.stalled].map(([joint, reason]) => ({ joint, reason })),
       armed,
       observation: this.observation(),
       setpoints,
@@ -356,7 +365,8 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   /** Every skill with its affordance now; a skill whose args are missing or bad (for it) gets null with no guess. */
   skills(argsBySkill: Record<string, unknown> = {}): SkillInfo[] {
     const obs = this.observation();
-    return this.registry.tools().map((t) => {
+    this.toolsCache ??= this.registry.tools();
+    return this.toolsCache.map((t) => {
       const skill = this.registry.get(t.name);
       const parsed = skill.args.safeParse(argsBySkill[t.name] ?? {});
       let affordance: SkillInfo['affordance'] = null;

@@ -1,0 +1,292 @@
+// Planner bridge: decision overhead without the LLM's time (beside a bare HTTP round trip), executor jitter with 10 LLM requests in flight (beside idle), task success over 100 scenes with and without grounding (beside the rule planner).
+import { fork } from 'node:child_process';
+import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
+import { startLoop } from '../host/executor/loop.ts';
+import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
+import { parseLlmConfig } from '../host/planner/config.ts';
+import { KinematicPlannerRobot } from '../host/planner/kinematic-robot.ts';
+import { ChatClient, warmUpFetch } from '../host/planner/llm-client.ts';
+import { Planner, type PlanRunResult } from '../host/planner/planner.ts';
+import { RulePlanner } from '../host/planner/rule-planner.ts';
+import { LlmSlowMind, type SlowMind } from '../host/planner/slow-mind.ts';
+import { percentile } from '../host/planner/stats.ts';
+import { sayCanModel } from '../host/planner/testing/saycan-model.ts';
+import { startScriptedLlm, type ScriptedLlm } from '../host/planner/testing/scripted-llm.ts';
+import { randomScene } from '../host/sim/world.ts';
+import { createRegistry } from '../host/skills/registry.ts';
+import type { Figure } from './report.ts';
+
+const SCENES = 100;
+const TASK = 'put all blocks in the bin';
+/** Idle / loaded phases of the jitter figure: seconds each, and how many of each. */
+const PHASE_S = 3;
+const ROUNDS = 4;
+const IN_FLIGHT = 10;
+/**
+ * [ms] between streamed chunks of the jitter figure's replies: a 16-character fragment (~4 tokens) every 200 ms is
+ * ~20 tokens/s, a local 7B model's pace; a three-call plan then takes ~3 s, so 10 requests stay in flight.
+ */
+const CHUNK_DELAY_MS = 200;
+const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const llmMind = (llm: ScriptedLlm, registry = createRegistry()) =>
+  new LlmSlowMind({ client: new ChatClient(parseLlmConfig({ base_url: llm.base_url, model: 'scripted', stream: true }, 'bench')), registry });
+
+interface Sweep {
+  success: number;
+  placed: number;
+  blocks: number;
+  llm_requests: number;
+  refused: number;
+  infeasible: number;
+  sim_s: number;
+  overhead_ms: number[];
+}
+
+async function sweep(slow: () => SlowMind, grounding: boolean): Promise<Sweep> {
+  const s: Sweep = { success: 0, placed: 0, blocks: 0, llm_requests: 0, refused: 0, infeasible: 0, sim_s: 0, overhead_ms: [] };
+  for (let seed = 1; seed <= SCENES; seed++) {
+    const robot = new KinematicPlannerRobot({ scene: randomScene(seed) });
+    const r: PlanRunResult = await new Planner({ robot, slow: slow(), grounding }).run(TASK);
+    const blocks = robot.harness.robot.world.blocks;
+    const placed = blocks.filter((b) => b.state === 'in_bin').length;
+    // Success is what the world says, not what the planner claims.
+    if (placed === blocks.length && r.outcome === 'done') s.success++;
+    s.placed += placed;
+    s.blocks += blocks.length;
+    s.llm_requests += r.llm_requests;
+    s.refused += r.steps.filter((x) => x.state === 'refused').length;
+    s.infeasible += r.infeasible_steps;
+    s.sim_s += robot.harness.time_s;
+    s.overhead_ms.push(...r.overhead_ms);
+  }
+  return s;
+}
+
+/** The median of a bare HTTP round trip to the same local server (a tiny non-streamed reply): the floor any LLM call pays. */
+async function bareRoundTrip_ms(llm: ScriptedLlm): Promise<number> {
+  const body = JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'ping' }], stream: false });
+  const xs: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${llm.base_url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await r.text();
+    if (i >= 20) xs.push(performance.now() - t0);
+  }
+  return percentile(xs, 50);
+}
+
+/** Decision overhead on the live runtime (emulated robot, posix firmware): one task, the scripted LLM. */
+async function runtimeOverhead(): Promise<number[] | string> {
+  const { startSimRobot } = await import('../host/runtime/sim-robot.ts');
+  const llm = await startScriptedLlm(sayCanModel());
+  try {
+    await warmUpFetch();
+    const sim = await startSimRobot({ firmware: 'posix', rate_hz: 250 });
+    try {
+      const slow = llmMind(llm);
+      await slow.warmUp();
+      const r = await new Planner({ robot: sim.runtime, slow, max_steps: 12 }).run(TASK);
+      return r.overhead_ms.length ? r.overhead_ms : `no step ran (${r.message})`;
+    } finally {
+      await sim.stop();
+    }
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await llm.close();
+  }
+}
+
+/**
+ * The executor loop at 500 Hz (sine on the shoulder, reference envelope, state fed at 200 Hz), with per-second cadence
+ * windows. Phases alternate idle / loaded, so drift in the machine's background load hits both alike.
+ */
+async function loopJitter(
+  load: (stopped: () => boolean) => Promise<unknown>,
+  cpu: { loaded_us: number; loaded_s: number; idle_us: number; idle_s: number },
+): Promise<{ idle: number[]; loaded: number[]; idleMax: number; loadedMax: number }> {
+  const shared = createLoopShared(JOINTS);
+  const state = new StateWriter(shared);
+  const feed = () => state.write(Object.fromEntries(JOINTS.map((j) => [j, { position_rad: j === 'gripper' ? 0.5 : 0, velocity_radps: 0 }])), { x_m: 0, y_m: 0, heading_rad: 0 });
+  feed();
+  const feeder = setInterval(feed, 5);
+  const loop = await startLoop({
+    rate_hz: 500,
+    tickModule: new URL('../host/executor/example-tick.ts', import.meta.url),
+    shared,
+    envelope: REFERENCE_ENVELOPE,
+    tick_options: { controller: 'sine', params: { joint: 'shoulder', center_rad: 0, amplitude_rad: 0.2, frequency_hz: 0.5 } },
+    stats_every_s: 1,
+    cadence_window_s: 1,
+  });
+  const reader = new SetpointReader(shared);
+  let consuming = true;
+  const consumer = (async () => {
+    let seq = 0;
+    while (consuming) seq = (await reader.next(seq, 2000)).seq;
+  })();
+  let phase: 'idle' | 'loaded' | 'skip' = 'skip';
+  const out = { idle: [] as number[], loaded: [] as number[], idleMax: 0, loadedMax: 0 };
+  loop.on('stats', (m) => {
+    if (phase === 'skip') return;
+    out[phase].push(m.cadence.period_error_p99_us);
+    const k = phase === 'idle' ? 'idleMax' : 'loadedMax';
+    out[k] = Math.max(out[k], m.cadence.period_error_max_us);
+  });
+  await sleep(1500); // warm-up
+  const measure = async (key: 'idle' | 'loaded') => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(PHASE_S * 1000);
+    const c = process.cpuUsage(c0);
+    cpu[`${key}_us`] += c.user + c.system;
+    cpu[`${key}_s`] += (performance.now() - t0) / 1000;
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    phase = 'idle';
+    await measure('idle');
+    let stopped = false;
+    phase = 'skip'; // the first second of a phase straddles the switch
+    const work = load(() => stopped);
+    await sleep(1000);
+    phase = 'loaded';
+    await measure('loaded');
+    phase = 'skip';
+    stopped = true;
+    await work;
+    await sleep(1000);
+  }
+  await loop.stop();
+  consuming = false;
+  clearInterval(feeder);
+  await consumer.catch(() => undefined);
+  return out;
+}
+
+export async function run(): Promise<Figure[]> {
+  await warmUpFetch();
+  const figures: Figure[] = [];
+
+  // ---- 3 (first: its runs also give the overhead sample). Task success over 100 scenes.
+  const llm = await startScriptedLlm(sayCanModel());
+  let grounded: Sweep;
+  let ungrounded: Sweep;
+  let rules: Sweep;
+  let rtt_ms: number;
+  try {
+    await llmMind(llm).warmUp();
+    grounded = await sweep(() => llmMind(llm), true);
+    ungrounded = await sweep(() => llmMind(llm), false);
+    rules = await sweep(() => new RulePlanner(), true);
+    rtt_ms = await bareRoundTrip_ms(llm);
+  } finally {
+    await llm.close();
+  }
+
+  // ---- 1. Overhead per decision, excluding the time spent waiting on the LLM.
+  const oh = grounded.overhead_ms;
+  figures.push({
+    name: `planner overhead per decision (LLM wait excluded), p50, kinematic robot, ${oh.length} decisions`,
+    value: percentile(oh, 50),
+    unit: 'ms',
+    baseline: { label: 'bare HTTP round trip to the same local server, median', value: rtt_ms },
+    goal: '<= 5 ms',
+    pass: percentile(oh, 99) <= 5,
+    note: `p99 ${percentile(oh, 99).toFixed(2)} ms, max ${Math.max(...oh).toFixed(2)} ms: state summary, prompt, JSON, validation, grounding (affordances), world-change check, snapshot`,
+  });
+  const rt = await runtimeOverhead();
+  if (typeof rt === 'string') figures.push({ name: 'planner overhead per decision on the emulated runtime', value: NaN, unit: 'ms', note: `not measured: ${rt}` });
+  else
+    figures.push({
+      name: `planner overhead per decision (LLM wait excluded), p50, emulated robot runtime (posix firmware), ${rt.length} decisions`,
+      value: percentile(rt, 50),
+      unit: 'ms',
+      baseline: { label: 'bare HTTP round trip, median', value: rtt_ms },
+      goal: '<= 5 ms',
+      pass: percentile(rt, 99) <= 5,
+      note: `p99 ${percentile(rt, 99).toFixed(2)} ms; RobotRuntime.skills() rebuilds every tool's JSON Schema per call (~1 ms), and grounding asks it once per candidate`,
+    });
+
+  // ---- 2. Executor jitter with 10 LLM requests in flight (streamed, each validated and turned into a plan), beside idle.
+  // The server runs in its own process, as a remote endpoint would: only the planner's side is in this one.
+  const server = fork(new URL('../host/planner/testing/scripted-llm-process.ts', import.meta.url), [String(CHUNK_DELAY_MS)]);
+  try {
+    const base_url = await new Promise<string>((resolve, reject) => {
+      server.once('message', (m) => resolve((m as { base_url: string }).base_url));
+      server.once('exit', (code) => reject(new Error(`the scripted LLM process exited (${code})`)));
+    });
+    const slowLlm = { base_url } as ScriptedLlm;
+    let inFlight = 0;
+    const flight: number[] = [];
+    let plans = 0;
+    const robot = new KinematicPlannerRobot({ scene: randomScene(1) });
+    let cpu = { loaded_us: 0, loaded_s: 0, idle_us: 0, idle_s: 0 };
+    const j = await loopJitter(async (stopped) => {
+      const sampler = setInterval(() => flight.push(inFlight), 50);
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          const slow = llmMind(slowLlm, robot.registry);
+          while (!stopped()) {
+            // A new conversation each time, so the context (and the work per request) stays the same size.
+            slow.reset(TASK);
+            inFlight++;
+            try {
+              await slow.plan({ task: TASK, reason: { kind: 'start' }, snapshot: robot.snapshot(), memory: [], results: new Map(), history: [] });
+            } finally {
+              inFlight--;
+            }
+            plans++;
+          }
+        }),
+      );
+      clearInterval(sampler);
+    }, cpu);
+    const idle = percentile(j.idle, 50);
+    const loaded = percentile(j.loaded, 50);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    figures.push({
+      name: `executor period error p99 @ 500 Hz with ${IN_FLIGHT} LLM requests in flight (streamed, validated, planned): median of ${j.loaded.length} one-second windows`,
+      value: loaded,
+      unit: 'us',
+      baseline: { label: `idle, ${j.idle.length} windows interleaved with the loaded ones`, value: idle },
+      goal: 'no worse than idle (within 25 % or 25 us: the run-to-run noise of 2 shared cores)',
+      pass: loaded <= Math.max(1.25 * idle, idle + 25),
+      note:
+        `per-window p99 idle [${j.idle.map((x) => x.toFixed(0)).join(', ')}] us; loaded [${j.loaded.map((x) => x.toFixed(0)).join(', ')}] us; max idle ${j.idleMax.toFixed(0)} / loaded ${j.loadedMax.toFixed(0)} us\n    ` +
+        `requests in flight: mean ${mean(flight).toFixed(1)}; ${plans} plans; this process's CPU (main thread + loop worker): ${(cpu.idle_us / 1e4 / cpu.idle_s).toFixed(0)} % idle, ${(cpu.loaded_us / 1e4 / cpu.loaded_s).toFixed(0)} % loaded`,
+    });
+  } finally {
+    server.disconnect();
+  }
+
+  // ---- 3. Task success.
+  const pct = (s: Sweep) => (100 * s.success) / SCENES;
+  const detail = (s: Sweep) =>
+    `${s.placed}/${s.blocks} blocks; ${(s.llm_requests / SCENES).toFixed(1)} LLM requests/task; ${s.refused} refused, ${s.infeasible} infeasible steps kept from running; mean ${(s.sim_s / SCENES).toFixed(1)} s simulated`;
+  figures.push(
+    {
+      name: `task success, "${TASK}", ${SCENES} random scenes, scripted LLM with SayCan grounding`,
+      value: pct(grounded),
+      unit: '%',
+      baseline: { label: 'offline rule planner', value: pct(rules) },
+      note: `grounded: ${detail(grounded)}\n    rules: ${detail(rules)}`,
+    },
+    {
+      name: `task success, same scenes, scripted LLM without grounding (the most preferred candidate runs)`,
+      value: pct(ungrounded),
+      unit: '%',
+      baseline: { label: 'with grounding', value: pct(grounded) },
+      note: `${detail(ungrounded)}. The scripted LLM prefers reaching for a target before driving to it (0.6 vs 0.4); the robot's runner refuses the out-of-reach reach, so without grounding each approach costs a refusal and a replan`,
+    },
+  );
+  return figures;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printSection } = await import('./report.ts');
+  const keepAlive = setInterval(() => {}, 1000);
+  printSection('Planner bridge', await run());
+  clearInterval(keepAlive);
+}
