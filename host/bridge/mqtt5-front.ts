@@ -306,8 +306,20 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
   function connack(p: Buffer): void {
     const rc = p[3]!;
     if (level === 5) {
-      const props = Buffer.concat([Buffer.from([PROP.MAX_PACKET_SIZE]), Buffer.alloc(4), Buffer.from([PROP.SHARED_SUB_AVAILABLE, 0])]);
-      props.writeUInt32BE(o.max_packet_bytes, 1);
+      const size = Buffer.alloc(4);
+      size.writeUInt32BE(o.max_packet_bytes, 0);
+      // The client's role as a user property, so a dashboard can grey out what it may not do before it tries.
+      const role = rc === 0 ? o.identify(username)?.role : undefined;
+      const str = (v: string) => {
+        const b = Buffer.from(v, 'utf8');
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(b.length, 0);
+        return Buffer.concat([len, b]);
+      };
+      const props = Buffer.concat([
+        Buffer.from([PROP.MAX_PACKET_SIZE]), size, Buffer.from([PROP.SHARED_SUB_AVAILABLE, 0]),
+        ...(role ? [Buffer.from([PROP.USER_PROPERTY]), str('role'), str(role)] : []),
+      ]);
       toClient(packet(0x20, Buffer.from([p[2]!, CONNACK_V5[rc] ?? 0x80]), varint(props.length), props));
     } else toClient(p);
     if (rc !== 0) {

@@ -1,5 +1,8 @@
 // `ganglion run`: boots the robot (emulated, posix firmware, or real boards), connects a session per node, and drives it.
 import { checkNodePorts, parseNodePorts } from './node-ports.ts';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBoard, type Board } from '../hw/board.ts';
 import { assertRobotOk } from '../hw/check.ts';
@@ -16,6 +19,14 @@ import { sceneAround, taskRounds } from '../demos/task.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
+import { startServices } from './services.ts';
+import { createSlowMind } from '../planner/create.ts';
+import { loadLlmConfig } from '../planner/config.ts';
+import { warmUpFetch } from '../planner/llm-client.ts';
+import { MemoryStore } from '../planner/memory.ts';
+import { Planner } from '../planner/planner.ts';
+import { formatEvent } from '../planner/report.ts';
+import { createRegistry } from '../skills/registry.ts';
 
 const HELP = `usage: ganglion run [options]
 
@@ -28,14 +39,32 @@ sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
                       URL (mqtt://host:1883) for a board behind a WiFi serial bridge: frames then go
                       over ganglion/<robot>/tunnel/<node>/{down,up}
   --posix             run every node without a port on the posix firmware build over a pty
-  --demo NAME         task: pick-and-place rounds through the skills, executor and safety envelope in
-                      the simulated tabletop world (the default without real boards);
+  --demo NAME         task: the planner puts all blocks in the bin, scene after scene, through the
+                      skills, executor and safety envelope in the simulated tabletop world (the
+                      default without real boards; an LLM plans when GANGLION_LLM_BASE_URL is set,
+                      else the offline rule planner);
                       motion: a fixed joint motion sequence with cadence and tracking error (the
                       default on real boards)
   --rate HZ           motion demo setpoint rate (default 100)
   --loop-hz HZ        executor rate for the task demo (default 500)
+                      idle: the runtime waits for commands (dashboard, MQTT, \`ganglion plan\`)
   --duration S        stop after S seconds (default: run until stopped)
   --report S          seconds between reports (default 2)
+
+MQTT and dashboard (task and idle demos):
+  --broker URL        use this broker (mqtt://, mqtts://, ws://, wss://) instead of the embedded one;
+                      the robot's account comes from GANGLION_MQTT_USERNAME / GANGLION_MQTT_PASSWORD
+  --broker-ws URL     an external broker's WebSocket URL, for the dashboard
+  --broker-ca FILE    PEM CA for mqtts/wss brokers with a private certificate
+  --mqtt-port N       embedded broker TCP port (default 1883; 0 = any free port)
+  --ws-port N         embedded broker WebSocket port (default 9001; 0 = any free port)
+  --users FILE        embedded broker users (default ~/.ganglion/users.json; created with generated
+                      passwords for operator, viewer and planner on first run)
+  --dashboard-port N  dashboard HTTP port (default 8080; 0 = any free port)
+  --no-dashboard      no dashboard
+  --no-mqtt           no broker, bridge or dashboard
+  --telemetry-hz HZ   MQTT telemetry rate per MCU (default 50)
+  --robot-id ID       the robot's id in MQTT topics (default: the robot file's name)
 `;
 
 interface Args {
@@ -45,8 +74,19 @@ interface Args {
   rateHz: number;
   durationS: number | null;
   reportS: number;
-  demo: 'task' | 'motion' | null;
+  demo: 'task' | 'motion' | 'idle' | null;
   loopHz: number;
+  mqtt: {
+    broker: string | null;
+    brokerWs: string | null;
+    brokerCa: string | null;
+    tcpPort: number;
+    wsPort: number;
+    usersFile: string;
+    dashboardPort: number | null;
+    telemetryHz: number;
+    robotId: string | null;
+  } | null;
 }
 
 export function parseRunArgs(argv: string[]): Args | 'help' {
@@ -61,6 +101,17 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       report: { type: 'string' },
       demo: { type: 'string' },
       'loop-hz': { type: 'string' },
+      broker: { type: 'string' },
+      'broker-ws': { type: 'string' },
+      'broker-ca': { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      users: { type: 'string' },
+      'dashboard-port': { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
+      'no-mqtt': { type: 'boolean' },
+      'telemetry-hz': { type: 'string' },
+      'robot-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -82,11 +133,24 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     reportS: num(values.report, 'report', 2, 0.2, 3600),
     demo: values.demo === undefined ? null : demoName(values.demo),
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
+    mqtt: values['no-mqtt']
+      ? null
+      : {
+          broker: values.broker ?? null,
+          brokerWs: values['broker-ws'] ?? null,
+          brokerCa: values['broker-ca'] ?? null,
+          tcpPort: num(values['mqtt-port'], 'mqtt-port', 1883, 0, 65535),
+          wsPort: num(values['ws-port'], 'ws-port', 9001, 0, 65535),
+          usersFile: values.users ?? path.join(homedir(), '.ganglion', 'users.json'),
+          dashboardPort: values['no-dashboard'] ? null : num(values['dashboard-port'], 'dashboard-port', 8080, 0, 65535),
+          telemetryHz: num(values['telemetry-hz'], 'telemetry-hz', 50, 1, 1000),
+          robotId: values['robot-id'] ?? null,
+        },
   };
 }
 
-function demoName(v: string): 'task' | 'motion' {
-  if (v !== 'task' && v !== 'motion') throw new Error(`--demo ${v}: expected task or motion`);
+function demoName(v: string): 'task' | 'motion' | 'idle' {
+  if (v !== 'task' && v !== 'motion' && v !== 'idle') throw new Error(`--demo ${v}: expected task, motion or idle`);
   return v;
 }
 
@@ -181,10 +245,41 @@ export async function main(argv: string[]): Promise<number> {
     let finalReport = () => '';
     // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
     // watchdog window after arming trips every MCU, as it should.
-    const rt = demo === 'task' ? new RobotRuntime({ calibration, sessions, rate_hz: args.loopHz, world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1), sleep_only: plans.some((p) => p.kind === 'emulator') }) : null;
+    const rt =
+      demo === 'motion'
+        ? null
+        : new RobotRuntime({
+            calibration, sessions, rate_hz: args.loopHz,
+            ...(simulated ? { world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) } : {}),
+            sleep_only: plans.some((p) => p.kind === 'emulator'),
+            ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
+            correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),
+          });
     if (rt) {
       await rt.start();
       cleanups.push(() => rt.stop());
+    }
+    // The task demo goes through the planner: an LLM when one is configured (GANGLION_LLM_*), else the offline rule planner.
+    let planner: Planner | null = null;
+    if (rt && demo === 'task') {
+      const config = loadLlmConfig();
+      // Node's first fetch() blocks the thread for 100-300 ms: take that hit before arming, not during the task.
+      if (config) await warmUpFetch();
+      const { slow, describe } = createSlowMind({ config, registry: createRegistry(), robot: rt, log: (l) => console.log(`[planner] ${l}`) });
+      planner = new Planner({ robot: rt, slow, memory: new MemoryStore(), onEvent: (e) => formatEvent(e).forEach((l) => console.log(`  ${l}`)) });
+      console.log(`planner: ${describe}`);
+    }
+    // The broker, bridge and dashboard start before arming too (hashing passwords, bundling the page take time).
+    if (rt && args.mqtt) {
+      const m = args.mqtt;
+      const services = await startServices(rt, {
+        robotId: rt.robotId, broker: m.broker, brokerUsername: process.env.GANGLION_MQTT_USERNAME, brokerPassword: process.env.GANGLION_MQTT_PASSWORD,
+        ...(m.brokerCa ? { brokerCa: readFileSync(m.brokerCa, 'utf8') } : {}),
+        ...(m.brokerWs ? { brokerWsUrl: m.brokerWs } : {}),
+        usersFile: m.usersFile, tcpPort: m.tcpPort, wsPort: m.wsPort, dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,
+        log: (l) => console.log(l),
+      });
+      cleanups.push(() => services.stop());
     }
     for (const s of sessions.values()) await s.arm();
     if (demo === 'motion') {
@@ -195,8 +290,13 @@ export async function main(argv: string[]): Promise<number> {
       const report = setInterval(() => console.log(driver.report(lag)), args.reportS * 1000);
       cleanups.push(async () => clearInterval(report));
       finalReport = () => { driver.stop(); return driver.report(lag); };
+    } else if (rt && demo === 'idle') {
+      console.log(`runtime idle at ${args.loopHz} Hz, waiting for commands (dashboard, MQTT cmd/*, ganglion plan); Ctrl-C stops`);
+      const report = setInterval(() => console.log(`-- executor ${rt.lastCadence || '(starting)'}`), args.reportS * 1000);
+      cleanups.push(async () => clearInterval(report));
+      finalReport = () => `executor ${rt.lastCadence}`;
     } else if (rt) {
-      console.log(`pick-and-place rounds through the skill layer, executor at ${args.loopHz} Hz; Ctrl-C stops${args.durationS ? ` (or after ${args.durationS} s)` : ''}`);
+      console.log(`pick-and-place through the planner and the skill layer, executor at ${args.loopHz} Hz; Ctrl-C stops${args.durationS ? ` (or after ${args.durationS} s)` : ''}`);
       const counts = new Map<string, number>();
       countTelemetry(sessions, counts);
       let last = performance.now();
@@ -206,11 +306,12 @@ export async function main(argv: string[]): Promise<number> {
         last = now;
       }, args.reportS * 1000);
       cleanups.push(async () => clearInterval(report));
-      const score = { rounds: 0, placed: 0 };
-      let stop = false;
-      void stopped.then(() => { stop = true; });
-      void taskRounds(rt, sessions, () => stop, score, (l) => console.log(l)).catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
-      finalReport = () => `task: ${score.placed}/${score.rounds} rounds put their block in the bin; executor ${rt.lastCadence}`;
+      const score = { tasks: 0, blocks: 0, placed: 0 };
+      const stop = new AbortController();
+      void stopped.then(() => stop.abort());
+      const rearms = plans.every((p) => p.kind === 'emulator') ? 20 : 0;
+      void taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearms).catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
+      finalReport = () => `task: ${score.placed}/${score.blocks} blocks put in the bin over ${score.tasks} task(s); executor ${rt.lastCadence}`;
     }
     await stopped;
     console.log('stopping: outputs to their defaults');

@@ -1,9 +1,14 @@
-// The task `ganglion run` repeats on the live (or emulated) robot: pick the nearest block and put it in the bin, via skills.
+// The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
 import { APPROACH_STANDOFF_M } from '../sim/kinematic/pick-place.ts';
 import { createWorld, perceive, randomScene, type Scene, type World } from '../sim/world.ts';
 import type { Pose2 } from '../skills/arm.ts';
 import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
+import type { Planner } from '../planner/planner.ts';
+import { formatResult } from '../planner/report.ts';
+
+/** What `npm start` asks the planner, scene after scene (the offline rule planner understands it; so does an LLM). */
+export const TASK = 'put all blocks in the bin';
 
 /** A random scene re-expressed around the robot's current pose, so a new round starts where the last one ended. */
 export function sceneAround(pose: Pose2, seed: number): World {
@@ -23,44 +28,6 @@ export function sceneAround(pose: Pose2, seed: number): World {
   return createWorld(scene);
 }
 
-export interface StepLog {
-  skill: string;
-  outcome: string;
-  elapsed_s: number;
-}
-
-/** One round: nearest free block -> bin. Resolves true when that block ends in the bin. */
-export async function pickNearestIntoBin(rt: RobotRuntime, say: (line: string) => void): Promise<boolean> {
-  const w = rt.world;
-  if (!w) throw new Error('the pick-and-place task needs the simulated world');
-  const seen = perceive(w);
-  const free = seen.objects.filter((o) => o.id !== w.bin.id && w.blocks.find((b) => b.id === o.id)?.state === 'free');
-  if (!free.length) return false;
-  const d = (o: { x_m: number; y_m: number }) => Math.hypot(o.x_m - w.base.x_m, o.y_m - w.base.y_m);
-  const block = free.sort((a, b) => d(a) - d(b))[0]!;
-  const step = async (skill: string, args: Record<string, unknown>): Promise<boolean> => {
-    const t0 = performance.now();
-    try {
-      const s = await rt.runSkill(skill, args);
-      say(`  ${skill.padEnd(8)} ${s.state}${s.reason ? ` (${s.reason})` : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      return s.state === 'done';
-    } catch (e) {
-      say(`  ${skill.padEnd(8)} refused: ${(e as Error).message}`);
-      return false;
-    }
-  };
-  say(`pick ${block.id} (${JSON.stringify(block.label)}) at (${block.x_m.toFixed(2)}, ${block.y_m.toFixed(2)}) m -> bin`);
-  const ok =
-    (await step('drive_to', { x_m: block.x_m, y_m: block.y_m, standoff_m: APPROACH_STANDOFF_M })) &&
-    (await step('reach', { x_m: block.x_m, y_m: block.y_m })) &&
-    (await step('grasp', { object_id: block.id })) &&
-    (await step('drive_to', { x_m: w.bin.x_m, y_m: w.bin.y_m, standoff_m: APPROACH_STANDOFF_M })) &&
-    (await step('reach', { x_m: w.bin.x_m, y_m: w.bin.y_m })) &&
-    (await step('release', {}));
-  await step('home', {});
-  return ok && rt.world!.blocks.find((b) => b.id === block.id)?.state === 'in_bin';
-}
-
 /**
  * Rounds until `shouldStop()`: a new scene around the robot when every block is placed. Stops (saying why) as soon as
  * any MCU is not armed, e.g. after a link watchdog trip: outputs are then at their defaults and a human re-arms.
@@ -68,25 +35,53 @@ export async function pickNearestIntoBin(rt: RobotRuntime, say: (line: string) =
 export async function taskRounds(
   rt: RobotRuntime,
   sessions: Map<string, McuSession>,
-  shouldStop: () => boolean,
-  score: { rounds: number; placed: number },
+  planner: Planner,
+  shouldStop: AbortSignal,
+  score: { tasks: number; blocks: number; placed: number },
   say: (line: string) => void,
+  /**
+   * Re-arm this many times after a link watchdog trip or a stall latch (simulation only: on a loaded machine the
+   * emulated MCUs trip when the host stalls). On real boards this stays 0: a human looks, then re-arms.
+   */
+  rearms = 0,
 ): Promise<void> {
   // The armed state comes from telemetry: give the first frames after `arm` time to arrive.
   await new Promise((r) => setTimeout(r, 500));
   let seed = 1;
-  while (!shouldStop()) {
+  while (!shouldStop.aborted) {
+    // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
+    if (rt.snapshot().estop.latched) {
+      say(`e-stop latched (${rt.snapshot().estop.reason}): waiting for it to be cleared`);
+      while (rt.snapshot().estop.latched && !shouldStop.aborted) await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
     const down = [...sessions].filter(([, s]) => !s.stats().armed).map(([id, s]) => `${id} [${s.stats().faults.join(', ')}]`);
-    if (down.length) {
-      say(`task stopped: not armed: ${down.join('; ')}. Outputs are at their safe defaults; restart to re-arm.`);
-      return;
+    const stalled = rt.snapshot().stalled;
+    if (down.length || stalled.length) {
+      const why = [...(down.length ? [`not armed: ${down.join('; ')}`] : []), ...stalled.map((x) => x.reason)].join('; ');
+      if (rearms-- <= 0) {
+        say(`task stopped: ${why}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
+        return;
+      }
+      say(`${why}: clearing latches and re-arming (simulation demo; ${rearms} re-arm(s) left)`);
+      await rt.clearEstop();
+      await rt.arm();
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
     }
     if (!rt.world!.blocks.some((b) => b.state === 'free')) {
       rt.world = sceneAround(rt.world!.base, ++seed);
       say(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
     }
-    score.rounds++;
-    if (await pickNearestIntoBin(rt, say)) score.placed++;
-    say(`round ${score.rounds}: ${score.placed}/${score.rounds} blocks in the bin`);
+    const inBin = () => rt.world!.blocks.filter((b) => b.state === 'in_bin').length;
+    const before = inBin();
+    const free = rt.world!.blocks.filter((b) => b.state === 'free').length;
+    say(`task: ${JSON.stringify(TASK)}`);
+    const result = await planner.run(TASK, { signal: shouldStop });
+    score.tasks++;
+    score.blocks += free;
+    score.placed += inBin() - before;
+    say(`${formatResult(result)}; ${score.placed}/${score.blocks} blocks in the bin so far`);
+    if (result.outcome === 'cancelled') return;
   }
 }

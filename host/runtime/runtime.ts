@@ -1,6 +1,8 @@
 // The robot runtime: MCU sessions <-> executor loop (skills in a worker, safety envelope) <-> the world, on the main thread; implements RobotControl.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Calibration } from '../calibration/schema.ts';
 import { REFERENCE_ENVELOPE, type EnvelopeConfigInput } from '../executor/envelope-config.ts';
@@ -82,6 +84,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   constructor(private readonly o: RuntimeOptions) {
     super();
     this.robotId = o.robot_id ?? o.calibration.robot;
+    if (o.correction_log) mkdirSync(path.dirname(o.correction_log), { recursive: true });
     const env = (this.envelope = o.envelope ?? envelopeWithCalibration(REFERENCE_ENVELOPE, o.calibration));
     this.joints = bindJoints(env.joints.map((j) => ({ name: j.name, kind: j.kind })), o.calibration);
     this.world = o.world ?? null;

@@ -25,6 +25,11 @@ export interface SimRobotOptions {
   scene_seed?: number;
   /** Where corrections are logged (JSON lines); default: not persisted. */
   correction_log?: string;
+  /**
+   * [ms] link watchdog window for every MCU (default: the robot file's, 100 ms). Tests on a loaded shared machine
+   * widen it: a host stall longer than the window trips the emulated MCUs, as it should on a real robot.
+   */
+  watchdog_ms?: number;
   /** Arm the MCUs once the runtime runs (default true). */
   arm?: boolean;
 }
@@ -43,7 +48,8 @@ export interface SimRobot {
 }
 
 export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> {
-  const robot = loadRobot();
+  const loaded = loadRobot();
+  const robot = o.watchdog_ms === undefined ? loaded : { ...loaded, nodes: loaded.nodes.map((n) => ({ ...n, watchdog_ms: o.watchdog_ms! })) };
   const firmware = o.firmware ?? 'posix';
   const calibration = await calibrationForRun(robot, { simulated: true });
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -33,6 +33,16 @@ t.test('logins: no credentials, a wrong password or an unknown user are refused;
   t.equal(await connackCode(b.tcpUrl, { protocolVersion: 5, username: 'runtime', password: ROBOT_CRED.password }), 0);
 });
 
+t.test('an MQTT 5 CONNACK tells the client its role (user property), so a page can grey out what it may not do', async (t) => {
+  const b = await broker(t);
+  for (const [user, pw, role] of [['view', PASSWORDS.view, 'viewer'], ['op', PASSWORDS.op, 'operator'], ['plan', PASSWORDS.plan, 'planner']] as const) {
+    const c = await mqtt.connectAsync(b.tcpUrl, { protocolVersion: 5, username: user, password: pw, reconnectPeriod: 0 });
+    const props = (c as unknown as { connackPacket?: { properties?: { userProperties?: Record<string, string> } } }).connackPacket?.properties;
+    t.equal(props?.userProperties?.role, role, `${user} is told it is ${role}`);
+    await c.endAsync();
+  }
+});
+
 t.test('role ACL from ROLE_COMMANDS: refused publishes get reason 0x87 and never reach the robot', async (t) => {
   const b = await broker(t);
   const robot = await peer(t, b.tcpUrl, 'runtime', ROBOT_CRED.password);

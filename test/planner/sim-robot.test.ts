@@ -20,7 +20,7 @@ t.test('LLM planner -> RobotRuntime: grounded plan, correction while the executo
   await warmUpFetch();
   // 250 Hz like the bridge's multi-robot test: the emulated MCUs share 2 cores with everything else running.
   // Armed last, after the LLM server and slow mind are set up (main-thread work that could stall the MCU links).
-  const sim = await startSimRobot({ firmware: 'posix', rate_hz: 250, arm: false });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', rate_hz: 250, arm: false });
   t.teardown(() => sim.stop());
   const rt = sim.runtime;
   // Diagnostics for a loaded machine: MCU notices and main-thread stalls (what trips link watchdogs), as comments.

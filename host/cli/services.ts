@@ -1,0 +1,135 @@
+// What `ganglion run` starts beside the runtime: the MQTT broker (embedded aedes, or an external one), the robot's bridge, and the dashboard.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startBridge, type Bridge } from '../bridge/bridge.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../bridge/broker.ts';
+import { ROLES, type Role } from '../bridge/topics.ts';
+import { loadUsers, makeUser, saveUsers, type UsersFile } from '../bridge/users.ts';
+import { startDashboard, type Dashboard } from '../dashboard/server.ts';
+import type { RobotControl } from '../runtime/control.ts';
+
+export interface ServicesOptions {
+  robotId: string;
+  /** External broker URL (mqtt://, mqtts://, ws://, wss://); null starts the embedded one. */
+  broker: string | null;
+  /** For an external broker: the robot's account there (GANGLION_MQTT_USERNAME / GANGLION_MQTT_PASSWORD). */
+  brokerUsername?: string;
+  brokerPassword?: string;
+  /** PEM CA file for mqtts/wss brokers with a private CA. */
+  brokerCa?: string;
+  /** The embedded broker's users (created with generated passwords when missing). */
+  usersFile: string;
+  /** Embedded broker ports (0 = ephemeral). */
+  tcpPort: number;
+  wsPort: number;
+  /** null: no dashboard. */
+  dashboardPort: number | null;
+  /** External broker only: its WebSocket URL for the dashboard's browser side. */
+  brokerWsUrl?: string;
+  telemetryHz: number;
+  log: (line: string) => void;
+}
+
+export interface Services {
+  brokerUrl: string;
+  brokerWsUrl: string | null;
+  dashboardUrl: string | null;
+  bridge: Bridge;
+  stop(): Promise<void>;
+}
+
+/** The accounts a fresh install gets, one per human-facing role (the runtime's own account lives only in memory). */
+const FIRST_USERS: readonly { username: string; role: Role }[] = [
+  { username: 'operator', role: 'operator' },
+  { username: 'viewer', role: 'viewer' },
+  { username: 'planner', role: 'planner' },
+];
+
+/**
+ * Loads the users file, or creates it with a random password per role, writing the passwords once to a mode-0600
+ * credentials file beside it (the users file holds only hashes), as Grafana or Jupyter do on first start.
+ */
+async function ensureUsers(file: string, log: (l: string) => void): Promise<UsersFile> {
+  if (existsSync(file)) return loadUsers(file);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const lines: string[] = [];
+  const users = [];
+  for (const u of FIRST_USERS) {
+    const password = randomBytes(9).toString('base64url');
+    users.push(await makeUser(u.username, u.role, password));
+    lines.push(`${u.username}\t${u.role}\t${password}`);
+  }
+  const users_file: UsersFile = { version: 1, users };
+  saveUsers(file, users_file);
+  const creds = path.join(path.dirname(file), 'credentials.txt');
+  writeFileSync(creds, `# username\trole\tpassword (generated on first run; change with ganglion broker-config)\n${lines.join('\n')}\n`, { mode: 0o600 });
+  log(`broker users created in ${file}; their passwords are in ${creds} (mode 600): ${lines.map((l) => l.split('\t').filter((_, i) => i !== 1).join(' / ')).join(', ')}`);
+  return users_file;
+}
+
+export async function startServices(robot: RobotControl, o: ServicesOptions): Promise<Services> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    let brokerUrl: string;
+    let brokerWsUrl: string | null;
+    let username: string;
+    let password: string;
+    if (o.broker === null) {
+      const users = await ensureUsers(o.usersFile, o.log);
+      // The runtime's own account exists only in this process's memory: nothing to steal from disk.
+      username = `runtime-${o.robotId}`;
+      password = randomBytes(18).toString('base64url');
+      let broker: EmbeddedBroker;
+      try {
+        broker = await startEmbeddedBroker({ users, tcp_port: o.tcpPort, ws_port: o.wsPort, robot_credentials: [{ username, password, robots: [o.robotId] }] });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE') throw new Error(`the embedded broker cannot listen: ${err.message}; another broker running? use --broker mqtt://HOST:PORT, or other ports with --mqtt-port / --ws-port`);
+        throw e;
+      }
+      cleanups.push(() => broker.close());
+      brokerUrl = broker.tcpUrl;
+      brokerWsUrl = broker.wsUrl;
+      o.log(`broker: embedded (aedes) at ${broker.tcpUrl}, WebSocket ${broker.wsUrl}; users from ${o.usersFile} (roles ${ROLES.filter((r) => r !== 'robot').join(', ')})`);
+    } else {
+      if (!o.brokerUsername || !o.brokerPassword) throw new Error(`--broker ${o.broker}: the robot needs an account there: set GANGLION_MQTT_USERNAME and GANGLION_MQTT_PASSWORD (see docs/topics.md, ganglion broker-config)`);
+      brokerUrl = o.broker;
+      brokerWsUrl = o.brokerWsUrl ?? null;
+      username = o.brokerUsername;
+      password = o.brokerPassword;
+      o.log(`broker: external ${o.broker} as ${username}`);
+    }
+    const bridge = await startBridge({
+      robot, robotId: o.robotId, url: brokerUrl, username, password, telemetry_hz: o.telemetryHz,
+      ...(o.brokerCa ? { ca: o.brokerCa } : {}),
+      log: (l) => o.log(`[bridge] ${l}`),
+    });
+    cleanups.push(() => bridge.stop());
+    let dashboard: Dashboard | null = null;
+    if (o.dashboardPort !== null) {
+      if (!brokerWsUrl) {
+        o.log('dashboard: not started: the broker has no WebSocket URL (give --broker-ws URL for an external broker)');
+      } else {
+        try {
+          dashboard = await startDashboard({ port: o.dashboardPort, brokerWsUrl });
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          if (err.code === 'EADDRINUSE') throw new Error(`the dashboard cannot listen on port ${o.dashboardPort}: in use; pick another with --dashboard-port N (0 = any free port), or --no-dashboard`);
+          throw e;
+        }
+        const d = dashboard;
+        cleanups.push(() => d.close());
+        o.log(`dashboard: ${dashboard.url} (log in as operator; see docs/dashboard.md)`);
+      }
+    }
+    return { brokerUrl, brokerWsUrl, dashboardUrl: dashboard?.url ?? null, bridge, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
