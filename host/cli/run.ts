@@ -30,8 +30,8 @@ import { createRegistry } from '../skills/registry.ts';
 
 const HELP = `usage: ganglion run [options]
 
-Boots the robot, connects a session to each MCU, arms it and drives the joints through a motion
-sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
+Boots the robot, connects a session to each MCU, starts the executor, the MQTT broker, bridge and
+dashboard, arms, and runs a demo (below), printing cadence and link health. Runs until Ctrl-C.
 
   --robot FILE        robot wiring file (default: schematics/reference-robot.json)
   --port NODE=PATH    drive a real board for NODE on serial port PATH (repeatable); nodes without
@@ -53,7 +53,7 @@ sequence, printing cadence, link health and tracking error. Runs until Ctrl-C.
 
 MQTT and dashboard (task and idle demos):
   --broker URL        use this broker (mqtt://, mqtts://, ws://, wss://) instead of the embedded one;
-                      the robot's account comes from GANGLION_MQTT_USERNAME / GANGLION_MQTT_PASSWORD
+                      the robot's account comes from GANGLION_BROKER_USERNAME / GANGLION_BROKER_PASSWORD
   --broker-ws URL     an external broker's WebSocket URL, for the dashboard
   --broker-ca FILE    PEM CA for mqtts/wss brokers with a private certificate
   --mqtt-port N       embedded broker TCP port (default 1883; 0 = any free port)
@@ -273,7 +273,7 @@ export async function main(argv: string[]): Promise<number> {
     if (rt && args.mqtt) {
       const m = args.mqtt;
       const services = await startServices(rt, {
-        robotId: rt.robotId, broker: m.broker, brokerUsername: process.env.GANGLION_MQTT_USERNAME, brokerPassword: process.env.GANGLION_MQTT_PASSWORD,
+        robotId: rt.robotId, broker: m.broker, brokerUsername: process.env.GANGLION_BROKER_USERNAME, brokerPassword: process.env.GANGLION_BROKER_PASSWORD,
         ...(m.brokerCa ? { brokerCa: readFileSync(m.brokerCa, 'utf8') } : {}),
         ...(m.brokerWs ? { brokerWsUrl: m.brokerWs } : {}),
         usersFile: m.usersFile, tcpPort: m.tcpPort, wsPort: m.wsPort, dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,

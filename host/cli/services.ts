@@ -13,7 +13,7 @@ export interface ServicesOptions {
   robotId: string;
   /** External broker URL (mqtt://, mqtts://, ws://, wss://); null starts the embedded one. */
   broker: string | null;
-  /** For an external broker: the robot's account there (GANGLION_MQTT_USERNAME / GANGLION_MQTT_PASSWORD). */
+  /** For an external broker: the robot's account there (GANGLION_BROKER_USERNAME / GANGLION_BROKER_PASSWORD). */
   brokerUsername?: string;
   brokerPassword?: string;
   /** PEM CA file for mqtts/wss brokers with a private CA. */
@@ -97,7 +97,7 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
       brokerWsUrl = broker.wsUrl;
       o.log(`broker: embedded (aedes) at ${broker.tcpUrl}, WebSocket ${broker.wsUrl}; users from ${o.usersFile} (roles ${ROLES.filter((r) => r !== 'robot').join(', ')})`);
     } else {
-      if (!o.brokerUsername || !o.brokerPassword) throw new Error(`--broker ${o.broker}: the robot needs an account there: set GANGLION_MQTT_USERNAME and GANGLION_MQTT_PASSWORD (see docs/topics.md, ganglion broker-config)`);
+      if (!o.brokerUsername || !o.brokerPassword) throw new Error(`--broker ${o.broker}: the robot needs an account there: set GANGLION_BROKER_USERNAME and GANGLION_BROKER_PASSWORD (see docs/topics.md, ganglion broker-config)`);
       brokerUrl = o.broker;
       brokerWsUrl = o.brokerWsUrl ?? null;
       username = o.brokerUsername;

@@ -64,6 +64,6 @@ t.test('first run: users created, operator commands over the embedded broker, da
 t.test('an external broker needs the robot account from the environment', async (t) => {
   await t.rejects(
     startServices(sim.runtime, { robotId: 'svc', broker: 'mqtt://127.0.0.1:1', usersFile: '/nonexistent', tcpPort: 0, wsPort: 0, dashboardPort: null, telemetryHz: 20, log: () => {} }),
-    /GANGLION_MQTT_USERNAME and GANGLION_MQTT_PASSWORD/,
+    /GANGLION_BROKER_USERNAME and GANGLION_BROKER_PASSWORD/,
   );
 });
