@@ -182,12 +182,13 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       publishSkills(false);
     }
   });
-  robot.on('telemetry', onTelemetry);
-  robot.on('loop_stats', onLoopStats);
-  robot.on('loop_event', onLoopEvent);
-  robot.on('notice', onNotice);
-  robot.on('correction', onCorrection);
-  robot.on('skill_status', onSkillStatus);
+  // One table for subscribing and unsubscribing, so stop() cannot miss one.
+  const listeners = [
+    ['telemetry', onTelemetry], ['loop_stats', onLoopStats], ['loop_event', onLoopEvent],
+    ['notice', onNotice], ['correction', onCorrection], ['skill_status', onSkillStatus],
+  ] as const;
+  const robotEvents = robot as unknown as { on(e: string, f: unknown): void; off(e: string, f: unknown): void };
+  for (const [e, f] of listeners) robotEvents.on(e, f);
 
   // State on change (polled at 10 Hz, cheap signature) and every second; link health and the skill list every second.
   let ticks = 0;
@@ -273,12 +274,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       stopping = true;
       clearInterval(timer);
       if (retryTimer) clearTimeout(retryTimer);
-      robot.off('telemetry', onTelemetry);
-      robot.off('loop_stats', onLoopStats);
-      robot.off('loop_event', onLoopEvent);
-      robot.off('notice', onNotice);
-      robot.off('correction', onCorrection);
-      robot.off('skill_status', onSkillStatus);
+      for (const [e, f] of listeners) robotEvents.off(e, f);
       if (client.connected) {
         // Bounded: a broker that vanished at this moment never acks.
         await new Promise<void>((r) => {

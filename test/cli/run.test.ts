@@ -1,6 +1,8 @@
 // `ganglion run` end to end: the emulated robot (default) and the posix firmware over real ptys (the serial path).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,14 +54,29 @@ for (const mode of [['--posix'], []]) {
   });
 }
 
-t.test('the default on the emulated robot: pick-and-place rounds through skills, executor and envelope', async (t) => {
-  const r = ganglion('run', '--duration', '45', '--report', '5');
+t.test('the default on the emulated robot: the planner puts blocks in the bin through skills, executor and envelope; broker, bridge and dashboard up', async (t) => {
+  // A private HOME and users file: the run creates broker users and a corrections log there, not in the developer's.
+  const home = mkdtempSync(path.join(tmpdir(), 'ganglion-run-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'bin/ganglion.js'), 'run', '--duration', '50', '--report', '5', '--mqtt-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--users', path.join(home, 'users.json')],
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, HOME: home, GANGLION_LLM_BASE_URL: '' } },
+  );
   t.equal(r.status, 0, r.stderr);
   const out = r.stdout;
-  t.match(out, /pick-and-place rounds through the skill layer, executor at 500 Hz/);
+  t.match(out, /broker: embedded \(aedes\) at mqtt:\/\/127\.0\.0\.1:\d+/, 'embedded broker started');
+  t.match(out, /bridge: connected/, 'the bridge is on it');
+  t.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+/, 'dashboard served');
+  t.match(out, /broker users created/, 'first run: users with generated passwords');
+  t.match(out, /planner: offline rule planner/, 'no LLM configured: the rule planner');
+  t.match(out, /pick-and-place through the planner and the skill layer, executor at 500 Hz/);
+  t.match(out, /plan from rules \(0 request\(s\)/, 'the plan is printed');
   t.match(out, /-- executor [\d.]+ Hz vs 500 Hz target/, 'executor cadence printed');
-  t.match(out, /drive_to done/, 'the base drove to a block');
-  t.match(out, /grasp {4}done/, 'the emulated arm and gripper picked it up');
-  t.match(out, /round 1: 1\/1 blocks in the bin/, 'the first block ends in the bin');
+  // Each step's outcome follows its "run" line (report lines may come between, another "run" may not).
+  const doneAfter = (skill: string) => new RegExp(`run ${skill} [^\\n]*\\n(?:(?! +run )[^\\n]*\\n)*? +-> done`);
+  t.match(out, doneAfter('drive_to'), 'the base drove to a block');
+  t.match(out, doneAfter('grasp'), 'the emulated arm and gripper picked it up');
+  t.match(out, doneAfter('release'), 'and let it go over the bin');
   t.notMatch(out, /watchdog tripped/, 'no MCU tripped its link watchdog');
 });
