@@ -1,5 +1,7 @@
 // The dashboard page in headless Chromium against the real embedded broker and a scripted robot: login and refusals, live data,
 // bad payloads shown not fatal, commands with replies, keyboard teleop with its deadman, and a viewer who cannot command.
+// The scripted robot stands in for the bridge only because these cases need payloads a real bridge never sends (broken
+// ones, a robot vanishing on cue); the same flows on the real stack (bridge, runtime, emulated MCUs) are in dashboard.test.ts.
 import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -277,7 +279,8 @@ t.test('the broker restarts: the page says so, reconnects by itself and follows 
     const before = Number(await page.getAttribute('[data-plot="position"]', 'data-points'));
     await until('telemetry again after the restart', async () => Number(await page.getAttribute('[data-plot="position"]', 'data-points')) > before + 10);
     t.match(await text(page, '#event-log'), /connection (offline|reconnecting)/);
-    t.same(errors, []);
+    // The browser logs this when mqtt.js's keepalive meets the socket the broker just closed: expected here, nowhere else.
+    t.same(errors.filter((e) => !/WebSocket is already in CLOSING or CLOSED state/.test(e)), []);
   } finally {
     await r3.stop();
     await page.close();
