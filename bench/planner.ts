@@ -206,7 +206,7 @@ export async function run(): Promise<Figure[]> {
       baseline: { label: 'bare HTTP round trip, median', value: rtt_ms },
       goal: '<= 5 ms',
       pass: percentile(rt, 99) <= 5,
-      note: `p99 ${percentile(rt, 99).toFixed(2)} ms; RobotRuntime.skills() rebuilds every tool's JSON Schema per call (~1 ms), and grounding asks it once per candidate`,
+      note: `p99 ${percentile(rt, 99).toFixed(2)} ms; grounding asks RobotRuntime.skills() (affordances on the live observation) once per set of candidates`,
     });
 
   // ---- 2. Executor jitter with 10 LLM requests in flight (streamed, each validated and turned into a plan), beside idle.
