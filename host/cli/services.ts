@@ -1,6 +1,6 @@
 // What `ganglion run` starts beside the runtime: the MQTT broker (embedded aedes, or an external one), the robot's bridge, and the dashboard.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBridge, type Bridge } from '../bridge/bridge.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../bridge/broker.ts';
@@ -63,7 +63,10 @@ async function ensureUsers(file: string, log: (l: string) => void): Promise<User
   const users_file: UsersFile = { version: 1, users };
   saveUsers(file, users_file);
   const creds = path.join(path.dirname(file), 'credentials.txt');
-  writeFileSync(creds, `# username\trole\tpassword (generated on first run; change with ganglion broker-config)\n${lines.join('\n')}\n`, { mode: 0o600 });
+  // Written beside, then renamed: a crash never leaves half a credentials file.
+  const tmp = `${creds}.${process.pid}.tmp`;
+  writeFileSync(tmp, `# username\trole\tpassword (generated on first run; change with ganglion broker-config)\n${lines.join('\n')}\n`, { mode: 0o600 });
+  renameSync(tmp, creds);
   log(`broker users created in ${file}; their passwords are in ${creds} (mode 600): ${lines.map((l) => l.split('\t').filter((_, i) => i !== 1).join(' / ')).join(', ')}`);
   return users_file;
 }
