@@ -231,7 +231,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   client.on('close', () => {
     const was = st.connected;
     st.connected = false;
-    if (was) {
+    if (was && !stopping) {
       log('bridge: connection to the broker lost');
       // The envelope's teleop heartbeat stops the motion within 250 ms anyway; releasing makes the robot hold at once
       // and drops teleop mode, so nothing resumes from a stale command when the link returns.

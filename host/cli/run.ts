@@ -243,6 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       if (args.durationS !== null) setTimeout(stop, args.durationS * 1000);
     });
     let finalReport = () => '';
+    let settle: () => Promise<unknown> = async () => {};
     // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
     // watchdog window after arming trips every MCU, as it should.
     const rt =
@@ -310,10 +311,13 @@ export async function main(argv: string[]): Promise<number> {
       const stop = new AbortController();
       void stopped.then(() => stop.abort());
       const rearms = plans.every((p) => p.kind === 'emulator') ? 20 : 0;
-      void taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearms).catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
+      const rounds = taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearms).catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
+      // The summary waits (briefly) for the cancelled task to count what it placed.
+      settle = () => Promise.race([rounds, new Promise((r) => setTimeout(r, 3000).unref())]);
       finalReport = () => `task: ${score.placed}/${score.blocks} blocks put in the bin over ${score.tasks} task(s); executor ${rt.lastCadence}`;
     }
     await stopped;
+    await settle();
     console.log('stopping: outputs to their defaults');
     const summary = finalReport();
     for (const s of sessions.values()) await s.disarm().catch(() => {});
