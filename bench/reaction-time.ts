@@ -92,6 +92,7 @@ export async function run(): Promise<Figure[]> {
       return NaN;
     };
     const corrOut: number[] = [];
+    const skillOut: number[] = [];
     const corr: number[] = [];
     const skill: number[] = [];
     // Let telemetry fill the loop's state (joints and pose) before the first skill reads it.
@@ -105,6 +106,11 @@ export async function run(): Promise<Figure[]> {
       corrOut.push(await outputReaction(() => rt.correct(i % 2 ? 'a bit to the right' : 'a bit to the left')));
       skill.push(await reaction(tap, () => rt.loop!.selectController('skill', { name: 'reach', args: { x_m: 0.23 + 0.01 * (i % 3), y_m: 0.03 }, request_id: `b${i}` })));
       await rt.loop!.selectController('cancel');
+      // The same skill change, seen at the envelope output (before count quantization and the wire).
+      void rt.runSkill('hold', {});
+      await new Promise((r) => setTimeout(r, 100));
+      skillOut.push(await outputReaction(() => rt.loop!.selectController('skill', { name: 'reach', args: { x_m: 0.23 + 0.01 * ((i + 1) % 3), y_m: 0.02 }, request_id: `o${i}` })));
+      await rt.loop!.selectController('cancel');
     }
     const period_ms = 1000 / RATE_HZ;
     const fig = (name: string, all: number[]): Figure => {
@@ -116,12 +122,12 @@ export async function run(): Promise<Figure[]> {
       };
     };
     return [
+      // On the wire a change shows only once the envelope's acceleration ramp from rest has moved a joint by a whole
+      // encoder count; at the envelope output it shows at the next tick.
+      fig('correction -> first changed set_motors on the wire', corr),
       fig('correction -> first changed envelope output (rad)', corrOut),
-      (({ pass: _p, goal: _g, ...f }) => ({
-        ...f,
-        note: `${f.note}; informative: the envelope ramps a 1 cm nudge from rest at accel_max, and it reaches the wire once it is a whole encoder count`,
-      }))(fig('correction -> first changed set_motors on the wire', corr)),
       fig('skill change -> first changed set_motors on the wire', skill),
+      fig('skill change -> first changed envelope output (rad)', skillOut),
     ];
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => {});
