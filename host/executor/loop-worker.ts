@@ -62,7 +62,8 @@ function applyCommand(e: Envelope, msg: CommandEnvelope, t: TickTiming): void {
       tick.select(c.name, c.params);
     } else if (c.type === 'estop') {
       latchEstop(e, c.reason);
-      event(t.index, 'estop', `e-stop: ${c.reason}; every joint holds its safe default until cleared`);
+      const what = e.config.on_estop === 'torque_off' ? 'torque is off on every joint' : 'every joint holds its safe default';
+      event(t.index, 'estop', `e-stop: ${c.reason}; ${what} until cleared`);
     } else if (c.type === 'clear') {
       const had = e.estop || e.stallLatched.some((x) => x === 1);
       clearLatches(e);

@@ -43,6 +43,11 @@ export class FakeRobot {
     this.timers.push(setInterval(() => this.slow(), 250));
   }
 
+  /** Timer-driven publishes: one still in flight when stop() ends the client fails with "Connection closed", which is expected then. */
+  private publishPeriodic(topic: string, payload: unknown, retain = false, qos: 0 | 1 = 1): void {
+    this.publish(topic, payload, retain, qos).catch(() => {});
+  }
+
   private async publish(topic: string, payload: unknown, retain = false, qos: 0 | 1 = 1): Promise<void> {
     await this.client.publishAsync(topic, JSON.stringify(payload), { qos, retain });
   }
@@ -62,7 +67,7 @@ export class FakeRobot {
         return [j, { position_rad, velocity_radps: moving ? Math.cos(s + i) * 0.5 : 0, setpoint, error: setpoint - position_rad }];
       }));
       const now = performance.timeOrigin + performance.now();
-      void this.publish(topics(this.id).telemetry(node), TelemetryPayload.parse({
+      this.publishPeriodic(topics(this.id).telemetry(node), TelemetryPayload.parse({
         robot: this.id, node, at_ms: Date.now(), received_at_ms: now, counter: ++this.counter, mcu_time_us: Math.round(s * 1e6),
         joints: js, counts: [0, 0], vel_cps: [0, 0], out_permille: moving ? [300, -200] : [0, 0], analog: [], faults: [], frames: 10,
       }), false, 0);
@@ -71,19 +76,19 @@ export class FakeRobot {
 
   private slow(): void {
     const t = topics(this.id);
-    void this.publish(t.state, StatePayload.parse({
+    this.publishPeriodic(t.state, StatePayload.parse({
       robot: this.id, at_ms: Date.now(), mode: this.estop.latched ? 'estop' : 'idle', estop: this.estop,
       armed: { base: true, arm: true }, base: { x_m: 0, y_m: 0, heading_rad: 0 }, joints: {}, setpoints: {}, held_id: null, objects: [],
       active_skill: null, task: null, recent_failures: [],
     }), true);
-    void this.publish(t.link, LinkPayload.parse({
+    this.publishPeriodic(t.link, LinkPayload.parse({
       robot: this.id, at_ms: Date.now(),
       nodes: Object.fromEntries(Object.keys(JOINTS).map((n) => [n, {
         state: 'connected', armed: !this.estop.latched, watchdog_tripped: false, faults: [], rtt_ms: 1.2, rtt_p99_ms: 2.5,
         retransmits: 0, crc_errors: 0, telemetry_lost: 0, reconnects: 0,
       }])),
     }), false, 0);
-    void this.publish(t.cadence, CadencePayload.parse({
+    this.publishPeriodic(t.cadence, CadencePayload.parse({
       robot: this.id, at_ms: Date.now(), target_hz: 500, achieved_hz: 499.8, ticks: 125, over_budget: 0, missed: 0,
       period_error_p50_us: 20, period_error_p99_us: 80, period_error_max_us: 120, tick_p50_us: 30, tick_p99_us: 60, tick_max_us: 90,
       line: '499.80 Hz vs 500 Hz target, 0/125 ticks over budget', clamps: {},
@@ -110,7 +115,7 @@ export class FakeRobot {
         : { ok: false, command: name, error: `correction: "${phrase}" is not a correction I know; accepted forms: left | right ...` };
     } else reply = { ok: true, command: name };
     if (props?.responseTopic) {
-      void this.client.publishAsync(props.responseTopic, JSON.stringify(reply), { qos: 1, properties: props.correlationData ? { correlationData: props.correlationData } : {} });
+      this.client.publishAsync(props.responseTopic, JSON.stringify(reply), { qos: 1, properties: props.correlationData ? { correlationData: props.correlationData } : {} }).catch(() => {});
     }
   }
 
