@@ -1,6 +1,5 @@
 // The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
-import { APPROACH_STANDOFF_M } from '../sim/kinematic/pick-place.ts';
-import { createWorld, perceive, randomScene, type Scene, type World } from '../sim/world.ts';
+import { createWorld, randomScene, type Scene, type World } from '../sim/world.ts';
 import type { Pose2 } from '../skills/arm.ts';
 import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
@@ -29,8 +28,9 @@ export function sceneAround(pose: Pose2, seed: number): World {
 }
 
 /**
- * Rounds until `shouldStop()`: a new scene around the robot when every block is placed. Stops (saying why) as soon as
- * any MCU is not armed, e.g. after a link watchdog trip: outputs are then at their defaults and a human re-arms.
+ * Planner tasks until `shouldStop` aborts: a new scene around the robot when every block is placed. An operator's
+ * e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it stops saying why,
+ * unless `rearms` allows clearing and re-arming (simulation only).
  */
 export async function taskRounds(
   rt: RobotRuntime,
