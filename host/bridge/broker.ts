@@ -128,12 +128,18 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
 
   const servers: Server[] = [];
   const httpServers: ReturnType<typeof createHttpServer>[] = [];
+  // A listener that fails (port in use) must not leave the others bound: the caller may retry on other ports.
+  const abandon = async (e: unknown): Promise<never> => {
+    for (const srv of servers) if (srv.listening) await new Promise<void>((r) => srv.close(() => r()));
+    await new Promise<void>((r) => aedes.close(() => r()));
+    throw e;
+  };
   const tcp = createNetServer((s: Socket) => {
     s.setNoDelay(true);
     front(s);
   });
   servers.push(tcp);
-  const tcpPort = await listen(tcp, o.tcp_port ?? 0);
+  const tcpPort = await listen(tcp, o.tcp_port ?? 0).catch(abandon);
 
   let wsPort: number | null = null;
   if (o.ws_port !== null) {
@@ -143,14 +149,14 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     wss.on('error', () => {});
     servers.push(http as unknown as Server);
     httpServers.push(http);
-    wsPort = await listen(http as unknown as Server, o.ws_port ?? 0);
+    wsPort = await listen(http as unknown as Server, o.ws_port ?? 0).catch(abandon);
   }
 
   let tlsPort: number | null = null;
   if (o.tls) {
     const tls = createTlsServer({ key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2' }, (s) => front(s));
     servers.push(tls);
-    tlsPort = await listen(tls, o.tls.port ?? 0);
+    tlsPort = await listen(tls, o.tls.port ?? 0).catch(abandon);
   }
 
   const urlHost = host.includes(':') ? `[${host}]` : host;

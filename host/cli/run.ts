@@ -85,6 +85,7 @@ interface Args {
     usersFile: string;
     dashboardPort: number | null;
     telemetryHz: number;
+    portsAreDefaults: boolean;
     robotId: string | null;
   } | null;
 }
@@ -144,6 +145,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
           usersFile: values.users ?? path.join(homedir(), '.ganglion', 'users.json'),
           dashboardPort: values['no-dashboard'] ? null : num(values['dashboard-port'], 'dashboard-port', 8080, 0, 65535),
           telemetryHz: num(values['telemetry-hz'], 'telemetry-hz', 50, 1, 1000),
+          portsAreDefaults: values['mqtt-port'] === undefined && values['ws-port'] === undefined && values['dashboard-port'] === undefined,
           robotId: values['robot-id'] ?? null,
         },
   };
@@ -278,6 +280,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(m.brokerCa ? { brokerCa: readFileSync(m.brokerCa, 'utf8') } : {}),
         ...(m.brokerWs ? { brokerWsUrl: m.brokerWs } : {}),
         usersFile: m.usersFile, tcpPort: m.tcpPort, wsPort: m.wsPort, dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,
+        portsAreDefaults: m.portsAreDefaults,
         log: (l) => console.log(l),
       });
       cleanups.push(() => services.stop());

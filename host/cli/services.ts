@@ -28,6 +28,8 @@ export interface ServicesOptions {
   /** External broker only: its WebSocket URL for the dashboard's browser side. */
   brokerWsUrl?: string;
   telemetryHz: number;
+  /** The ports are the defaults, not the user's choice: when one is taken, a free one is used instead. */
+  portsAreDefaults?: boolean;
   log: (line: string) => void;
 }
 
@@ -88,12 +90,18 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
       username = `runtime-${o.robotId}`;
       password = randomBytes(18).toString('base64url');
       let broker: EmbeddedBroker;
+      const start = (tcp_port: number, ws_port: number) =>
+        startEmbeddedBroker({ users, tcp_port, ws_port, robot_credentials: [{ username, password, robots: [o.robotId] }] });
       try {
-        broker = await startEmbeddedBroker({ users, tcp_port: o.tcpPort, ws_port: o.wsPort, robot_credentials: [{ username, password, robots: [o.robotId] }] });
+        broker = await start(o.tcpPort, o.wsPort);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EADDRINUSE') throw new Error(`the embedded broker cannot listen: ${err.message}; another broker running? use --broker mqtt://HOST:PORT, or other ports with --mqtt-port / --ws-port`);
-        throw e;
+        if (err.code !== 'EADDRINUSE') throw e;
+        // A default port taken (Debian's apt mosquitto listens on 1883 as a service): any free ports will do, the
+        // dashboard is told where. Ports the user chose are theirs: then say so instead.
+        if (!o.portsAreDefaults) throw new Error(`the embedded broker cannot listen: ${err.message}; another broker running? use --broker mqtt://HOST:PORT, or other ports with --mqtt-port / --ws-port`);
+        o.log(`broker: ${err.message} (another broker running?); using free ports instead`);
+        broker = await start(0, 0);
       }
       cleanups.push(() => broker.close());
       brokerUrl = broker.tcpUrl;
@@ -122,8 +130,10 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
           dashboard = await startDashboard({ port: o.dashboardPort, brokerWsUrl });
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
-          if (err.code === 'EADDRINUSE') throw new Error(`the dashboard cannot listen on port ${o.dashboardPort}: in use; pick another with --dashboard-port N (0 = any free port), or --no-dashboard`);
-          throw e;
+          if (err.code !== 'EADDRINUSE') throw e;
+          if (!o.portsAreDefaults) throw new Error(`the dashboard cannot listen on port ${o.dashboardPort}: in use; pick another with --dashboard-port N (0 = any free port), or --no-dashboard`);
+          o.log(`dashboard: port ${o.dashboardPort} is in use; using a free port instead`);
+          dashboard = await startDashboard({ port: 0, brokerWsUrl });
         }
         const d = dashboard;
         cleanups.push(() => d.close());

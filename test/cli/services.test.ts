@@ -67,3 +67,27 @@ t.test('an external broker needs the robot account from the environment', async 
     /GANGLION_BROKER_USERNAME and GANGLION_BROKER_PASSWORD/,
   );
 });
+
+t.test('default ports taken (e.g. apt mosquitto on 1883): free ones are used; ports the user chose are refused with the fix', async (t) => {
+  const dir = tempDir(t, 'ganglion-services-');
+  const usersFile = path.join(dir, 'users.json');
+  const { createServer } = await import('node:net');
+  const squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => new Promise<void>((r) => squatter.close(() => r())));
+  const busy = (squatter.address() as { port: number }).port;
+  const logs: string[] = [];
+  const s = await startServices(sim.runtime, {
+    robotId: 'svc', broker: null, usersFile, tcpPort: busy, wsPort: 0, dashboardPort: busy, telemetryHz: 20, portsAreDefaults: true, log: (l) => logs.push(l),
+  });
+  t.teardown(() => s.stop());
+  t.not(s.brokerUrl, `mqtt://127.0.0.1:${busy}`, 'the broker moved to a free port');
+  t.match(logs.join('\n'), /using free ports instead/);
+  t.match(logs.join('\n'), /dashboard: port \d+ is in use; using a free port instead/);
+  t.equal((await fetch(s.dashboardUrl!)).status, 200, 'and the dashboard is served');
+  await t.rejects(
+    startServices(sim.runtime, { robotId: 'svc', broker: null, usersFile, tcpPort: busy, wsPort: 0, dashboardPort: null, telemetryHz: 20, log: () => {} }),
+    /--mqtt-port/,
+    'a port the user chose is not silently replaced',
+  );
+});
