@@ -11,6 +11,24 @@ import { wiringHash } from './wiring-hash.ts';
 /** Opens and connects (not arms) a session to a node's MCU; the procedure closes it when the node is done. */
 export type Connect = (node: NodeWiring, board: Board) => Promise<McuSession>;
 
+/**
+ * One node's calibration session: connects, waits for its first telemetry, runs `body` on its setpoint stream, and
+ * whatever happens turns every output off and closes the session.
+ */
+export async function withNodeStream<T>(node: NodeWiring, connect: Connect, body: (stream: NodeStream, board: Board) => Promise<T>): Promise<T> {
+  const board = loadBoard(node.board);
+  const session = await connect(node, board);
+  const stream = new NodeStream(session);
+  try {
+    await stream.until(`${node.id}: waiting for telemetry`, 2000, () => true);
+    return await body(stream, board);
+  } finally {
+    stream.allOff();
+    stream.dispose();
+    await session.close();
+  }
+}
+
 export interface ProcedureOptions extends Partial<AutoOptions> {
   log?: (line: string) => void;
 }
@@ -50,23 +68,16 @@ export async function calibrateRobotAuto(robot: Robot, connect: Connect, o: Proc
       log(`[${++k}/${steps.length}] ${s.joint} (servo ${node.id}/${s.index}): pulse ${e.pulse_range_us[0]}-${e.pulse_range_us[1]} us -> [${e.soft_limits_rad[0]}, ${e.soft_limits_rad[1]}] rad (robot file)`);
     }
     if (node.motors.length === 0) continue;
-    const board = loadBoard(node.board);
-    const session = await connect(node, board);
-    const stream = new NodeStream(session);
-    try {
-      await stream.until(`${node.id}: waiting for telemetry`, 2000, () => true);
-      await session.arm();
+    await withNodeStream(node, connect, async (stream, board) => {
+      await stream.session.arm();
       for (const m of node.motors) {
         const prefix = `[${++k}/${steps.length}] ${m.joint}:`;
         log(`${prefix} calibrating motor ${m.index} of node ${node.id}`);
         joints[m.joint] = await calibrateDcJoint({ stream, node, motor: m, board, opts, log: (l) => log(`${prefix} ${l}`) });
       }
       stream.allOff();
-      await session.disarm();
-    } finally {
-      stream.dispose();
-      await session.close();
-    }
+      await stream.session.disarm();
+    });
   }
   return {
     version: CALIBRATION_VERSION,

@@ -1,14 +1,14 @@
 // `ganglion calibrate` without --auto: a person moves each joint to its stops by hand (motors off), which gives
 // the encoder sense and the zero; one short motor pulse then gives the motor direction. For real robots.
-import { loadBoard, type Board } from '../hw/board.ts';
+import type { Board } from '../hw/board.ts';
 import { countsPerRad, type MotorWiring, type NodeWiring, type Robot } from '../hw/robot.ts';
 import { wiringConfig } from '../link/wiring-config.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
 import { AUTO_DEFAULTS } from './auto.ts';
 import type { Connect } from './procedure.ts';
-import { servoEntry } from './procedure.ts';
+import { servoEntry, withNodeStream } from './procedure.ts';
 import { CALIBRATION_VERSION, type Calibration, type DcJointCalibration, type JointCalibration } from './schema.ts';
-import { NodeStream } from './stream.ts';
+import type { NodeStream } from './stream.ts';
 import { wiringHash } from './wiring-hash.ts';
 
 export interface WizardOptions {
@@ -33,20 +33,12 @@ export async function calibrateRobotWizard(robot: Robot, connect: Connect, o: Wi
       log(`[${++k}/${steps}] ${s.joint}: servo pulse range ${s.min_us}-${s.max_us} us from the robot file`);
     }
     if (node.motors.length === 0) continue;
-    const board = loadBoard(node.board);
-    const session = await connect(node, board);
-    const stream = new NodeStream(session);
-    try {
-      await stream.until(`${node.id}: waiting for telemetry`, 2000, () => true);
+    await withNodeStream(node, connect, async (stream, board) => {
       for (const m of node.motors) {
         const prefix = `[${++k}/${steps}] ${m.joint}:`;
         joints[m.joint] = await wizardJoint(stream, node, m, board, o, (q) => o.ask(`${prefix} ${q}`), (l) => log(`${prefix} ${l}`));
       }
-    } finally {
-      stream.allOff();
-      stream.dispose();
-      await session.close();
-    }
+    });
   }
   return { version: CALIBRATION_VERSION, robot: robot.name, wiring_hash: wiringHash(robot), created: new Date().toISOString(), method: 'wizard', joints };
 }
