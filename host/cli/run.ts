@@ -49,6 +49,7 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
   --loop-hz HZ        executor rate for the task demo (default 500)
                       idle: the runtime waits for commands (dashboard, MQTT, \`ganglion plan\`)
   --duration S        stop after S seconds (default: run until stopped)
+  --tasks N           task demo: stop after N planner tasks (scenes), or at --duration if that is sooner
   --report S          seconds between reports (default 2)
 
 MQTT and dashboard (task and idle demos):
@@ -73,6 +74,7 @@ interface Args {
   posix: boolean;
   rateHz: number;
   durationS: number | null;
+  maxTasks: number | null;
   reportS: number;
   demo: 'task' | 'motion' | 'idle' | null;
   loopHz: number;
@@ -99,6 +101,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       posix: { type: 'boolean' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      tasks: { type: 'string' },
       report: { type: 'string' },
       demo: { type: 'string' },
       'loop-hz': { type: 'string' },
@@ -131,6 +134,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     posix: values.posix ?? false,
     rateHz: num(values.rate, 'rate', 100, 1, 1000),
     durationS: values.duration === undefined ? null : num(values.duration, 'duration', 0, 0.1, 1e9),
+    maxTasks: values.tasks === undefined ? null : Math.round(num(values.tasks, 'tasks', 0, 1, 1e9)),
     reportS: num(values.report, 'report', 2, 0.2, 3600),
     demo: values.demo === undefined ? null : demoName(values.demo),
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
@@ -238,8 +242,10 @@ export async function main(argv: string[]): Promise<number> {
     // Simulated robots run the pick-and-place task (the world gives perception); real boards the motion sequence.
     const demo = args.demo ?? (simulated ? 'task' : 'motion');
     if (demo === 'task' && !simulated) throw new Error('--demo task needs the simulated world (perception of blocks and a bin); on real boards use --demo motion');
+    let stopNow = () => {};
     const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
+      stopNow = stop;
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       if (args.durationS !== null) setTimeout(stop, args.durationS * 1000);
@@ -314,7 +320,10 @@ export async function main(argv: string[]): Promise<number> {
       const stop = new AbortController();
       void stopped.then(() => stop.abort());
       const rearms = plans.every((p) => p.kind === 'emulator') ? 20 : 0;
-      const rounds = taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearms).catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`));
+      const rounds = taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearms, args.maxTasks ?? Infinity)
+        .catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`))
+        // With --tasks the run is over when the rounds are (done, or stopped for a human to look).
+        .finally(() => { if (args.maxTasks !== null) stopNow(); });
       // The summary waits (briefly) for the cancelled task to count what it placed.
       settle = () => Promise.race([rounds, new Promise((r) => setTimeout(r, 3000).unref())]);
       finalReport = () => `task: ${score.placed}/${score.blocks} blocks put in the bin over ${score.tasks} task(s); executor ${rt.lastCadence}`;

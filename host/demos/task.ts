@@ -28,9 +28,10 @@ export function sceneAround(pose: Pose2, seed: number): World {
 }
 
 /**
- * Planner tasks until `shouldStop` aborts: a new scene around the robot when every block is placed. An operator's
- * e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it stops saying why,
- * unless `rearms` allows clearing and re-arming (simulation only).
+ * Planner tasks until `shouldStop` aborts or `maxTasks` have run: a new scene around the robot when every block is
+ * placed. An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
+ * stops saying why, unless `rearms` allows clearing and re-arming (simulation only), which it then does at once, in
+ * the middle of a task too.
  */
 export async function taskRounds(
   rt: RobotRuntime,
@@ -44,9 +45,38 @@ export async function taskRounds(
    * emulated MCUs trip when the host stalls). On real boards this stays 0: a human looks, then re-arms.
    */
   rearms = 0,
+  /** Return after this many planner tasks (`ganglion run --tasks N`). */
+  maxTasks = Infinity,
 ): Promise<void> {
   // The armed state comes from telemetry: give the first frames after `arm` time to arrive.
   await new Promise((r) => setTimeout(r, 500));
+  /** MCUs not armed or joints latched by stall detection, as one line; null when the robot is up. */
+  const downReason = (): string | null => {
+    const down = [...sessions].filter(([, s]) => !s.stats().armed).map(([id, s]) => `${id} [${s.stats().faults.join(', ')}]`);
+    const stalled = rt.snapshot().stalled;
+    if (!down.length && !stalled.length) return null;
+    return [...(down.length ? [`not armed: ${down.join('; ')}`] : []), ...stalled.map((x) => x.reason)].join('; ');
+  };
+  /** Re-arm when the robot is down and re-arms are left; false when it is down for good (a human has to look). */
+  let recovering = false;
+  const recover = async (): Promise<boolean> => {
+    const why = downReason();
+    if (why === null || recovering) return true;
+    if (rearms-- <= 0) {
+      say(`task stopped: ${why}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
+      return false;
+    }
+    say(`${why}: clearing latches and re-arming (simulation demo; ${rearms} re-arm(s) left)`);
+    recovering = true;
+    try {
+      await rt.clearEstop();
+      await rt.arm();
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      recovering = false;
+    }
+    return true;
+  };
   let seed = 1;
   while (!shouldStop.aborted) {
     // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
@@ -55,20 +85,7 @@ export async function taskRounds(
       while (rt.snapshot().estop.latched && !shouldStop.aborted) await new Promise((r) => setTimeout(r, 200));
       continue;
     }
-    const down = [...sessions].filter(([, s]) => !s.stats().armed).map(([id, s]) => `${id} [${s.stats().faults.join(', ')}]`);
-    const stalled = rt.snapshot().stalled;
-    if (down.length || stalled.length) {
-      const why = [...(down.length ? [`not armed: ${down.join('; ')}`] : []), ...stalled.map((x) => x.reason)].join('; ');
-      if (rearms-- <= 0) {
-        say(`task stopped: ${why}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
-        return;
-      }
-      say(`${why}: clearing latches and re-arming (simulation demo; ${rearms} re-arm(s) left)`);
-      await rt.clearEstop();
-      await rt.arm();
-      await new Promise((r) => setTimeout(r, 500));
-      continue;
-    }
+    if (!(await recover())) return;
     if (!rt.world!.blocks.some((b) => b.state === 'free')) {
       rt.world = sceneAround(rt.world!.base, ++seed);
       say(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
@@ -77,11 +94,29 @@ export async function taskRounds(
     const before = inBin();
     const free = rt.world!.blocks.filter((b) => b.state === 'free').length;
     say(`task: ${JSON.stringify(TASK)}`);
-    const result = await planner.run(TASK, { signal: shouldStop });
+    // A trip during the task is recovered at once, so the running skill can still finish within its timeout (waiting
+    // for the task to fail first costs every remaining step). Never over an operator's e-stop.
+    const stopTask = new AbortController();
+    const onStop = () => stopTask.abort();
+    shouldStop.addEventListener('abort', onStop);
+    const watcher = setInterval(() => {
+      if (rt.snapshot().estop.latched || recovering) return;
+      void recover().then((ok) => { if (!ok) stopTask.abort(); }, (e: unknown) => {
+        say(`re-arm failed: ${(e as Error).message}`);
+        stopTask.abort();
+      });
+    }, 100);
+    let result;
+    try {
+      result = await planner.run(TASK, { signal: stopTask.signal });
+    } finally {
+      clearInterval(watcher);
+      shouldStop.removeEventListener('abort', onStop);
+    }
     score.tasks++;
     score.blocks += free;
     score.placed += inBin() - before;
     say(`${formatResult(result)}; ${score.placed}/${score.blocks} blocks in the bin so far`);
-    if (result.outcome === 'cancelled') return;
+    if (result.outcome === 'cancelled' || score.tasks >= maxTasks) return;
   }
 }

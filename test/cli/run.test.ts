@@ -1,12 +1,13 @@
 // `ganglion run` end to end: the emulated robot (default) and the posix firmware over real ptys (the serial path).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ARTIFACTS = path.join(ROOT, 'test/cli/artifacts');
 const ganglion = (...args: string[]) =>
   spawnSync(process.execPath, [path.join(ROOT, 'bin/ganglion.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
 
@@ -58,13 +59,18 @@ t.test('the default on the emulated robot: the planner puts blocks in the bin th
   // A private HOME and users file: the run creates broker users and a corrections log there, not in the developer's.
   const home = mkdtempSync(path.join(tmpdir(), 'ganglion-run-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  // One task (three blocks, about 45 s here); the first block, all that is asserted, takes 10-20 s even on a loaded machine.
   const r = spawnSync(
     process.execPath,
-    [path.join(ROOT, 'bin/ganglion.js'), 'run', '--duration', '50', '--report', '5', '--mqtt-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--users', path.join(home, 'users.json')],
+    [path.join(ROOT, 'bin/ganglion.js'), 'run', '--tasks', '1', '--duration', '60', '--report', '5', '--mqtt-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--users', path.join(home, 'users.json')],
     { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, HOME: home, GANGLION_LLM_BASE_URL: '' } },
   );
   t.equal(r.status, 0, r.stderr);
   const out = r.stdout;
+  // The whole output is kept for a failed run; the assertions below quote only the steps and what went wrong.
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(path.join(ARTIFACTS, 'run-task.txt'), out);
+  const steps = out.split('\n').filter((l) => /^ +(run |-> )|task|trip|re-arm|e-stop|stall|fail/.test(l)).join('\n');
   t.match(out, /broker: embedded \(aedes\) at mqtt:\/\/127\.0\.0\.1:\d+/, 'embedded broker started');
   t.match(out, /bridge: connected/, 'the bridge is on it');
   t.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+/, 'dashboard served');
@@ -75,9 +81,9 @@ t.test('the default on the emulated robot: the planner puts blocks in the bin th
   t.match(out, /-- executor [\d.]+ Hz vs 500 Hz target/, 'executor cadence printed');
   // Each step's outcome follows its "run" line (report lines may come between, another "run" may not).
   const doneAfter = (skill: string) => new RegExp(`run ${skill} [^\\n]*\\n(?:(?! +run )[^\\n]*\\n)*? +-> done`);
-  t.match(out, doneAfter('drive_to'), 'the base drove to a block');
-  t.match(out, doneAfter('grasp'), 'the emulated arm and gripper picked it up');
-  t.match(out, doneAfter('release'), 'and let it go over the bin');
+  t.match(out, doneAfter('drive_to'), 'the base drove to a block', { steps });
+  t.match(out, doneAfter('grasp'), 'the emulated arm and gripper picked it up', { steps });
+  t.match(out, doneAfter('release'), 'and let it go over the bin', { steps });
   // On a machine shared with other tests a host stall can trip the emulated MCUs' 100 ms link watchdogs (as it would
   // real ones). The demo then says so, clears, re-arms and goes on: assert that recovery whenever a trip happened.
   const trip = out.search(/link watchdog tripped/);
