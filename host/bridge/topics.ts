@@ -1,5 +1,6 @@
 // The MQTT topic tree under ganglion/<robot>/... and a zod schema for every payload: the single source for the bridge, the dashboard and MQTT planners.
 import { z } from 'zod';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export const TOPIC_ROOT = 'ganglion';
 /** Robot ids are one topic level: no wildcards, separators or '$'. */
@@ -238,8 +239,7 @@ export function parseCommandPayload<C extends CommandName>(
   }
   const r = (CommandPayloads[command] as z.ZodType).safeParse(json);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    return { ok: false, error: `${command}: ${i.path.join('.') || '(root)'}: ${i.message}` };
+    return { ok: false, error: `${command}: ${zodIssue(r.error)}` };
   }
   return { ok: true, value: r.data as z.output<(typeof CommandPayloads)[C]> };
 }

@@ -5,6 +5,7 @@ import { dirname, basename, join } from 'node:path';
 import { z } from 'zod';
 import { RESERVED_USERNAMES } from './acl.ts';
 import { ROLES, RobotIdSchema, type Role } from './topics.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 /** One topic level (it appears in ganglion/_reply/<username>/... and in ACL rules): no wildcards, separators or '$'. */
 export const UsernameSchema = z
@@ -96,8 +97,7 @@ export async function makeUser(
 export function parseUsers(raw: unknown, where = 'users file'): UsersFile {
   const r = UsersFileSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${where}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${where}: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

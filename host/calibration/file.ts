@@ -4,6 +4,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync,
 import path from 'node:path';
 import { ROOT } from '../hw/board.ts';
 import { CALIBRATION_VERSION, CalibrationSchema, type Calibration } from './schema.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export const CALIBRATION_DIR = path.join(ROOT, 'calibration');
 
@@ -54,8 +55,7 @@ export function parseCalibration(raw: unknown, file = 'calibration'): Calibratio
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CalibrationError('corrupt', `${file} is not a calibration file: expected a JSON object`);
   const r = CalibrationSchema.safeParse(migrate(raw as Record<string, unknown>, file));
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new CalibrationError('corrupt', `${file} is not a valid calibration: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new CalibrationError('corrupt', `${file} is not a valid calibration: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export const DEMO_FORMAT = 'ganglion.demos/1';
 
@@ -55,8 +56,7 @@ export function readDemos(file: string): DemoSet {
     }
     const r = schema.safeParse(raw);
     if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new Error(`${file}:${n}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new Error(`${file}:${n}: ${zodIssue(r.error)}`);
     }
     return r.data;
   };

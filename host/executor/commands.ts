@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import type { CadenceSnapshot } from './cadence.ts';
 import type { ClampReason } from './envelope.ts';
+import { zodIssue } from '../util/zod-issue.ts';
+import type { RealtimeStatus } from './realtime.ts';
 
 export const CommandSchema = z.discriminatedUnion('type', [
   /** Switch the tick module's active controller (takes effect at the next tick). */
@@ -24,8 +26,7 @@ export interface CommandEnvelope {
 export function parseCommand(raw: unknown): Command {
   const r = CommandSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`loop command: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`loop command: ${zodIssue(r.error)}`);
   }
   return r.data;
 }
@@ -62,7 +63,7 @@ export interface LoopEventMessage {
 }
 
 export type WorkerMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; realtime: RealtimeStatus }
   | AppliedMessage
   | LoopStatsMessage
   | LoopEventMessage

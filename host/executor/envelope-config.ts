@@ -1,5 +1,6 @@
 // Safety-envelope limits as data (zod): per-joint limits, base workspace, remote sources. Later loaded from a calibration file.
 import { z } from 'zod';
+import { zodIssue } from '../util/zod-issue.ts';
 
 const positive = z.number().positive().finite();
 const finite = z.number().finite();
@@ -109,8 +110,7 @@ export type JointLimits = z.output<typeof JointLimitsSchema>;
 export function parseEnvelopeConfig(raw: unknown): EnvelopeConfig {
   const r = EnvelopeConfigSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`envelope config: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`envelope config: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BOARDS_DIR = path.join(ROOT, 'boards');
@@ -55,8 +56,7 @@ export function loadBoard(id: string, dir = BOARDS_DIR): Board {
   }
   const r = BoardSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${file}: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

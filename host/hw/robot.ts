@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ROOT } from './board.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export const SCHEMATICS_DIR = path.join(ROOT, 'schematics');
 export const REFERENCE_ROBOT = path.join(SCHEMATICS_DIR, 'reference-robot.json');
@@ -114,8 +115,7 @@ export function loadRobot(file = REFERENCE_ROBOT): Robot {
   }
   const r = RobotSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${file}: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

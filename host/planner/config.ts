@@ -1,6 +1,7 @@
 // Where the planner's LLM endpoint comes from: a JSON config file and GANGLION_LLM_* environment variables (the environment wins); none = offline rule planner.
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export const LlmConfigSchema = z.strictObject({
   /** OpenAI-compatible base, ending before /chat/completions: http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (Ollama). */
@@ -35,8 +36,7 @@ export const ENV = {
 export function parseLlmConfig(raw: unknown, origin: string): LlmConfig {
   const r = LlmConfigSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`LLM config (${origin}): ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`LLM config (${origin}): ${zodIssue(r.error)}`);
   }
   return r.data;
 }

@@ -2,6 +2,7 @@
 import { SseParser, ChunkAssembler } from './sse.ts';
 import type { LlmConfig } from './config.ts';
 import { ChatResponse, ErrorBody, type AssistantReply, type ChatMessage, type ChatRequest, type ToolDef } from './wire.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export type LlmErrorKind = 'http' | 'timeout' | 'network' | 'oversized' | 'protocol' | 'aborted';
 
@@ -209,8 +210,7 @@ function parseBody(text: string, bytes: number): AssistantReply {
   }
   const r = ChatResponse.safeParse(json);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new LlmError('protocol', `the reply is not a chat completion: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new LlmError('protocol', `the reply is not a chat completion: ${zodIssue(r.error)}`);
   }
   const c = r.data.choices[0]!;
   return {

@@ -12,6 +12,7 @@ import type { Observation } from '../skills/observation.ts';
 import { createRegistry, type SkillRegistry } from '../skills/registry.ts';
 import type { SkillStatus } from '../skills/status.ts';
 import type { PlannerRobot } from './robot.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export interface MqttRobotOptions {
   /** mqtt://host:1883, mqtts://, ws://, wss:// */
@@ -31,8 +32,7 @@ export interface MqttRobotOptions {
 function parse<T>(schema: z.ZodType<T>, raw: Buffer, what: string): T {
   const r = schema.safeParse(JSON.parse(raw.toString('utf8')));
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${what}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${what}: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

@@ -1,5 +1,6 @@
 // Server-sent events for streamed Chat Completions: split the byte stream into `data:` events, and assemble tool calls from their delta fragments.
 import { ChatChunk, type AssistantReply } from './wire.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 /** Incremental SSE parser: feed text as it arrives; each complete event's data is handed to onData. */
 export class SseParser {
@@ -57,8 +58,7 @@ export class ChunkAssembler {
     }
     const r = ChatChunk.safeParse(json);
     if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new Error(`a stream chunk is malformed: ${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new Error(`a stream chunk is malformed: ${zodIssue(r.error)}`);
     }
     const choice = r.data.choices[0];
     if (!choice) return;

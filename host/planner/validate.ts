@@ -4,6 +4,7 @@ import type { SkillRegistry } from '../skills/registry.ts';
 import type { Candidate, PlanStep } from './plan.ts';
 import { FINISH_TOOL, MAX_PLAN_STEP, PREFERENCE_FIELD, STEP_FIELD } from './tools.ts';
 import type { AssistantReply } from './wire.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export interface ReplyLimits {
   /** More tool calls than this in one reply is a flood: the whole reply is rejected. */
@@ -38,11 +39,6 @@ export type Validation =
       call_errors: CallError[];
     };
 
-const issue = (e: z.ZodError) => {
-  const i = e.issues[0]!;
-  return `${i.path.join('.') || '(root)'}: ${i.message}`;
-};
-
 /** Checks a reply against the offered skills. Any error rejects the whole reply: a plan runs entirely valid or not at all. */
 export function validateReply(reply: AssistantReply, registry: SkillRegistry, offered: ReadonlySet<string>, limits: ReplyLimits = DEFAULT_LIMITS): Validation {
   const errors: string[] = [];
@@ -72,7 +68,7 @@ export function validateReply(reply: AssistantReply, registry: SkillRegistry, of
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return bad('arguments must be a JSON object');
     if (call.name === FINISH_TOOL) {
       const r = Finish.safeParse(args);
-      if (!r.success) return bad(`bad args: ${issue(r.error)}`);
+      if (!r.success) return bad(`bad args: ${zodIssue(r.error)}`);
       if (finish) return bad(`${FINISH_TOOL} may be called once per reply`);
       finish = r.data;
       return;
@@ -80,7 +76,7 @@ export function validateReply(reply: AssistantReply, registry: SkillRegistry, of
     if (!offered.has(call.name) || !registry.has(call.name)) return bad(`unknown skill "${call.name}"; the skills are: ${[...offered].join(', ')}`);
     const { [STEP_FIELD]: s, [PREFERENCE_FIELD]: p, ...skillArgs } = args as Record<string, unknown>;
     const planning = Planning.safeParse({ ...(s !== undefined ? { [STEP_FIELD]: s } : {}), ...(p !== undefined ? { [PREFERENCE_FIELD]: p } : {}) });
-    if (!planning.success) return bad(`bad planning field: ${issue(planning.error)}`);
+    if (!planning.success) return bad(`bad planning field: ${zodIssue(planning.error)}`);
     let parsed: unknown;
     try {
       parsed = registry.parseArgs(call.name, skillArgs);

@@ -7,6 +7,7 @@ import type { PlantFaults } from './node.ts';
 import { NodeSnapshotSchema, type NodeSnapshot } from './snapshot.ts';
 import { EmulatorTransport } from './transport.ts';
 import { FromWorkerSchema, PacerStatsSchema, type Call, type FromWorker, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export interface WorkerNodeOptions {
   hexPath?: string;
@@ -83,7 +84,7 @@ export class WorkerNode {
   private receive(raw: unknown): void {
     const r = FromWorkerSchema.safeParse(raw);
     if (!r.success) {
-      this.fail(new Error(`emulator worker ${this.id} sent a bad message: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`));
+      this.fail(new Error(`emulator worker ${this.id} sent a bad message: ${zodIssue(r.error)}`));
       return;
     }
     const m: FromWorker = r.data;

@@ -6,6 +6,7 @@ import { loadFirmware } from './firmware.ts';
 import { EmulatedNode, type PlantFaults } from './node.ts';
 import { RealtimePacer } from './pacer.ts';
 import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 const port = parentPort;
 if (!port) throw new Error('host/sim/worker.ts must run in a worker thread (see worker-node.ts)');
@@ -46,7 +47,7 @@ try {
   port.on('message', (raw: unknown) => {
     const r = ToWorkerSchema.safeParse(raw);
     if (!r.success) {
-      post({ type: 'fatal', error: `bad message to emulator worker: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}` });
+      post({ type: 'fatal', error: `bad message to emulator worker: ${zodIssue(r.error)}` });
       return;
     }
     const m = r.data;

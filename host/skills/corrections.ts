@@ -1,6 +1,7 @@
 // Language motions and corrections (RT-H, YAY Robot): short phrases parse into small typed parameter deltas that a running skill applies at its next step.
 import { z } from 'zod';
 import type { Tuning } from './contract.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 const small_m = z.number().finite().min(-0.2).max(0.2);
 
@@ -18,8 +19,7 @@ export type Correction = z.infer<typeof CorrectionSchema>;
 export function parseCorrectionDelta(raw: unknown): Correction {
   const r = CorrectionSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`correction: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`correction: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

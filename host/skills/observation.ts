@@ -1,5 +1,6 @@
 // What a skill sees besides the raw joint state: base pose, joint readings, perceived objects, the held object. Parsed with zod where it arrives.
 import { z } from 'zod';
+import { zodIssue } from '../util/zod-issue.ts';
 
 const finite = z.number().finite();
 
@@ -36,8 +37,7 @@ export interface Observation {
 export function parseObservation(raw: unknown): z.output<typeof ObservationSchema> {
   const r = ObservationSchema.safeParse(raw ?? {});
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`observation: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`observation: ${zodIssue(r.error)}`);
   }
   return r.data;
 }

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { BUILTIN_SKILLS } from './builtin/index.ts';
 import type { AnySkill } from './contract.ts';
+import { zodIssue } from '../util/zod-issue.ts';
 
 export interface ToolSpec {
   name: string;
@@ -30,18 +31,13 @@ const SkillShape = z.looseObject({
   cancel: fn.optional(),
 });
 
-function describeIssue(e: z.ZodError): string {
-  const i = e.issues[0]!;
-  return `${i.path.join('.') || '(root)'}: ${i.message}`;
-}
-
 export class SkillRegistry {
   private readonly skills = new Map<string, AnySkill>();
 
   /** Adds a skill; throws when the name is taken or the skill is malformed (the error names the field). */
   register(skill: AnySkill, origin = 'built-in'): void {
     const r = SkillShape.safeParse(skill);
-    if (!r.success) throw new Error(`skill ${JSON.stringify((skill as { name?: unknown })?.name ?? '?')} from ${origin}: ${describeIssue(r.error)}`);
+    if (!r.success) throw new Error(`skill ${JSON.stringify((skill as { name?: unknown })?.name ?? '?')} from ${origin}: ${zodIssue(r.error)}`);
     if (this.skills.has(skill.name)) throw new Error(`skill "${skill.name}" from ${origin}: the name is already registered`);
     // Fails early for schemas JSON Schema cannot express (transforms, custom types): the planner could not call them.
     try {
@@ -70,7 +66,7 @@ export class SkillRegistry {
   parseArgs(name: string, args: unknown): unknown {
     const s = this.get(name);
     const r = s.args.safeParse(args ?? {});
-    if (!r.success) throw new Error(`skill "${name}": bad args: ${describeIssue(r.error)}`);
+    if (!r.success) throw new Error(`skill "${name}": bad args: ${zodIssue(r.error)}`);
     return r.data;
   }
 

@@ -2,6 +2,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { CommandPayloads, replyTopic, ROLES, topics, TOPIC_ROOT, type CommandName, type ReplyPayload, type Role } from '../../bridge/topics.ts';
 import { parseIncoming, type Incoming } from './messages.ts';
+import { zodIssue } from '../../util/zod-issue.ts';
 
 export interface ConnectionHandlers {
   message(msg: Incoming, arrivedWallMs: number): void;
@@ -126,8 +127,7 @@ export class Connection {
   command<C extends CommandName>(robot: string, name: C, payload: unknown): Promise<ReplyPayload> {
     const check = CommandPayloads[name].safeParse(payload);
     if (!check.success) {
-      const i = check.error.issues[0]!;
-      return Promise.resolve({ ok: false, command: name, error: `${name}: ${i.path.join('.') || '(root)'}: ${i.message}` });
+      return Promise.resolve({ ok: false, command: name, error: `${name}: ${zodIssue(check.error)}` });
     }
     const id = `${this.session}-${++this.commandSeq}`;
     return new Promise((resolve) => {

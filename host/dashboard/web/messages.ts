@@ -4,6 +4,7 @@ import {
   CadencePayload, EventPayload, LinkPayload, REPLY_PREFIX, ReplyPayload, SkillStatusPayload, SkillsPayload, StatePayload, StatusPayload,
   TelemetryPayload, TOPIC_ROOT,
 } from '../../bridge/topics.ts';
+import { zodIssue } from '../../util/zod-issue.ts';
 
 export type Incoming =
   | { kind: 'status'; robot: string; payload: z.infer<typeof StatusPayload> }
@@ -29,12 +30,6 @@ const ROBOT_TOPICS: Record<string, { kind: Exclude<Incoming['kind'], 'telemetry'
   skills: { kind: 'skills', schema: SkillsPayload },
 };
 
-/** The first issue, with the field path: what a person needs to find the bad field. */
-function describe(error: z.ZodError): string {
-  const i = error.issues[0]!;
-  return `${i.path.join('.') || '(root)'}: ${i.message}`;
-}
-
 function json(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
     return { ok: true, value: JSON.parse(new TextDecoder().decode(bytes)) };
@@ -49,7 +44,7 @@ export function parseIncoming(topic: string, bytes: Uint8Array): ParseResult {
     const j = json(bytes);
     if (!j.ok) return { ok: false, topic, error: j.error };
     const r = ReplyPayload.safeParse(j.value);
-    return r.success ? { ok: true, msg: { kind: 'reply', id, payload: r.data } } : { ok: false, topic, error: describe(r.error) };
+    return r.success ? { ok: true, msg: { kind: 'reply', id, payload: r.data } } : { ok: false, topic, error: zodIssue(r.error) };
   }
   const parts = topic.split('/');
   if (parts[0] !== TOPIC_ROOT || parts.length < 3) return { ok: 'ignored' };
@@ -64,7 +59,7 @@ export function parseIncoming(topic: string, bytes: Uint8Array): ParseResult {
   const j = json(bytes);
   if (!j.ok) return { ok: false, topic, error: j.error };
   const r = route.schema.safeParse(j.value);
-  if (!r.success) return { ok: false, topic, error: describe(r.error) };
+  if (!r.success) return { ok: false, topic, error: zodIssue(r.error) };
   const payload = r.data as { robot: string; node?: string };
   // A payload claiming another robot than its topic is a mix-up (or spoofing) that would put data on the wrong plots.
   if (payload.robot !== robot) return { ok: false, topic, error: `robot: payload says "${payload.robot}" on robot "${robot}"'s topic` };

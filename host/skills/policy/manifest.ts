@@ -1,6 +1,7 @@
 // policy.json: what a learned policy declares (its skill name and task, observation/action features with normalisation stats, model file), parsed with zod.
 import { z } from 'zod';
 import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES, type ActionFeature, type ObservationFeature } from './features.ts';
+import { zodIssue } from '../../util/zod-issue.ts';
 
 export const POLICY_FORMAT = 'ganglion.policy/1';
 
@@ -46,8 +47,7 @@ export type PolicyManifest = Omit<z.output<typeof PolicyManifestSchema>, 'observ
 export function parsePolicyManifest(raw: unknown, file: string): PolicyManifest {
   const r = PolicyManifestSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${file}: ${zodIssue(r.error)}`);
   }
   const m = r.data;
   m.observation.forEach((f, k) => {

@@ -6,6 +6,7 @@ import { writeFileAtomic } from './atomic-write.ts';
 import { initPolicyBackend } from './backend.ts';
 import { parsePolicyManifest, PolicyManifestSchema, type PolicyManifest, type PolicyManifestInput } from './manifest.ts';
 import { ModelJsonSchema, weightBytes, type ModelJson } from './model-json.ts';
+import { zodIssue } from '../../util/zod-issue.ts';
 
 export const POLICY_FILE = 'policy.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -35,8 +36,7 @@ function readJson(file: string, what: string): unknown {
 function readModelJson(file: string): ModelJson {
   const r = ModelJsonSchema.safeParse(readJson(file, `policy.json names it as the model`));
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${file} is not a TF.js layers model: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${file} is not a TF.js layers model: ${zodIssue(r.error)}`);
   }
   return r.data;
 }
