@@ -1,8 +1,12 @@
-// Control-loop jitter: the worker loop (hybrid sleep+spin timer) beside setInterval and a setTimeout chain, at 500 Hz and 1 kHz.
+// Control-loop jitter: the worker loop (hybrid sleep+spin timer) beside setInterval and a setTimeout chain, at 500 Hz and 1 kHz;
+// then the loop under SCHED_FIFO beside the default scheduling, on an idle machine and with a busy process on every core.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { CadenceStats, type CadenceSnapshot } from '../host/executor/cadence.ts';
 import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
 import { startLoop } from '../host/executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
+import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
 import { monoNow_ns } from '../host/executor/timer.ts';
 import type { Figure } from './report.ts';
 
@@ -17,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The real loop, set up as in production: reference-robot envelope, the main thread feeding state at
  * 200 Hz (the telemetry rate) and consuming every setpoint as the MCU links would.
  */
-async function workerLoop(rate_hz: number): Promise<CadenceSnapshot & { spin_margin_us: number }> {
+async function workerLoop(rate_hz: number, rt_priority: number | null = null): Promise<CadenceSnapshot & { spin_margin_us: number; realtime: RealtimeStatus }> {
   const shared = createLoopShared(JOINTS);
   const state = new StateWriter(shared);
   const feed = () =>
@@ -26,6 +30,7 @@ async function workerLoop(rate_hz: number): Promise<CadenceSnapshot & { spin_mar
   const feeder = setInterval(feed, 5);
   const loop = await startLoop({
     rate_hz,
+    rt_priority,
     tickModule: new URL('../host/executor/example-tick.ts', import.meta.url),
     shared,
     envelope: REFERENCE_ENVELOPE,
@@ -47,7 +52,7 @@ async function workerLoop(rate_hz: number): Promise<CadenceSnapshot & { spin_mar
   clearInterval(feeder);
   await consumer.catch(() => undefined); // its last wait may time out once the loop has stopped
   if (!final) throw new Error('the loop stopped without reporting its cadence');
-  return { ...final, spin_margin_us };
+  return { ...final, spin_margin_us, realtime: loop.realtime! };
 }
 
 /** Main-thread timers, both running in the same 10 s (their callbacks take microseconds, so they barely collide). */
@@ -80,9 +85,11 @@ async function mainThreadTimers(rate_hz: number): Promise<{ interval: CadenceSna
 
 export async function run(): Promise<Figure[]> {
   const figures: Figure[] = [];
+  let intervalAt1kHz: CadenceSnapshot | undefined;
   for (const rate of [500, 1000]) {
     const w = await workerLoop(rate);
     const { interval, chain } = await mainThreadTimers(rate);
+    if (rate === RT_RATE_HZ) intervalAt1kHz = interval;
     const at = `@ ${rate} Hz, ${MEASURE_S} s`;
     const ratio = interval.period_error_p99_us / Math.max(w.period_error_p99_us, 0.001);
     figures.push(
@@ -129,7 +136,66 @@ export async function run(): Promise<Figure[]> {
       },
     );
   }
+  figures.push(...(await realtimeFigures(intervalAt1kHz!)));
   return figures;
+}
+
+const RT_PRIORITY = 80;
+const RT_RATE_HZ = 1000;
+
+/** One CPU-bound process per core, as other work on a robot computer would be (ended by stop()). */
+function busyEveryCore(): { stop(): void } {
+  const hogs: ChildProcess[] = cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const stop = () => hogs.forEach((h) => h.kill('SIGKILL'));
+  process.once('exit', stop); // never leave them spinning, whatever ends the bench
+  return { stop };
+}
+
+/**
+ * The loop under SCHED_FIFO beside setInterval (measured idle, above) and beside the default scheduling, on an idle
+ * machine and with every core busy.
+ */
+async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
+  const at = `@ ${RT_RATE_HZ} Hz, ${MEASURE_S} s`;
+  const idleFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
+  if (idleFifo.realtime.error) {
+    return [{ name: `worker loop under SCHED_FIFO ${at}`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(idleFifo.realtime)}` }];
+  }
+  const idleDefault = await workerLoop(RT_RATE_HZ);
+  const hogs = busyEveryCore();
+  let loadDefault, loadFifo, loadTimers;
+  try {
+    loadFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
+    loadDefault = await workerLoop(RT_RATE_HZ);
+    loadTimers = await mainThreadTimers(RT_RATE_HZ);
+  } finally {
+    hogs.stop();
+  }
+  const load = `${cpus().length} busy processes (one per core)`;
+  const ratio = interval.period_error_p99_us / Math.max(idleFifo.period_error_p99_us, 0.001);
+  return [
+    {
+      name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
+      value: idleFifo.period_error_p99_us, unit: 'us',
+      baseline: { label: 'setInterval p99 (above, same run)', value: interval.period_error_p99_us },
+      goal: '>= 10x better than setInterval', pass: ratio >= 10,
+      note: `${ratio.toFixed(1)}x better. FIFO: ${fmtLine(idleFifo)}\n    ${describeRealtime(idleFifo.realtime)}`,
+    },
+    {
+      name: `worker loop under SCHED_FIFO ${RT_PRIORITY} vs default scheduling, period error p99 ${at}`,
+      value: idleFifo.period_error_p99_us, unit: 'us',
+      baseline: { label: 'same loop, default scheduling, measured just after', value: idleDefault.period_error_p99_us },
+      note: `default: ${fmtLine(idleDefault)}`,
+    },
+    {
+      name: `worker loop under SCHED_FIFO ${RT_PRIORITY} with ${load}, period error p99 ${at}`,
+      value: loadFifo.period_error_p99_us, unit: 'us',
+      baseline: { label: 'same loop, default scheduling, same load', value: loadDefault.period_error_p99_us },
+      note:
+        `FIFO: ${fmtLine(loadFifo)}\n    default: ${fmtLine(loadDefault)}\n    setInterval, same load: ${fmtLine(loadTimers.interval)}\n    ` +
+        `\`ganglion run --rt-priority ${RT_PRIORITY}\` asks for FIFO (root or an rtprio limit)`,
+    },
+  ];
 }
 
 function fmtLine(s: CadenceSnapshot): string {

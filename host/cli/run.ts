@@ -16,6 +16,7 @@ import { bootEmulatedRobot } from '../sim/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
 import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
 import { sceneAround, taskRounds } from '../demos/task.ts';
+import { describeRealtime } from '../executor/realtime.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
@@ -47,6 +48,9 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
                       default on real boards)
   --rate HZ           motion demo setpoint rate (default 100)
   --loop-hz HZ        executor rate for the task demo (default 500)
+  --rt-priority N     task and idle demos: run the executor thread under SCHED_FIFO at priority N (1-98),
+                      as ros2_control does, so other work on the machine cannot preempt it. Needs root or
+                      an rtprio limit; when refused, the run says how to allow it and goes on without
                       idle: the runtime waits for commands (dashboard, MQTT, \`ganglion plan\`)
   --duration S        stop after S seconds (default: run until stopped)
   --tasks N           task demo: stop after N planner tasks (scenes), or at --duration if that is sooner
@@ -78,6 +82,7 @@ interface Args {
   reportS: number;
   demo: 'task' | 'motion' | 'idle' | null;
   loopHz: number;
+  rtPriority: number | null;
   mqtt: {
     broker: string | null;
     brokerWs: string | null;
@@ -105,6 +110,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       report: { type: 'string' },
       demo: { type: 'string' },
       'loop-hz': { type: 'string' },
+      'rt-priority': { type: 'string' },
       broker: { type: 'string' },
       'broker-ws': { type: 'string' },
       'broker-ca': { type: 'string' },
@@ -138,6 +144,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     reportS: num(values.report, 'report', 2, 0.2, 3600),
     demo: values.demo === undefined ? null : demoName(values.demo),
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
+    rtPriority: values['rt-priority'] === undefined ? null : Math.round(num(values['rt-priority'], 'rt-priority', 0, 1, 98)),
     mqtt: values['no-mqtt']
       ? null
       : {
@@ -261,12 +268,14 @@ export async function main(argv: string[]): Promise<number> {
             calibration, sessions, rate_hz: args.loopHz,
             ...(simulated ? { world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) } : {}),
             sleep_only: plans.some((p) => p.kind === 'emulator'),
+            ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
             ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
             correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),
           });
     if (rt) {
       await rt.start();
       cleanups.push(() => rt.stop());
+      if (rt.loop?.realtime) console.log(`executor: ${describeRealtime(rt.loop.realtime)}`);
     }
     // The task demo goes through the planner: an LLM when one is configured (GANGLION_LLM_*), else the offline rule planner.
     let planner: Planner | null = null;

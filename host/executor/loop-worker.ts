@@ -6,6 +6,7 @@ import type { TickController, TickInput, TickModule } from './contract.ts';
 import type { EnvelopeConfig } from './envelope-config.ts';
 import { applyEnvelope, CLAMP_REASONS, clearLatches, createEnvelope, latchEstop, recordHeartbeat, type Envelope } from './envelope.ts';
 import { CONTROL_STOP, SetpointWriter, StateReader, type LoopShared } from './shared.ts';
+import { currentTid, isPreemptRt, readScheduling, requestFifo } from './realtime.ts';
 import { atomicsClock, monoNow_ns, runHybridTimer, type TickTiming } from './timer.ts';
 
 export interface LoopWorkerData {
@@ -14,6 +15,8 @@ export interface LoopWorkerData {
   rate_hz: number;
   spin_margin_us: number;
   adaptive_spin: boolean;
+  /** SCHED_FIFO priority for this thread, null for the default scheduling. */
+  rt_priority: number | null;
   stats_every_ticks: number;
   cadence_window_ticks: number;
   envelope: EnvelopeConfig;
@@ -102,7 +105,11 @@ function publishStats(spinMargin_ns: number): void {
 // The timer blocks this thread (Atomics.wait + spin), so nothing asynchronous can finish once it runs: a tick module
 // that loads things asynchronously (skill packages) exposes `ready`, and the loop starts after it settles.
 await tick.ready?.catch(() => {});
-post({ type: 'ready' });
+// Real-time priority is taken by this thread only (the main thread, MQTT and the emulators keep theirs).
+const tid = currentTid();
+const realtime =
+  d.rt_priority === null ? { requested: null, tid, ...readScheduling(tid), error: null, preempt_rt: isPreemptRt() } : requestFifo(tid, d.rt_priority);
+post({ type: 'ready', realtime });
 
 let lastSpinMargin_ns = d.spin_margin_us * 1000;
 runHybridTimer({ rate_hz: d.rate_hz, spin_margin_us: d.spin_margin_us, adaptive_spin: d.adaptive_spin }, atomicsClock(control, CONTROL_STOP), (t) => {

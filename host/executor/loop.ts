@@ -8,6 +8,7 @@ import { parseCommand, type AppliedMessage, type Command, type LoopEventMessage,
 import { parseEnvelopeConfig, type EnvelopeConfigInput } from './envelope-config.ts';
 import type { LoopWorkerData } from './loop-worker.ts';
 import { CONTROL_STOP, type LoopShared } from './shared.ts';
+import { describeRealtime, type RealtimeStatus } from './realtime.ts';
 import { monoNow_ns } from './timer.ts';
 
 const LoopOptionsSchema = z.strictObject({
@@ -20,6 +21,13 @@ const LoopOptionsSchema = z.strictObject({
   /** [us] spin before each deadline; with adaptive_spin it is the starting value. */
   spin_margin_us: z.number().min(0).max(5000).default(200),
   adaptive_spin: z.boolean().default(true),
+  /**
+   * SCHED_FIFO priority (1..98) for the loop thread, so other work on the machine cannot preempt it; null keeps the
+   * default scheduling. Needs root or an rtprio limit. A refusal is reported in `loop.realtime` (and fails startLoop
+   * with rt_required).
+   */
+  rt_priority: z.number().int().min(1).max(98).nullable().default(null),
+  rt_required: z.boolean().default(false),
   stats_every_s: z.number().positive().default(1),
   /** The rolling window of the cadence statistics. */
   cadence_window_s: z.number().positive().default(5),
@@ -39,6 +47,8 @@ export class Loop extends EventEmitter<LoopEvents> {
   private readonly waiting = new Map<number, (a: AppliedMessage) => void>();
   private stopped: Promise<CadenceSnapshot | null>;
   private finalCadence: CadenceSnapshot | null = null;
+  /** How the loop thread is scheduled (set once it is ready). */
+  realtime: RealtimeStatus | null = null;
 
   constructor(
     private readonly worker: Worker,
@@ -120,6 +130,7 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
     rate_hz: o.rate_hz,
     spin_margin_us: o.spin_margin_us,
     adaptive_spin: o.adaptive_spin,
+    rt_priority: o.rt_priority,
     stats_every_ticks: Math.max(1, Math.round(o.stats_every_s * o.rate_hz)),
     cadence_window_ticks: Math.max(2, Math.round(o.cadence_window_s * o.rate_hz)),
     envelope,
@@ -131,6 +142,7 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
   await new Promise<void>((resolve, reject) => {
     const onReady = (m: WorkerMessage) => {
       if (m.type !== 'ready') return;
+      loop.realtime = m.realtime;
       worker.off('message', onReady);
       worker.off('error', reject);
       resolve();
@@ -141,5 +153,9 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
   let failure: Error | null = null;
   worker.on('error', (e) => (failure = e));
   worker.once('exit', () => loop.emit('exit', failure));
+  if (o.rt_required && loop.realtime?.error) {
+    await loop.stop();
+    throw new Error(describeRealtime(loop.realtime));
+  }
   return loop;
 }

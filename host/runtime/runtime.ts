@@ -36,6 +36,8 @@ export interface RuntimeOptions {
    * spinning would take, and a starved host thread trips their link watchdogs.
    */
   sleep_only?: boolean;
+  /** SCHED_FIFO priority for the executor thread (see LoopOptions.rt_priority); absent: default scheduling. */
+  rt_priority?: number;
   /** The robot's id on MQTT and in logs (default: the calibration's robot name). */
   robot_id?: string;
   /** Corrections are appended here (JSON lines) with their context; absent: not persisted. */
@@ -106,6 +108,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     this.loop = await startLoop({
       rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.envelope, tick_options: { status_channel: this.channelName },
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
+      ...(this.o.rt_priority === undefined ? {} : { rt_priority: this.o.rt_priority }),
     });
     this.loop.on('stats', (m) => {
       this.lastCadence = m.line;
