@@ -116,6 +116,8 @@ export class AvrMcu {
   /** Word address of the firmware's SLEEP instruction, -1 if it has none (the loop then skips the check). */
   private sleepPc = -1;
   private multiSleep = false;
+  /** Cycles spent per word address (see setProfile); null when not profiling. */
+  private profile: Float64Array | null = null;
 
   constructor(opts: AvrOptions) {
     this.clockHz = opts.clockHz ?? ATMEGA328P.clockHz;
@@ -333,7 +335,7 @@ export class AvrMcu {
 
   private execute(target: number): void {
     const cpu = this.cpu;
-    if (this.idleLo < 0 && this.sleepPc < 0 && !this.multiSleep) {
+    if (this.idleLo < 0 && this.sleepPc < 0 && !this.multiSleep && !this.profile) {
       while (cpu.cycles < target) {
         avrInstruction(cpu);
         cpu.tick();
@@ -344,10 +346,12 @@ export class AvrMcu {
     const hi = this.idleHi;
     const sleepPc = this.sleepPc;
     const anySleep = this.multiSleep;
+    const prof = this.profile;
     while (cpu.cycles < target) {
       const pc = cpu.pc;
       const c0 = cpu.cycles;
       avrInstruction(cpu);
+      if (prof) prof[pc] = prof[pc]! + cpu.cycles - c0;
       // Interrupt entry (inside tick) counts as busy: only the idle loop's own instructions are idle.
       if (pc >= lo && pc < hi) this.idleCycles += cpu.cycles - c0;
       if ((pc === sleepPc || (anySleep && cpu.progMem[pc] === OPCODE_SLEEP)) && cpu.data[SMCR]! & SMCR_SE) this.sleep(target);
@@ -382,6 +386,11 @@ export class AvrMcu {
   }
 
   /** Count cycles spent in [startByte, endByte) of flash as idle (byte addresses, as avr-nm prints them). */
+  /** Count the cycles each instruction takes, by word address, into `counts` (null stops); for bench/firmware-profile.ts. */
+  setProfile(counts: Float64Array | null): void {
+    this.profile = counts;
+  }
+
   setIdleRange(range: { startByte: number; endByte: number } | null): void {
     this.idleLo = range ? range.startByte >> 1 : -1;
     this.idleHi = range ? range.endByte >> 1 : -1;
