@@ -9,6 +9,7 @@ import { readCorrectionLog } from '../skills/correction-log.ts';
 import { CorrectionSchema } from '../skills/corrections.ts';
 import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
 import { writeFileAtomicAsync } from './atomic-write-async.ts';
+import { withFileLock, withFileLockSync } from '../util/file-lock.ts';
 import { tfidfScores } from './retrieval.ts';
 
 export const MEMORY_ENV = 'GANGLION_MEMORY_FILE';
@@ -52,7 +53,8 @@ export interface MemoryRead {
 /**
  * The store. Every operation re-reads the file and rewrites it whole (temp file + rename), so a reader
  * never sees half a file and a `ganglion memory delete` between two planner writes is not undone.
- * One writer at a time is assumed (the planner, or the CLI): two concurrent rewrites can lose one update.
+ * Each read-modify-write holds `<file>.lock`, so writers in several processes (the robot's planner,
+ * `ganglion plan`, `ganglion memory`) take turns and none loses another's update.
  * The planner uses the *Async methods, queued in order, so no disk write (an fsync on an SD card can take
  * tens of ms) blocks the thread that also serves the MCU links; the CLI uses the synchronous ones.
  */
@@ -70,18 +72,20 @@ export class MemoryStore {
   }
 
   private rewrite(change: (entries: MemoryEntry[]) => MemoryEntry[]): void {
-    writeFileAtomic(this.file, render(this.read(), change));
+    withFileLockSync(this.file, () => writeFileAtomic(this.file, render(this.read(), change)));
   }
 
   /** Runs f after every write queued before it; a failed write does not stop the later ones. */
   private rewriteAsync(change: (entries: MemoryEntry[]) => MemoryEntry[]): Promise<void> {
-    const run = this.queue.then(async () => {
-      const text = await readFile(this.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return null;
-        throw e;
-      });
-      await writeFileAtomicAsync(this.file, render(parseLines(text), change));
-    });
+    const run = this.queue.then(() =>
+      withFileLock(this.file, async () => {
+        const text = await readFile(this.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return null;
+          throw e;
+        });
+        await writeFileAtomicAsync(this.file, render(parseLines(text), change));
+      }),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
