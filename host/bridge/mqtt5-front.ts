@@ -131,8 +131,21 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
   const toBroker = (b: Buffer) => {
     if (!inner.push(b)) socket.pause();
   };
+  // Packets aedes delivers in one burst leave in one writev: corked until the end of this turn of the event loop
+  // (a write syscall per message cost more than everything else the front does).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   const toClient = (b: Buffer) => {
-    if (!socket.destroyed) socket.write(b);
+    if (socket.destroyed) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(b);
   };
   const fail = (e: unknown) => {
     socket.destroy();
