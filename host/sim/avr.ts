@@ -11,7 +11,6 @@ import {
   EEPROMMemoryBackend,
   PinState,
   adcConfig,
-  avrInstruction,
   eepromConfig,
   portBConfig,
   portCConfig,
@@ -22,7 +21,11 @@ import {
   usart0Config,
   watchdogConfig,
 } from 'avr8js';
+import { fastInstruction } from './fast-instruction.ts';
 import { makeTimerEventSkipping } from './fast-timer.ts';
+
+// avr8js's avrInstruction, looked up in a decode table (test/sim/fast-instruction.test.ts checks every opcode against it).
+const avrInstruction = fastInstruction().step;
 
 export const ATMEGA328P = { flashBytes: 0x8000, sramBytes: 0x800, eepromBytes: 1024, clockHz: 16_000_000 } as const;
 
