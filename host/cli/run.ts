@@ -45,13 +45,13 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
                       default without real boards; an LLM plans when GANGLION_LLM_BASE_URL is set,
                       else the offline rule planner);
                       motion: a fixed joint motion sequence with cadence and tracking error (the
-                      default on real boards)
+                      default on real boards);
+                      idle: the runtime waits for commands (dashboard, MQTT, \`ganglion plan\`)
   --rate HZ           motion demo setpoint rate (default 100)
-  --loop-hz HZ        executor rate for the task demo (default 500)
+  --loop-hz HZ        executor rate for the task and idle demos (default 500)
   --rt-priority N     task and idle demos: run the executor thread under SCHED_FIFO at priority N (1-98),
                       as ros2_control does, so other work on the machine cannot preempt it. Needs root or
                       an rtprio limit; when refused, the run says how to allow it and goes on without
-                      idle: the runtime waits for commands (dashboard, MQTT, \`ganglion plan\`)
   --duration S        stop after S seconds (default: run until stopped)
   --tasks N           task demo: stop after N planner tasks (scenes), or at --duration if that is sooner
   --report S          seconds between reports (default 2)
