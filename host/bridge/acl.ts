@@ -92,3 +92,22 @@ export function mayReceive(id: Identity, topic: string): boolean {
   if (READABLE_TOPICS.some((f) => topicMatches(f, r.rest))) return true;
   return id.role === 'robot' && topicMatches(ROBOT_TUNNEL, r.rest);
 }
+
+/**
+ * mayReceive with a memo per identity: the broker asks for every message and every subscriber, and a robot's topics
+ * are few. Bounded: a flood of distinct topics (reply ids) clears it instead of growing it.
+ */
+export function memoMayReceive(max_entries = 4096): (id: Identity, topic: string) => boolean {
+  const memo = new WeakMap<Identity, Map<string, boolean>>();
+  return (id, topic) => {
+    let m = memo.get(id);
+    if (!m) memo.set(id, (m = new Map()));
+    let ok = m.get(topic);
+    if (ok === undefined) {
+      ok = mayReceive(id, topic);
+      if (m.size >= max_entries) m.clear();
+      m.set(topic, ok);
+    }
+    return ok;
+  };
+}

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { mayPublish, mayReceive, maySubscribe, type Identity } from './acl.ts';
+import { mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
 import { mqtt5Front } from './mqtt5-front.ts';
 import { RobotIdSchema } from './topics.ts';
 import { verifyUser, type User, type UsersFile } from './users.ts';
@@ -59,6 +59,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   const identities = new Map<string, Identity>(users.map((u) => [u.username, { username: u.username, role: u.role, robots: u.robots ?? null }]));
   for (const [name, c] of robotCreds) identities.set(name, c.identity);
   const byClient = new WeakMap<Client, Identity>();
+  const receives = memoMayReceive();
   let refused = 0;
   const log = o.log ?? (() => {});
 
@@ -101,7 +102,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     // Per message: a wildcard subscription must not carry someone else's replies or a robot the user may not see.
     authorizeForward(client, packet) {
       const id = byClient.get(client);
-      return id && mayReceive(id, packet.topic) ? packet : null;
+      return id && receives(id, packet.topic) ? packet : null;
     },
   });
 

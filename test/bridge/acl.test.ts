@@ -1,6 +1,6 @@
 // The ACL rules against ROLE_COMMANDS, topic by topic, and the MQTT wire helpers the MQTT 5 front relies on.
 import t from 'tap';
-import { mayPublish, mayReceive, maySubscribe, mayUseResponseTopic, topicMatches, type Identity } from '../../host/bridge/acl.ts';
+import { mayPublish, mayReceive, maySubscribe, mayUseResponseTopic, memoMayReceive, topicMatches, type Identity } from '../../host/bridge/acl.ts';
 import { Framer, readVarint, varint, walkProps } from '../../host/bridge/mqtt-wire.ts';
 import { COMMANDS, ROLE_COMMANDS, ROLES } from '../../host/bridge/topics.ts';
 
@@ -60,6 +60,25 @@ t.test('subscriptions and deliveries: own replies only; robots one may see', asy
   t.ok(mayReceive(r, 'ganglion/ref/tunnel/base/down'));
   t.notOk(mayReceive(r, 'ganglion/other/cmd/estop'));
   t.notOk(maySubscribe(r, 'ganglion/other/#'));
+});
+
+t.test('the memo gives mayReceive\'s answers, per identity, and stays bounded', async (t) => {
+  const receives = memoMayReceive(8);
+  const ids = [id('viewer'), id('operator', 'op', ['r1']), id('robot', 'r1', ['r1']), id('planner')];
+  const topics = ['ganglion/r1/state', 'ganglion/r2/state', 'ganglion/r1/tunnel/base/down', 'ganglion/_reply/op/7', 'ganglion/_reply/viewer/1', 'other/x', 'ganglion/r1/cmd/estop'];
+  let checked = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const who of ids) {
+      for (const topic of topics) {
+        t.equal(receives(who, topic), mayReceive(who, topic), `${who.username} ${topic} (round ${round})`);
+        checked++;
+      }
+    }
+  }
+  // 20 distinct reply topics through a memo of 8: answers stay right after it is cleared.
+  for (let i = 0; i < 20; i++) t.equal(receives(ids[1]!, `ganglion/_reply/op/${i}`), true);
+  t.equal(receives(ids[0]!, 'ganglion/_reply/op/3'), false, 'another identity does not share the memo');
+  t.ok(checked === 84);
 });
 
 t.test('response topics: only under the sender\'s own reply subtree', async (t) => {
