@@ -61,6 +61,17 @@ export class RealtimePacer {
     this.immediate = setImmediate(this.turn);
   }
 
+  /**
+   * Input arrived (host bytes): run a turn now rather than at the next 1 ms timer, so the MCU sees them as soon as
+   * real hardware would. Emulated time still never passes the wall clock.
+   */
+  kick(): void {
+    if (!this.active || this.immediate) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.immediate = setImmediate(this.turn);
+  }
+
   stop(): void {
     this.active = false;
     if (this.timer) clearTimeout(this.timer);

@@ -51,7 +51,10 @@ try {
       return;
     }
     const m = r.data;
-    if (m.type === 'rx') node.mcu.writeRx(m.bytes);
+    if (m.type === 'rx') {
+      node.mcu.writeRx(m.bytes);
+      pacer.kick();
+    }
     else if (m.type === 'stop') {
       pacer.stop();
       port.close();
