@@ -328,8 +328,8 @@ export async function main(argv: string[]): Promise<number> {
       const score = { tasks: 0, blocks: 0, placed: 0 };
       const stop = new AbortController();
       void stopped.then(() => stop.abort());
-      const rearms = plans.every((p) => p.kind === 'emulator') ? 20 : 0;
-      const rounds = taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearms, args.maxTasks ?? Infinity)
+      const rearmsPerMinute = plans.every((p) => p.kind === 'emulator') ? 30 : 0;
+      const rounds = taskRounds(rt, sessions, planner!, stop.signal, score, (l) => console.log(l), rearmsPerMinute, args.maxTasks ?? Infinity)
         .catch((e: unknown) => console.log(`task stopped: ${(e as Error).message}`))
         // With --tasks the run is over when the rounds are (done, or stopped for a human to look).
         .finally(() => { if (args.maxTasks !== null) stopNow(); });

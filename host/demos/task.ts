@@ -30,8 +30,8 @@ export function sceneAround(pose: Pose2, seed: number): World {
 /**
  * Planner tasks until `shouldStop` aborts or `maxTasks` have run: a new scene around the robot when every block is
  * placed. An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
- * stops saying why, unless `rearms` allows clearing and re-arming (simulation only), which it then does at once, in
- * the middle of a task too.
+ * stops saying why, unless `rearmsPerMinute` allows clearing and re-arming (simulation only), which it then does at
+ * once, in the middle of a task too.
  */
 export async function taskRounds(
   rt: RobotRuntime,
@@ -41,10 +41,11 @@ export async function taskRounds(
   score: { tasks: number; blocks: number; placed: number },
   say: (line: string) => void,
   /**
-   * Re-arm this many times after a link watchdog trip or a stall latch (simulation only: on a loaded machine the
-   * emulated MCUs trip when the host stalls). On real boards this stays 0: a human looks, then re-arms.
+   * Re-arm up to this many times a minute after a link watchdog trip or a stall latch (simulation only: on a loaded
+   * machine the emulated MCUs trip when the host stalls). More often than that, it stops: the machine is too busy for
+   * the 100 ms windows. On real boards this stays 0: a human looks, then re-arms.
    */
-  rearms = 0,
+  rearmsPerMinute = 0,
   /** Return after this many planner tasks (`ganglion run --tasks N`). */
   maxTasks = Infinity,
 ): Promise<void> {
@@ -59,14 +60,19 @@ export async function taskRounds(
   };
   /** Re-arm when the robot is down and re-arms are left; false when it is down for good (a human has to look). */
   let recovering = false;
+  const rearmedAt: number[] = [];
   const recover = async (): Promise<boolean> => {
     const why = downReason();
     if (why === null || recovering) return true;
-    if (rearms-- <= 0) {
-      say(`task stopped: ${why}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
+    const now = performance.now();
+    while (rearmedAt.length && now - rearmedAt[0]! > 60_000) rearmedAt.shift();
+    if (rearmedAt.length >= rearmsPerMinute) {
+      const busy = rearmsPerMinute > 0 ? ` (${rearmedAt.length} re-arms in the last minute: this machine is too busy for the link watchdogs)` : '';
+      say(`task stopped: ${why}${busy}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
       return false;
     }
-    say(`${why}: clearing latches and re-arming (simulation demo; ${rearms} re-arm(s) left)`);
+    rearmedAt.push(now);
+    say(`${why}: clearing latches and re-arming (simulation demo; ${rearmedAt.length} of ${rearmsPerMinute} re-arms a minute)`);
     recovering = true;
     try {
       await rt.clearEstop();

@@ -441,12 +441,13 @@ export class McuSession extends EventEmitter<SessionEvents> {
   private startTimers(): void {
     this.stopTimers();
     const wd = this.options.node.watchdog_ms;
-    // Checked at watchdog/8 so a heartbeat goes out at most ~3/8 of the window after the last frame.
+    // Checked at watchdog/16 so a heartbeat goes out at most ~3/16 of the window after the last frame: a host stall of
+    // up to ~80 % of the window (GC, a busy machine) does not trip an MCU that gets nothing but heartbeats.
     this.heartbeatTimer = setInterval(() => {
-      if (this.linkUp && performance.now() - this.lastSendMs >= wd / 4) {
+      if (this.linkUp && performance.now() - this.lastSendMs >= wd / 8) {
         this.window.send(encodeMessage('heartbeat', {}), true, undefined, 'heartbeat');
       }
-    }, Math.max(2, wd / 8));
+    }, Math.max(2, wd / 16));
     this.monitorTimer = setInterval(() => {
       if (this.state === 'connected' && performance.now() - this.lastTelemetryMs > this.o.telemetryTimeoutMs) {
         this.linkLost(`no telemetry for ${Math.round(performance.now() - this.lastTelemetryMs)} ms`);
