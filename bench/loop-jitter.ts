@@ -3,17 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { CadenceStats, type CadenceSnapshot } from '../host/executor/cadence.ts';
-import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
-import { startLoop } from '../host/executor/loop.ts';
-import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
 import { monoNow_ns } from '../host/executor/timer.ts';
+import { startExampleLoop } from './example-loop.ts';
 import type { Figure } from './report.ts';
 
 const MEASURE_S = 10;
 /** The first second of the worker run is JIT warm-up and adaptive-margin settling; the window excludes it. */
 const WARMUP_S = 1;
-const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,35 +19,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * 200 Hz (the telemetry rate) and consuming every setpoint as the MCU links would.
  */
 async function workerLoop(rate_hz: number, rt_priority: number | null = null): Promise<CadenceSnapshot & { spin_margin_us: number; realtime: RealtimeStatus }> {
-  const shared = createLoopShared(JOINTS);
-  const state = new StateWriter(shared);
-  const feed = () =>
-    state.write(Object.fromEntries(JOINTS.map((j) => [j, { position_rad: j === 'gripper' ? 0.5 : 0, velocity_radps: 0 }])), { x_m: 0, y_m: 0, heading_rad: 0 });
-  feed();
-  const feeder = setInterval(feed, 5);
-  const loop = await startLoop({
-    rate_hz,
-    rt_priority,
-    tickModule: new URL('../host/executor/example-tick.ts', import.meta.url),
-    shared,
-    envelope: REFERENCE_ENVELOPE,
-    tick_options: { controller: 'sine', params: { joint: 'shoulder', center_rad: 0, amplitude_rad: 0.2, frequency_hz: 0.5 } },
-    stats_every_s: 1,
-    cadence_window_s: MEASURE_S,
-  });
+  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: MEASURE_S });
   let spin_margin_us = NaN;
   loop.on('stats', (s) => (spin_margin_us = s.spin_margin_us));
-  const reader = new SetpointReader(shared);
-  let consuming = true;
-  const consumer = (async () => {
-    let seq = 0;
-    while (consuming) seq = (await reader.next(seq, 2000)).seq;
-  })();
   await sleep((WARMUP_S + MEASURE_S) * 1000);
-  consuming = false;
-  const final = await loop.stop();
-  clearInterval(feeder);
-  await consumer.catch(() => undefined); // its last wait may time out once the loop has stopped
+  const final = await stop();
   if (!final) throw new Error('the loop stopped without reporting its cadence');
   return { ...final, spin_margin_us, realtime: loop.realtime! };
 }

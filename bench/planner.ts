@@ -1,9 +1,6 @@
 // Planner bridge: decision overhead without the LLM's time (beside a bare HTTP round trip), executor jitter with 10 LLM requests in flight (beside idle), task success over 100 scenes with and without grounding (beside the rule planner).
 import { fork } from 'node:child_process';
-import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
-import { startLoop } from '../host/executor/loop.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
-import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
 import { parseLlmConfig } from '../host/planner/config.ts';
 import { KinematicPlannerRobot } from '../host/planner/kinematic-robot.ts';
 import { ChatClient, warmUpFetch } from '../host/planner/llm-client.ts';
@@ -15,6 +12,7 @@ import { sayCanModel } from '../host/planner/testing/saycan-model.ts';
 import { startScriptedLlm, type ScriptedLlm } from '../host/planner/testing/scripted-llm.ts';
 import { randomScene } from '../host/sim/world.ts';
 import { createRegistry } from '../host/skills/registry.ts';
+import { startExampleLoop } from './example-loop.ts';
 import type { Figure } from './report.ts';
 
 const SCENES = 100;
@@ -30,7 +28,6 @@ const IN_FLIGHT = 10;
  * ~20 tokens/s, a local 7B model's pace; a three-call plan then takes ~3 s, so 10 requests stay in flight.
  */
 const CHUNK_DELAY_MS = 200;
-const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const llmMind = (llm: ScriptedLlm, registry = createRegistry()) =>
@@ -111,27 +108,7 @@ async function loopJitter(
   cpu: { loaded_us: number; loaded_s: number; idle_us: number; idle_s: number },
   rt_priority: number | null = null,
 ): Promise<{ idle: number[]; loaded: number[]; idleMax: number; loadedMax: number; realtime: RealtimeStatus }> {
-  const shared = createLoopShared(JOINTS);
-  const state = new StateWriter(shared);
-  const feed = () => state.write(Object.fromEntries(JOINTS.map((j) => [j, { position_rad: j === 'gripper' ? 0.5 : 0, velocity_radps: 0 }])), { x_m: 0, y_m: 0, heading_rad: 0 });
-  feed();
-  const feeder = setInterval(feed, 5);
-  const loop = await startLoop({
-    rate_hz: 500,
-    rt_priority,
-    tickModule: new URL('../host/executor/example-tick.ts', import.meta.url),
-    shared,
-    envelope: REFERENCE_ENVELOPE,
-    tick_options: { controller: 'sine', params: { joint: 'shoulder', center_rad: 0, amplitude_rad: 0.2, frequency_hz: 0.5 } },
-    stats_every_s: 1,
-    cadence_window_s: 1,
-  });
-  const reader = new SetpointReader(shared);
-  let consuming = true;
-  const consumer = (async () => {
-    let seq = 0;
-    while (consuming) seq = (await reader.next(seq, 2000)).seq;
-  })();
+  const { loop, stop } = await startExampleLoop({ rate_hz: 500, rt_priority, cadence_window_s: 1 });
   let phase: 'idle' | 'loaded' | 'skip' = 'skip';
   const out = { idle: [] as number[], loaded: [] as number[], idleMax: 0, loadedMax: 0, realtime: loop.realtime! };
   loop.on('stats', (m) => {
@@ -163,10 +140,7 @@ async function loopJitter(
     await work;
     await sleep(1000);
   }
-  await loop.stop();
-  consuming = false;
-  clearInterval(feeder);
-  await consumer.catch(() => undefined);
+  await stop();
   return out;
 }
 

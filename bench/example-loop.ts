@@ -1,0 +1,46 @@
+// Bench helper: the executor loop as production sets it up (reference envelope, example sine tick, state fed at 200 Hz, every setpoint consumed), for the jitter figures.
+import type { CadenceSnapshot } from '../host/executor/cadence.ts';
+import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
+import { startLoop, type Loop } from '../host/executor/loop.ts';
+import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
+
+const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
+
+export async function startExampleLoop(o: { rate_hz: number; rt_priority: number | null; cadence_window_s: number }): Promise<{
+  loop: Loop;
+  /** Stops the loop, the state feed and the consumer; resolves with the final cadence. */
+  stop(): Promise<CadenceSnapshot | null>;
+}> {
+  const shared = createLoopShared(JOINTS);
+  const state = new StateWriter(shared);
+  const feed = () =>
+    state.write(Object.fromEntries(JOINTS.map((j) => [j, { position_rad: j === 'gripper' ? 0.5 : 0, velocity_radps: 0 }])), { x_m: 0, y_m: 0, heading_rad: 0 });
+  feed();
+  const feeder = setInterval(feed, 5);
+  const loop = await startLoop({
+    rate_hz: o.rate_hz,
+    rt_priority: o.rt_priority,
+    tickModule: new URL('../host/executor/example-tick.ts', import.meta.url),
+    shared,
+    envelope: REFERENCE_ENVELOPE,
+    tick_options: { controller: 'sine', params: { joint: 'shoulder', center_rad: 0, amplitude_rad: 0.2, frequency_hz: 0.5 } },
+    stats_every_s: 1,
+    cadence_window_s: o.cadence_window_s,
+  });
+  const reader = new SetpointReader(shared);
+  let consuming = true;
+  const consumer = (async () => {
+    let seq = 0;
+    while (consuming) seq = (await reader.next(seq, 2000)).seq;
+  })();
+  return {
+    loop,
+    async stop() {
+      consuming = false;
+      const final = await loop.stop();
+      clearInterval(feeder);
+      await consumer.catch(() => undefined); // its last wait may time out once the loop has stopped
+      return final;
+    },
+  };
+}
