@@ -6,8 +6,9 @@ quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
 
 # avr toolchain + avrdude: firmware; simavr + arduino-core-avr: the Optiboot flashing test; clang: the firmware fuzzer;
+# libclang-rt-14-dev: the fuzzer and ASan runtimes (only a Recommends of clang, which setup does not pull in);
 # socat: pty tests; udev: SerialPort.list(); chromium + mosquitto: browser and external-broker tests.
-APT_PACKAGES="make gcc gcc-avr avr-libc binutils-avr avrdude simavr libsimavr-dev libelf-dev arduino-core-avr clang socat udev chromium mosquitto openssl"
+APT_PACKAGES="make gcc gcc-avr avr-libc binutils-avr avrdude simavr libsimavr-dev libelf-dev arduino-core-avr clang libclang-rt-14-dev socat udev chromium mosquitto openssl"
 missing=()
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
