@@ -1,8 +1,10 @@
 // Bench helper: the executor loop as production sets it up (reference envelope, example sine tick, state fed at 200 Hz, every setpoint consumed), for the jitter figures.
 import type { CadenceSnapshot } from '../host/executor/cadence.ts';
-import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
+import { referenceEnvelope } from '../host/skills/reference-robot.ts';
 import { startLoop, type Loop } from '../host/executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
+
+const REFERENCE_ENVELOPE = referenceEnvelope();
 
 const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
 

@@ -1,5 +1,6 @@
 // `ganglion plan "put the red block in the bin"`: runs the planner (LLM or offline rules) against a robot: over MQTT, the emulated robot (--sim) or the kinematic sim.
 import { parseArgs } from 'node:util';
+import { referenceGeometry } from '../skills/reference-robot.ts';
 import { loadLlmConfig, ENV } from '../planner/config.ts';
 import { createSlowMind } from '../planner/create.ts';
 import { KinematicPlannerRobot } from '../planner/kinematic-robot.ts';
@@ -72,7 +73,8 @@ async function openRobot(v: Record<string, string | boolean | undefined>, env: N
   const username = (v.user as string | undefined) ?? env.GANGLION_MQTT_USER;
   const password = (v.password as string | undefined) ?? env.GANGLION_MQTT_PASSWORD;
   if (!username || password === undefined) throw new Error('MQTT needs a planner account: --user and --password (or GANGLION_MQTT_USER / GANGLION_MQTT_PASSWORD)');
-  const robot = await MqttPlannerRobot.connect({ url, robotId, username, password, registry });
+  // The bridge does not publish the robot's geometry yet: a remote robot is judged with the reference robot's, said here.
+  const robot = await MqttPlannerRobot.connect({ url, robotId, username, password, registry, geometry: referenceGeometry() });
   return { robot, close: () => robot.close(), describe: `robot "${robotId}" over ${url} as ${username}` };
 }
 

@@ -20,8 +20,8 @@ import { sceneAround } from '../world/scene-around.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
 import { envelopeWithCalibration } from '../runtime/limits.ts';
-import { REFERENCE_ENVELOPE } from '../executor/envelope-config.ts';
-import { REFERENCE_GEOMETRY } from '../skills/geometry.ts';
+import { envelopeFor, REFERENCE_LIMITS } from '../executor/envelope-config.ts';
+import { geometryFor } from '../skills/geometry.ts';
 import { OdometryPerception, wheelJoints } from '../world/odometry.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
@@ -267,8 +267,9 @@ export async function main(argv: string[]): Promise<number> {
     let settle: () => Promise<unknown> = async () => {};
     // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
     // watchdog window after arming trips every MCU, as it should.
-    const envelope = envelopeWithCalibration(REFERENCE_ENVELOPE, calibration);
-    const geometry = REFERENCE_GEOMETRY;
+    // The envelope and geometry of the robot file given (--robot), never the reference robot's.
+    const envelope = envelopeWithCalibration(envelopeFor(REFERENCE_LIMITS, robot.kinematics, robot.name), calibration);
+    const geometry = geometryFor(robot, envelope);
     const wheels = wheelJoints(envelope);
     const rt =
       demo === 'motion'

@@ -5,7 +5,8 @@ import { inverseArm, reachRange_m, wrapAngle, type Point2 } from '../skills/arm.
 import { reach } from '../skills/builtin/arm-skills.ts';
 import type { SkillContext } from '../skills/contract.ts';
 import { INITIAL_TUNING } from '../skills/corrections.ts';
-import { REFERENCE_GEOMETRY, type RobotGeometry } from '../skills/geometry.ts';
+import type { RobotGeometry } from '../skills/geometry.ts';
+import { referenceGeometry } from '../skills/reference-robot.ts';
 import { encodeAction, readObservation, type ActionFeature, type ObservationFeature } from '../skills/policy/features.ts';
 import { createRegistry } from '../skills/registry.ts';
 import { SkillRunner } from '../skills/runner.ts';
@@ -40,7 +41,7 @@ const START_JOINT_RAD = 1.3;
  * A seeded reach task: the base anywhere in the middle of the workspace with any heading, the arm in a
  * random pose, and a target anywhere the arm can reach from there (no blocks: reaching needs none).
  */
-export function reachTask(seed: number, g: RobotGeometry = REFERENCE_GEOMETRY): ReachTask {
+export function reachTask(seed: number, g: RobotGeometry = referenceGeometry()): ReachTask {
   const rand = seededRandom(seed * 7919 + 17);
   const u = (lo: number, hi: number) => lo + (hi - lo) * rand();
   const base = { x_m: u(-1, 1), y_m: u(-1, 1), heading_rad: wrapAngle(u(-Math.PI, Math.PI)) };

@@ -115,8 +115,19 @@ export function parseEnvelopeConfig(raw: unknown): EnvelopeConfig {
   return r.data;
 }
 
-/** Limits for the reference robot (schematics/reference-robot.json), until calibration files provide them. */
-export const REFERENCE_ENVELOPE: EnvelopeConfigInput = {
+/** Envelope limits before the robot file adds its wheel radius: the workspace box names its wheels but not their size. */
+export type EnvelopeLimits = Omit<EnvelopeConfigInput, 'workspace'> & { workspace?: Omit<NonNullable<EnvelopeConfigInput['workspace']>, 'wheel_radius_m'> };
+
+/** The envelope for a robot: `limits` with the wheel radius from its robot file's kinematics (one number, one place). */
+export function envelopeFor(limits: EnvelopeLimits, kinematics: { wheel_radius_m?: number }, robotName = 'robot'): EnvelopeConfigInput {
+  if (!limits.workspace) return { ...limits, workspace: undefined };
+  const r = kinematics.wheel_radius_m;
+  if (r === undefined || !(r > 0)) throw new Error(`robot ${robotName}: kinematics.wheel_radius_m must be a positive number (the envelope's workspace check needs it)`);
+  return { ...limits, workspace: { ...limits.workspace, wheel_radius_m: r } };
+}
+
+/** Joint limits and workspace of the reference robot (schematics/reference-robot.json), until calibration files provide them. */
+export const REFERENCE_LIMITS: EnvelopeLimits = {
   joints: [
     { name: 'wheel_left', kind: 'velocity', velocity_max_radps: 20, accel_max_radps2: 60, max_step_radps: 1, stall: { tracking_error_radps: 5, still_radps: 0.2, time_ms: 300 } },
     { name: 'wheel_right', kind: 'velocity', velocity_max_radps: 20, accel_max_radps2: 60, max_step_radps: 1, stall: { tracking_error_radps: 5, still_radps: 0.2, time_ms: 300 } },
@@ -125,7 +136,7 @@ export const REFERENCE_ENVELOPE: EnvelopeConfigInput = {
     { name: 'elbow', kind: 'position', position_min_rad: -1.5, position_max_rad: 1.5, velocity_max_radps: 2, accel_max_radps2: 10, max_step_rad: 0.05, max_lead_rad: 0.3, stall: { tracking_error_rad: 0.2, still_radps: 0.05, time_ms: 500 } },
     { name: 'gripper', kind: 'position', position_min_rad: 0, position_max_rad: 1.2, velocity_max_radps: 4, accel_max_radps2: 40, max_step_rad: 0.1 },
   ],
-  workspace: { x_min_m: -2, x_max_m: 2, y_min_m: -2, y_max_m: 2, wheel_left: 'wheel_left', wheel_right: 'wheel_right', wheel_radius_m: 0.035 },
+  workspace: { x_min_m: -2, x_max_m: 2, y_min_m: -2, y_max_m: 2, wheel_left: 'wheel_left', wheel_right: 'wheel_right' },
   sources: [{ id: 'teleop', heartbeat_timeout_ms: 250 }],
   state_timeout_ms: 50,
 };

@@ -7,7 +7,7 @@ import { CommandPayloads, ReplyPayload, replyTopic, SkillsPayload, SkillStatusPa
 import type { RobotEvents, RobotSnapshot, SkillInfo } from '../runtime/control.ts';
 import type { Affordance } from '../skills/contract.ts';
 import { parseCorrection } from '../skills/corrections.ts';
-import { REFERENCE_GEOMETRY } from '../skills/geometry.ts';
+import type { RobotGeometry } from '../skills/geometry.ts';
 import type { Observation } from '../skills/observation.ts';
 import { createRegistry, type SkillRegistry } from '../skills/registry.ts';
 import type { SkillStatus } from '../skills/status.ts';
@@ -22,6 +22,8 @@ export interface MqttRobotOptions {
   password: string;
   /** Validates args and computes affordances locally (the same skill code the robot runs). */
   registry?: SkillRegistry;
+  /** The robot's geometry (from its robot file), for those local affordances. */
+  geometry: RobotGeometry;
   /** [ms] to connect and receive the robot's retained state. */
   connect_timeout_ms?: number;
   /** [ms] longest a macro action may take before its reply is given up on (the robot is then told to cancel). */
@@ -225,7 +227,7 @@ export class MqttPlannerRobot extends EventEmitter<RobotEvents> implements Plann
         if (!parsed.success) affordance = { value: 0, reason: `bad args: ${parsed.error.issues[0]?.message ?? ''}` };
         else {
           const failed = skill.preconditions.find((p) => !p.holds(obs, parsed.data));
-          affordance = failed ? { value: 0, reason: `precondition failed: ${failed.text}` } : skill.affordance(obs, parsed.data, REFERENCE_GEOMETRY);
+          affordance = failed ? { value: 0, reason: `precondition failed: ${failed.text}` } : skill.affordance(obs, parsed.data, this.o.geometry);
         }
       }
       return { name: info.name, description: info.description, args_schema: info.args_schema, affordance };

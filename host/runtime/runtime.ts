@@ -75,7 +75,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     const shared = createLoopShared(this.joints.map((j) => j.name));
     this.writer = new StateWriter(shared);
     this.loop = await startLoop({
-      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope, tick_options: { status_channel: this.channelName },
+      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope, tick_options: { status_channel: this.channelName, geometry: this.o.geometry },
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
       ...(this.o.rt_priority === undefined ? {} : { rt_priority: this.o.rt_priority }),
     });

@@ -10,8 +10,8 @@ import { McuSession } from '../link/session.ts';
 import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../emulator/robot.ts';
 import type { WorkerNode } from '../emulator/worker-node.ts';
-import { REFERENCE_ENVELOPE } from '../executor/envelope-config.ts';
-import { REFERENCE_GEOMETRY } from '../skills/geometry.ts';
+import { envelopeFor, REFERENCE_LIMITS } from '../executor/envelope-config.ts';
+import { geometryFor } from '../skills/geometry.ts';
 import { wheelJoints } from '../world/odometry.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
 import { envelopeWithCalibration } from './limits.ts';
@@ -89,8 +89,8 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
       await s.connect();
       sessions.set(n.id, s);
     }
-    const envelope = envelopeWithCalibration(REFERENCE_ENVELOPE, calibration);
-    const geometry = REFERENCE_GEOMETRY;
+    const envelope = envelopeWithCalibration(envelopeFor(REFERENCE_LIMITS, robot.kinematics, robot.name), calibration);
+    const geometry = geometryFor(robot, envelope);
     const tabletop = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1), { geometry, wheels: wheelJoints(envelope) });
     const runtime = new RobotRuntime({
       calibration,

@@ -1,28 +1,34 @@
-// The reference robot's geometry as skills and the simulated world see it: wheel and arm dimensions from the schematic, limits from the envelope.
-import { REFERENCE_ENVELOPE } from '../executor/envelope-config.ts';
-import { loadRobot } from '../hw/robot.ts';
+// A robot's geometry as skills and the simulated world see it: wheel and arm dimensions from its robot file, joint ranges from its envelope.
+import { z } from 'zod';
+import type { EnvelopeConfigInput } from '../executor/envelope-config.ts';
+import type { Robot } from '../hw/robot.ts';
 
-export interface RobotGeometry {
-  wheel_radius_m: number;
-  track_width_m: number;
-  arm_l1_m: number;
-  arm_l2_m: number;
+const positive = z.number().positive().finite();
+const finite = z.number().finite();
+
+/** A robot's dimensions and joint ranges as skills and the world use them; zod, since it crosses into the loop worker. */
+export const RobotGeometrySchema = z.strictObject({
+  wheel_radius_m: positive,
+  track_width_m: positive,
+  arm_l1_m: positive,
+  arm_l2_m: positive,
   /** Where the shoulder axis sits in the base frame (x forward, y left). */
-  arm_mount_x_m: number;
-  arm_mount_y_m: number;
-  shoulder_min_rad: number;
-  shoulder_max_rad: number;
-  elbow_min_rad: number;
-  elbow_max_rad: number;
-  gripper_open_rad: number;
-  gripper_closed_rad: number;
+  arm_mount_x_m: finite,
+  arm_mount_y_m: finite,
+  shoulder_min_rad: finite,
+  shoulder_max_rad: finite,
+  elbow_min_rad: finite,
+  elbow_max_rad: finite,
+  gripper_open_rad: finite,
+  gripper_closed_rad: finite,
   /** Gap between the jaws when fully open; it shrinks linearly to 0 at gripper_closed_rad. */
-  jaw_open_width_m: number;
+  jaw_open_width_m: positive,
   /** How far from the tip a block's centre may be for the closing jaws to take it. */
-  jaw_capture_m: number;
-  /** The box the envelope keeps the base in (REFERENCE_ENVELOPE.workspace). */
-  workspace: { x_min_m: number; x_max_m: number; y_min_m: number; y_max_m: number };
-}
+  jaw_capture_m: positive,
+  /** The box the envelope keeps the base in (the envelope's workspace). */
+  workspace: z.strictObject({ x_min_m: finite, x_max_m: finite, y_min_m: finite, y_max_m: finite }),
+});
+export type RobotGeometry = z.infer<typeof RobotGeometrySchema>;
 
 /** The joints a skill may command, in the envelope's order. */
 export const WHEEL_LEFT = 'wheel_left';
@@ -31,34 +37,34 @@ export const SHOULDER = 'shoulder';
 export const ELBOW = 'elbow';
 export const GRIPPER = 'gripper';
 
-function positionLimits(name: string): [number, number] {
-  const j = REFERENCE_ENVELOPE.joints.find((x) => x.name === name);
-  if (!j || j.kind !== 'position') throw new Error(`REFERENCE_ENVELOPE has no position joint "${name}"`);
+function positionLimits(envelope: EnvelopeConfigInput, name: string): [number, number] {
+  const j = envelope.joints.find((x) => x.name === name);
+  if (!j || j.kind !== 'position') throw new Error(`envelope: no position joint "${name}" (the skills' arm joints are ${SHOULDER}, ${ELBOW}, ${GRIPPER})`);
   return [j.position_min_rad, j.position_max_rad];
 }
 
-function need(k: Record<string, number>, key: string): number {
-  const v = k[key];
-  if (v === undefined || !(v > 0)) throw new Error(`reference robot kinematics.${key} must be a positive number`);
-  return v;
-}
-
 /**
- * Dimensions come from schematics/reference-robot.json; joint ranges from the envelope's soft limits, so
- * IK never plans a pose the envelope would clamp. The arm mount and jaw sizes are not in the schematic yet.
+ * The geometry of `robot`: dimensions from its robot file's `kinematics`, joint ranges from the envelope's soft
+ * limits, so IK never plans a pose the envelope would clamp. The arm mount and jaw sizes have defaults while robot
+ * files do not give them. The error names the robot file's field.
  */
-export function loadReferenceGeometry(): RobotGeometry {
-  const k = loadRobot().kinematics;
-  const [smin, smax] = positionLimits(SHOULDER);
-  const [emin, emax] = positionLimits(ELBOW);
-  const [gmin, gmax] = positionLimits(GRIPPER);
-  const ws = REFERENCE_ENVELOPE.workspace;
-  if (!ws) throw new Error('REFERENCE_ENVELOPE has no workspace box');
+export function geometryFor(robot: Pick<Robot, 'name' | 'kinematics'>, envelope: EnvelopeConfigInput): RobotGeometry {
+  const k = robot.kinematics;
+  const need = (key: string): number => {
+    const v = k[key];
+    if (v === undefined || !(v > 0)) throw new Error(`robot ${robot.name}: kinematics.${key} must be a positive number (add it to the robot file)`);
+    return v;
+  };
+  const [smin, smax] = positionLimits(envelope, SHOULDER);
+  const [emin, emax] = positionLimits(envelope, ELBOW);
+  const [gmin, gmax] = positionLimits(envelope, GRIPPER);
+  const ws = envelope.workspace;
+  if (!ws) throw new Error('envelope: no workspace box; the skills plan the base inside it');
   return {
-    wheel_radius_m: need(k, 'wheel_radius_m'),
-    track_width_m: need(k, 'track_width_m'),
-    arm_l1_m: need(k, 'arm_l1_m'),
-    arm_l2_m: need(k, 'arm_l2_m'),
+    wheel_radius_m: need('wheel_radius_m'),
+    track_width_m: need('track_width_m'),
+    arm_l1_m: need('arm_l1_m'),
+    arm_l2_m: need('arm_l2_m'),
     arm_mount_x_m: k.arm_mount_x_m ?? 0.05,
     arm_mount_y_m: k.arm_mount_y_m ?? 0,
     shoulder_min_rad: smin,
@@ -72,8 +78,6 @@ export function loadReferenceGeometry(): RobotGeometry {
     workspace: { x_min_m: ws.x_min_m, x_max_m: ws.x_max_m, y_min_m: ws.y_min_m, y_max_m: ws.y_max_m },
   };
 }
-
-export const REFERENCE_GEOMETRY: Readonly<RobotGeometry> = Object.freeze(loadReferenceGeometry());
 
 /** Jaw gap at a gripper angle (0 = open wide, closed = touching). */
 export function jawWidth_m(g: RobotGeometry, gripper_rad: number): number {

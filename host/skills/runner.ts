@@ -2,7 +2,7 @@
 import type { Action, JointKind, StateSnapshot, TickInput } from '../executor/contract.ts';
 import type { AnySkill, SkillContext, Tuning } from './contract.ts';
 import { applyCorrection, INITIAL_TUNING, type Correction } from './corrections.ts';
-import { GRIPPER, REFERENCE_GEOMETRY, type RobotGeometry } from './geometry.ts';
+import { GRIPPER, type RobotGeometry } from './geometry.ts';
 import { parseObservation, type Observation } from './observation.ts';
 import type { SkillRegistry } from './registry.ts';
 import type { SkillRunState, SkillStatus } from './status.ts';
@@ -17,7 +17,8 @@ export interface SkillRunnerOptions {
   registry: SkillRegistry;
   joints: readonly { name: string; kind: JointKind }[];
   rate_hz: number;
-  geometry?: RobotGeometry;
+  /** The robot's geometry (from its robot file): what skills plan with. */
+  geometry: RobotGeometry;
   onStatus?: (s: SkillStatus) => void;
 }
 
@@ -49,7 +50,7 @@ export class SkillRunner {
   constructor(private readonly o: SkillRunnerOptions) {
     this.period_s = 1 / o.rate_hz;
     this.progressEveryTicks = Math.max(1, Math.round(PROGRESS_EVERY_S * o.rate_hz));
-    this.geometry = o.geometry ?? REFERENCE_GEOMETRY;
+    this.geometry = o.geometry;
     this.names = o.joints.map((j) => j.name);
     const joints: Observation['joints'] = {};
     for (const n of this.names) joints[n] = { position_rad: NaN, velocity_radps: NaN };

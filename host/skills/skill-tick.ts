@@ -1,19 +1,21 @@
 // The executor tick module that runs skills in the loop worker: select 'skill' | 'correction' | 'cancel' | 'observe' | 'hold' | 'teleop' | 'teleop_release'; status goes out on a BroadcastChannel.
 import { BroadcastChannel } from 'node:worker_threads';
 import { z } from 'zod';
+import { zodIssue } from '../util/zod-issue.ts';
 import type { Action, TickController, TickInit } from '../executor/contract.ts';
 import { parseCorrection, parseCorrectionDelta } from './corrections.ts';
+import { RobotGeometrySchema } from './geometry.ts';
 import { createRegistry, loadSkillPackages } from './registry.ts';
 import { SkillRunner } from './runner.ts';
 import { DEFAULT_STATUS_CHANNEL, type SkillChannelMessage } from './status.ts';
 
-const Options = z
-  .strictObject({
-    /** A folder of skill packages, loaded once at start (asynchronously: their skills refuse until loaded). */
-    packages_dir: z.string().min(1).optional(),
-    status_channel: z.string().min(1).default(DEFAULT_STATUS_CHANNEL),
-  })
-  .default({ status_channel: DEFAULT_STATUS_CHANNEL });
+const Options = z.strictObject({
+  /** A folder of skill packages, loaded once at start (asynchronously: their skills refuse until loaded). */
+  packages_dir: z.string().min(1).optional(),
+  status_channel: z.string().min(1).default(DEFAULT_STATUS_CHANNEL),
+  /** The robot's geometry (from its robot file): skills plan with it, so it is never a default. */
+  geometry: RobotGeometrySchema,
+});
 
 const SkillSelect = z.strictObject({
   name: z.string().min(1),
@@ -26,19 +28,21 @@ const SkillSelect = z.strictObject({
 const jointMap = z.record(z.string().max(64), z.number());
 /** Teleop setpoints: acted on only while the 'teleop' source's heartbeat is fresh (the envelope checks it every tick). */
 const TeleopSelect = z.strictObject({ position_rad: jointMap.optional(), velocity_radps: jointMap.optional() });
-/** The envelope's remote source id for teleop (REFERENCE_ENVELOPE.sources). */
+/** The envelope's remote source id for teleop (the envelope's sources). */
 export const TELEOP_SOURCE = 'teleop';
 
 const CorrectionSelect = z.union([z.strictObject({ phrase: z.string().max(500) }), z.unknown()]);
 
 export function createTick(init: TickInit): TickController {
-  const o = Options.parse(init.options ?? undefined);
+  const parsed = Options.safeParse(init.options ?? {});
+  if (!parsed.success) throw new Error(`skill tick options: ${zodIssue(parsed.error)} (pass tick_options: { geometry } from the robot file)`);
+  const o = parsed.data;
   const channel = new BroadcastChannel(o.status_channel);
   // The channel must not keep the worker alive after the loop stops.
   (channel as unknown as { unref?: () => void }).unref?.();
   const post = (m: SkillChannelMessage) => channel.postMessage(m);
   const registry = createRegistry();
-  const runner = new SkillRunner({ registry, joints: init.joints, rate_hz: init.rate_hz, onStatus: post });
+  const runner = new SkillRunner({ registry, joints: init.joints, rate_hz: init.rate_hz, geometry: o.geometry, onStatus: post });
   let loading = false;
   let ready: Promise<unknown> | undefined;
   if (o.packages_dir) {

@@ -1,6 +1,6 @@
 // A 2D tabletop world, pure and deterministic: a differential-drive base with a planar arm, coloured blocks and a bin; seeded random scenes.
 import { forwardArm, baseToWorld, wrapAngle, type Point2, type Pose2 } from '../skills/arm.ts';
-import { jawWidth_m, REFERENCE_GEOMETRY, type RobotGeometry } from '../skills/geometry.ts';
+import { jawWidth_m, type RobotGeometry } from '../skills/geometry.ts';
 import type { PerceivedObject } from '../skills/observation.ts';
 
 export interface Block {
@@ -71,12 +71,12 @@ export function createWorld(scene: Scene): World {
 }
 
 /** Where the gripper tip is, in the world frame. */
-export function gripperTip(w: World, g: RobotGeometry = REFERENCE_GEOMETRY): Point2 {
+export function gripperTip(w: World, g: RobotGeometry): Point2 {
   return baseToWorld(w.base, forwardArm(g, w.arm.shoulder_rad, w.arm.elbow_rad));
 }
 
 /** Differential drive over dt at constant wheel speeds: an exact arc (a straight line when the speeds match). */
-export function integrateBase(p: Pose2, wl_radps: number, wr_radps: number, dt_s: number, g: RobotGeometry = REFERENCE_GEOMETRY): Pose2 {
+export function integrateBase(p: Pose2, wl_radps: number, wr_radps: number, dt_s: number, g: RobotGeometry): Pose2 {
   const v = (g.wheel_radius_m * (wl_radps + wr_radps)) / 2;
   const w = (g.wheel_radius_m * (wr_radps - wl_radps)) / g.track_width_m;
   const h1 = p.heading_rad + w * dt_s;
@@ -100,7 +100,7 @@ export function isOverBin(bin: Bin, p: Point2): boolean {
  * One step. Jaws closing past a block's size while the tip is on it pick it up (a gripper that was
  * already closed when it arrived does not); opening past its size lets go, into the bin when over it.
  */
-export function stepWorld(w: World, u: WorldInput, dt_s: number, g: RobotGeometry = REFERENCE_GEOMETRY): World {
+export function stepWorld(w: World, u: WorldInput, dt_s: number, g: RobotGeometry): World {
   const base = integrateBase(w.base, u.wheel_left_radps, u.wheel_right_radps, dt_s, g);
   const arm: ArmPose = { shoulder_rad: u.shoulder_rad, elbow_rad: u.elbow_rad, gripper_rad: u.gripper_rad };
   const tip = baseToWorld(base, forwardArm(g, arm.shoulder_rad, arm.elbow_rad));

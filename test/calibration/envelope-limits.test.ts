@@ -1,8 +1,10 @@
 // The runtime's envelope is the reference envelope narrowed (never widened) to a calibration's soft limits.
 import t from 'tap';
-import { REFERENCE_ENVELOPE } from '../../host/executor/envelope-config.ts';
+import { referenceEnvelope } from '../../host/skills/reference-robot.ts';
 import type { Calibration } from '../../host/calibration/schema.ts';
 import { envelopeWithCalibration } from '../../host/runtime/limits.ts';
+
+const REFERENCE_ENVELOPE = referenceEnvelope();
 
 const limits = (env: typeof REFERENCE_ENVELOPE, name: string) => {
   const j = env.joints.find((x) => x.name === name)!;

@@ -1,5 +1,6 @@
 // The planner over MQTT: `ganglion plan --mqtt` against a robot behind its bridge (embedded broker, planner role), actions answered with their final status, bad ones refused by the robot.
 import t from 'tap';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
 import { startEmbeddedBroker } from '../../host/bridge/broker.ts';
 import { startBridge } from '../../host/bridge/bridge.ts';
 import { makeUser } from '../../host/bridge/users.ts';
@@ -27,7 +28,7 @@ t.test('plan over MQTT as the planner role: state and skills from the bridge, cm
   const bridge = await startBridge({ robot: sim.runtime, url: broker.tcpUrl, username: 'robo', password: 'robot-pw-12', telemetry_hz: 10 });
   t.teardown(() => bridge.stop());
 
-  const robot = await MqttPlannerRobot.connect({ url: broker.tcpUrl, robotId: 'ref', username: 'planbot', password: 'planner-pw-1' });
+  const robot = await MqttPlannerRobot.connect({ url: broker.tcpUrl, robotId: 'ref', username: 'planbot', password: 'planner-pw-1', geometry: referenceGeometry() });
   t.teardown(() => robot.close());
   await armed(sim);
   const snap = robot.snapshot();

@@ -2,8 +2,10 @@
 import t from 'tap';
 import { decodeAction, encodeAction, MAX_LEAD_RAD, readObservation } from '../../host/skills/policy/features.ts';
 import { forwardArm } from '../../host/skills/arm.ts';
-import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
 import type { Observation } from '../../host/skills/observation.ts';
+
+const G = referenceGeometry();
 
 const obs = (shoulder: number, elbow: number, heading = Math.PI / 2): Observation => ({
   base: { x_m: 1, y_m: -0.5, heading_rad: heading },

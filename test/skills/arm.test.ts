@@ -2,8 +2,10 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { baseToWorld, forwardArm, inverseArm, reachRange_m, tipInWorld, worldToBase, wrapAngle } from '../../host/skills/arm.ts';
-import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
 import { createWorld, gripperTip } from '../../host/world/world.ts';
+
+const G = referenceGeometry();
 
 t.test('the geometry comes from the schematic and the envelope', (t) => {
   t.equal(G.wheel_radius_m, 0.035);
@@ -50,7 +52,7 @@ t.test('world/base frames round-trip, and the world and the skills agree on wher
   const q = baseToWorld(base, worldToBase(base, p));
   t.ok(Math.hypot(q.x_m - p.x_m, q.y_m - p.y_m) < 1e-12);
   const w = { ...createWorld({ base, blocks: [], bin: { id: 'bin', label: 'bin', x_m: 1, y_m: 1, radius_m: 0.1 } }), arm: { shoulder_rad: 0.4, elbow_rad: -0.9, gripper_rad: 0 } };
-  const a = gripperTip(w);
+  const a = gripperTip(w, G);
   const b = tipInWorld(G, base, 0.4, -0.9);
   t.ok(Math.hypot(a.x_m - b.x_m, a.y_m - b.y_m) < 1e-12);
   t.ok(Math.abs(Math.abs(wrapAngle(3 * Math.PI)) - Math.PI) < 1e-12);

@@ -3,8 +3,10 @@ import t from 'tap';
 import { SkillHarness } from '../../host/world/kinematic/harness.ts';
 import type { Scene } from '../../host/world/world.ts';
 import { gripperTip } from '../../host/world/world.ts';
-import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
 import { createRegistry } from '../../host/skills/registry.ts';
+
+const G = referenceGeometry();
 
 const scene = (over: Partial<Scene> = {}): Scene => ({
   base: { x_m: 0, y_m: 0, heading_rad: 0 },
@@ -62,7 +64,7 @@ t.test('reach moves the tip onto a world point; out of reach is refused with the
   const h = new SkillHarness({ scene: scene() });
   const s = h.run('reach', { x_m: 0.2, y_m: 0.1 });
   t.equal(s.state, 'done');
-  const tip = gripperTip(h.robot.world);
+  const tip = gripperTip(h.robot.world, G);
   t.ok(Math.hypot(tip.x_m - 0.2, tip.y_m - 0.1) < 0.005, 'tip within 5 mm');
   t.throws(() => h.run('reach', { x_m: 0.6, y_m: 0 }), /refused: affordance 0: .*out of the arm's reach from here: target is 0\.550 m from the shoulder/);
   t.throws(() => h.run('reach', { x_m: 0.2 }), /skill "reach": bad args: y_m: /);

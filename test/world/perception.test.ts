@@ -1,11 +1,15 @@
 // The perception sources the runtime is handed: wheel odometry from the joints the envelope names, the tabletop world stepped by measured motion.
 import t from 'tap';
-import { REFERENCE_ENVELOPE } from '../../host/executor/envelope-config.ts';
-import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
+import { referenceEnvelope } from '../../host/skills/reference-robot.ts';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
 import { OdometryPerception, wheelJoints } from '../../host/world/odometry.ts';
 import type { TelemetryFrame } from '../../host/world/perception.ts';
 import { TabletopPerception } from '../../host/world/tabletop-perception.ts';
 import { createWorld, integrateBase, randomScene } from '../../host/world/world.ts';
+
+const REFERENCE_ENVELOPE = referenceEnvelope();
+
+const G = referenceGeometry();
 
 const still = { position_rad: 0, velocity_radps: 0 };
 const frame = (node: string, dt_s: number, wl: number, wr: number, node_joints = ['left_w', 'right_w']): TelemetryFrame => ({

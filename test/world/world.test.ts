@@ -1,8 +1,10 @@
 // The tabletop world: differential-drive odometry, arm forward kinematics on the base, pick-up and drop-in-bin, seeded scenes.
 import t from 'tap';
-import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
 import { inverseArm, reachRange_m, worldToBase } from '../../host/skills/arm.ts';
 import { createWorld, gripperTip, integrateBase, perceive, randomScene, stepWorld, type Scene, type World, type WorldInput } from '../../host/world/world.ts';
+
+const G = referenceGeometry();
 
 const still: WorldInput = { wheel_left_radps: 0, wheel_right_radps: 0, shoulder_rad: 0, elbow_rad: 0, gripper_rad: 0 };
 const scene = (over: Partial<Scene> = {}): Scene => ({
@@ -12,15 +14,15 @@ const scene = (over: Partial<Scene> = {}): Scene => ({
   ...over,
 });
 const run = (w: World, u: WorldInput, seconds: number, dt = 0.01) => {
-  for (let i = 0; i < Math.round(seconds / dt); i++) w = stepWorld(w, u, dt);
+  for (let i = 0; i < Math.round(seconds / dt); i++) w = stepWorld(w, u, dt, G);
   return w;
 };
 
 t.test('odometry: equal wheel speeds drive straight, opposite ones turn in place, unequal ones follow an arc', (t) => {
   const w = 10; // rad/s -> 0.35 m/s
-  let p = integrateBase({ x_m: 0, y_m: 0, heading_rad: 0 }, w, w, 1);
+  let p = integrateBase({ x_m: 0, y_m: 0, heading_rad: 0 }, w, w, 1, G);
   t.ok(Math.abs(p.x_m - 0.35) < 1e-12 && Math.abs(p.y_m) < 1e-12 && p.heading_rad === 0, '0.35 m straight ahead');
-  p = integrateBase({ x_m: 1, y_m: 2, heading_rad: 0 }, -2, 2, 1);
+  p = integrateBase({ x_m: 1, y_m: 2, heading_rad: 0 }, -2, 2, 1, G);
   t.ok(Math.abs(p.x_m - 1) < 1e-12 && Math.abs(p.y_m - 2) < 1e-12, 'turning in place does not translate');
   t.ok(Math.abs(p.heading_rad - (G.wheel_radius_m * 4) / G.track_width_m) < 1e-12, 'heading rate r (wr - wl) / track, left positive');
   // A full circle in small steps comes back to the start: the arc integration is exact, not Euler.
@@ -28,10 +30,10 @@ t.test('odometry: equal wheel speeds drive straight, opposite ones turn in place
   const period = (2 * Math.PI) / omega;
   let q = { x_m: 0, y_m: 0, heading_rad: 0 };
   const n = 1000;
-  for (let i = 0; i < n; i++) q = integrateBase(q, 4, 6, period / n);
+  for (let i = 0; i < n; i++) q = integrateBase(q, 4, 6, period / n, G);
   t.ok(Math.hypot(q.x_m, q.y_m) < 1e-9, `closed circle returns home (off by ${Math.hypot(q.x_m, q.y_m)} m)`);
   const radius = (G.wheel_radius_m * 5) / omega;
-  const half = integrateBase({ x_m: 0, y_m: 0, heading_rad: 0 }, 4, 6, period / 2);
+  const half = integrateBase({ x_m: 0, y_m: 0, heading_rad: 0 }, 4, 6, period / 2, G);
   t.ok(Math.abs(half.y_m - 2 * radius) < 1e-9, 'half a circle lands one diameter to the left');
   t.end();
 });
@@ -39,12 +41,12 @@ t.test('odometry: equal wheel speeds drive straight, opposite ones turn in place
 t.test('the tip follows forward kinematics on the moving base', (t) => {
   let w = createWorld(scene());
   const [, rMax] = reachRange_m(G);
-  t.ok(Math.abs(gripperTip(w).x_m - (G.arm_mount_x_m + rMax)) < 1e-12, 'straight arm: mount + l1 + l2 ahead');
+  t.ok(Math.abs(gripperTip(w, G).x_m - (G.arm_mount_x_m + rMax)) < 1e-12, 'straight arm: mount + l1 + l2 ahead');
   w = run(w, { ...still, shoulder_rad: Math.PI / 2, elbow_rad: 0 }, 0.01);
-  const tip = gripperTip(w);
+  const tip = gripperTip(w, G);
   t.ok(Math.abs(tip.x_m - G.arm_mount_x_m) < 1e-12 && Math.abs(tip.y_m - rMax) < 1e-12, 'shoulder +90 deg points left');
   w = { ...w, base: { x_m: 1, y_m: 1, heading_rad: Math.PI / 2 } };
-  const t2 = gripperTip(w);
+  const t2 = gripperTip(w, G);
   t.ok(Math.abs(t2.x_m - (1 - rMax)) < 1e-12 && Math.abs(t2.y_m - (1 + G.arm_mount_x_m)) < 1e-12, 'rotates with the base heading');
   t.end();
 });
@@ -66,11 +68,11 @@ t.test('closing jaws on a block pick it up; it moves with the tip; opening over 
   t.equal(w.blocks[0]!.state, 'held');
   const carry = armOn(0.2, 0.1);
   w = run(w, { ...still, ...carry, gripper_rad: 1.2 }, 0.05);
-  const tip = gripperTip(w);
+  const tip = gripperTip(w, G);
   t.ok(Math.abs(w.blocks[0]!.x_m - tip.x_m) < 1e-12 && Math.abs(w.blocks[0]!.y_m - tip.y_m) < 1e-12, 'the held block moves with the tip');
   // Driving carries it too.
   w = run(w, { ...still, ...carry, gripper_rad: 1.2, wheel_left_radps: 2, wheel_right_radps: 2 }, 0.2);
-  t.ok(Math.abs(w.blocks[0]!.x_m - gripperTip(w).x_m) < 1e-12, 'and with the base');
+  t.ok(Math.abs(w.blocks[0]!.x_m - gripperTip(w, G).x_m) < 1e-12, 'and with the base');
   const onBin = armOn(0.07, 0.19, w.base);
   w = run(w, { ...still, ...onBin, gripper_rad: 1.2 }, 0.05);
   w = run(w, { ...still, ...onBin, gripper_rad: 0 }, 0.05);

@@ -1,8 +1,9 @@
 // A fast joint-level model of the reference robot in simulated time: actions pass the real safety envelope, joints follow with lag and limits, the world moves.
 import type { Action, JointKind, StateSnapshot, TickInput } from '../../executor/contract.ts';
-import { REFERENCE_ENVELOPE, type EnvelopeConfigInput } from '../../executor/envelope-config.ts';
+import type { EnvelopeConfigInput } from '../../executor/envelope-config.ts';
 import { applyEnvelope, createEnvelope, type Envelope, type EnvelopeOutput } from '../../executor/envelope.ts';
-import { ELBOW, GRIPPER, REFERENCE_GEOMETRY, SHOULDER, WHEEL_LEFT, WHEEL_RIGHT, type RobotGeometry } from '../../skills/geometry.ts';
+import { ELBOW, GRIPPER, SHOULDER, WHEEL_LEFT, WHEEL_RIGHT, type RobotGeometry } from '../../skills/geometry.ts';
+import { referenceEnvelope, referenceGeometry } from '../../skills/reference-robot.ts';
 import { createWorld, perceive, stepWorld, type Scene, type World } from '../world.ts';
 
 /** How a joint responds to its setpoint. Defaults are plausible for the reference hardware, not measured. */
@@ -54,8 +55,8 @@ export class KinematicRobot {
   constructor(o: KinematicRobotOptions) {
     this.rate_hz = o.rate_hz ?? 100;
     this.period_s = 1 / this.rate_hz;
-    this.geometry = o.geometry ?? REFERENCE_GEOMETRY;
-    this.envelope = createEnvelope(o.envelope ?? REFERENCE_ENVELOPE, this.rate_hz);
+    this.geometry = o.geometry ?? referenceGeometry();
+    this.envelope = createEnvelope(o.envelope ?? referenceEnvelope(), this.rate_hz);
     this.joints = this.envelope.joints.map((j) => ({ name: j.name, kind: j.kind }));
     this.index = new Map(this.joints.map((j, i) => [j.name, i]));
     for (const name of [WHEEL_LEFT, WHEEL_RIGHT, SHOULDER, ELBOW, GRIPPER])

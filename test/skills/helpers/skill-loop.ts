@@ -1,9 +1,11 @@
 // Test helper: the skill tick in a real executor loop worker, with fresh state fed like telemetry and the status channel open.
 import { BroadcastChannel } from 'node:worker_threads';
-import { REFERENCE_ENVELOPE } from '../../../host/executor/envelope-config.ts';
+import { referenceEnvelope, referenceGeometry } from '../../../host/skills/reference-robot.ts';
 import { startLoop, type Loop } from '../../../host/executor/loop.ts';
 import { createLoopShared, StateWriter } from '../../../host/executor/shared.ts';
 import type { SkillChannelMessage } from '../../../host/skills/status.ts';
+
+const REFERENCE_ENVELOPE = referenceEnvelope();
 
 /** Starts the loop; `onMessage` sees every status-channel message. Call `stop()` in the test's teardown. */
 export async function startSkillLoop(
@@ -23,7 +25,7 @@ export async function startSkillLoop(
   channel.onmessage = (e) => onMessage((e as { data: unknown }).data as SkillChannelMessage);
   const loop = await startLoop({
     rate_hz: 100, tickModule: new URL('../../../host/skills/skill-tick.ts', import.meta.url), shared, envelope: REFERENCE_ENVELOPE,
-    tick_options: { status_channel, ...tick_options },
+    tick_options: { status_channel, geometry: referenceGeometry(), ...tick_options },
   });
   return {
     loop,
