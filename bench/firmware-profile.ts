@@ -2,7 +2,7 @@
 // per 1 kHz period, from exact per-instruction counts in the emulator.
 // Run: npx tsx bench/firmware-profile.ts [periods] [POSITION|VELOCITY|PWM]
 import { CONSTANTS } from '../host/protocol/messages.ts';
-import { elfFor, FIRMWARE_HEX, textSymbols } from '../host/sim/firmware.ts';
+import { elfFor, FIRMWARE_HEX, textSymbols } from '../host/emulator/firmware.ts';
 import { connectInThread, fourMotorWiring } from './emulated-link.ts';
 
 const CYCLES_PER_PERIOD = 16_000;
