@@ -284,7 +284,7 @@ export async function main(argv: string[]): Promise<number> {
       // Node's first fetch() blocks the thread for 100-300 ms: take that hit before arming, not during the task.
       if (config) await warmUpFetch();
       const { slow, describe } = createSlowMind({ config, registry: createRegistry(), robot: rt, log: (l) => console.log(`[planner] ${l}`) });
-      planner = new Planner({ robot: rt, slow, memory: new MemoryStore(), onEvent: (e) => formatEvent(e).forEach((l) => console.log(`  ${l}`)) });
+      planner = new Planner({ robot: rt, slow, memory: new MemoryStore(undefined, (l) => console.log(`[planner] memory: ${l}`)), onEvent: (e) => formatEvent(e).forEach((l) => console.log(`  ${l}`)) });
       console.log(`planner: ${describe}`);
     }
     // The broker, bridge and dashboard start before arming too (hashing passwords, bundling the page take time).
