@@ -15,7 +15,9 @@ import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../sim/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
 import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
-import { sceneAround, taskRounds } from '../demos/task.ts';
+import { taskRounds } from '../demos/task.ts';
+import { emptyScore, scoreLine } from '../demos/task-policy.ts';
+import { feasibleSceneAround } from '../world/feasible-scene.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
@@ -266,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
         ? null
         : new RobotRuntime({
             calibration, sessions, rate_hz: args.loopHz,
-            ...(simulated ? { world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) } : {}),
+            ...(simulated ? { world: feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1).world } : {}),
             sleep_only: plans.some((p) => p.kind === 'emulator'),
             ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
             ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
@@ -325,7 +327,7 @@ export async function main(argv: string[]): Promise<number> {
         last = now;
       }, args.reportS * 1000);
       cleanups.push(async () => clearInterval(report));
-      const score = { tasks: 0, blocks: 0, placed: 0 };
+      const score = emptyScore();
       const stop = new AbortController();
       void stopped.then(() => stop.abort());
       const rearmsPerMinute = plans.every((p) => p.kind === 'emulator') ? 30 : 0;
@@ -335,7 +337,7 @@ export async function main(argv: string[]): Promise<number> {
         .finally(() => { if (args.maxTasks !== null) stopNow(); });
       // The summary waits (briefly) for the cancelled task to count what it placed.
       settle = () => Promise.race([rounds, new Promise((r) => setTimeout(r, 3000).unref())]);
-      finalReport = () => `task: ${score.placed}/${score.blocks} blocks put in the bin over ${score.tasks} task(s); executor ${rt.lastCadence}`;
+      finalReport = () => `task: ${scoreLine(score)}; executor ${rt.lastCadence}`;
     }
     await stopped;
     await settle();

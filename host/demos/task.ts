@@ -1,6 +1,7 @@
 // The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
-import { createWorld, randomScene, type Scene, type World } from '../sim/world.ts';
-import type { Pose2 } from '../skills/arm.ts';
+import { feasibleSceneAround } from '../world/feasible-scene.ts';
+import { Backoff, sleepUnlessAborted } from '../util/backoff.ts';
+import { scoreLine, TaskPolicy, type TaskScore } from './task-policy.ts';
 import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
 import type { Planner } from '../planner/planner.ts';
@@ -9,27 +10,10 @@ import { formatResult } from '../planner/report.ts';
 /** What `npm start` asks the planner, scene after scene (the offline rule planner understands it; so does an LLM). */
 export const TASK = 'put all blocks in the bin';
 
-/** A random scene re-expressed around the robot's current pose, so a new round starts where the last one ended. */
-export function sceneAround(pose: Pose2, seed: number): World {
-  const s = randomScene(seed);
-  const c = Math.cos(pose.heading_rad - s.base.heading_rad);
-  const n = Math.sin(pose.heading_rad - s.base.heading_rad);
-  const move = (x: number, y: number) => {
-    const dx = x - s.base.x_m;
-    const dy = y - s.base.y_m;
-    return { x_m: pose.x_m + c * dx - n * dy, y_m: pose.y_m + n * dx + c * dy };
-  };
-  const scene: Scene = {
-    base: { ...pose },
-    blocks: s.blocks.map((b) => ({ ...b, ...move(b.x_m, b.y_m) })),
-    bin: { ...s.bin, ...move(s.bin.x_m, s.bin.y_m) },
-  };
-  return createWorld(scene);
-}
-
 /**
  * Planner tasks until `shouldStop` aborts or `maxTasks` have run: a new scene around the robot when every block is
- * placed. An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
+ * placed, or when a task failed (never the same scene again at once), after a capped backoff (TaskPolicy). Every scene
+ * is feasible from where the robot is (feasibleSceneAround). An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
  * stops saying why, unless `rearmsPerMinute` allows clearing and re-arming (simulation only), which it then does at
  * once, in the middle of a task too.
  */
@@ -38,7 +22,7 @@ export async function taskRounds(
   sessions: Map<string, McuSession>,
   planner: Planner,
   shouldStop: AbortSignal,
-  score: { tasks: number; blocks: number; placed: number },
+  score: TaskScore,
   say: (line: string) => void,
   /**
    * Re-arm up to this many times a minute after a link watchdog trip or a stall latch (simulation only: on a loaded
@@ -61,6 +45,8 @@ export async function taskRounds(
   /** Re-arm when the robot is down and re-arms are left; false when it is down for good (a human has to look). */
   let recovering = false;
   const rearmedAt: number[] = [];
+  // Re-arms back to back (a machine too busy for the watchdog windows) wait longer each time, up to 10 s; a task done resets it.
+  const rearmWait = new Backoff({ initial_ms: 500, max_ms: 10_000 });
   const recover = async (): Promise<boolean> => {
     const why = downReason();
     if (why === null || recovering) return true;
@@ -77,13 +63,28 @@ export async function taskRounds(
     try {
       await rt.clearEstop();
       await rt.arm();
-      await new Promise((r) => setTimeout(r, 500));
+      await sleepUnlessAborted(rearmWait.fail(), shouldStop);
     } finally {
       recovering = false;
     }
     return true;
   };
   let seed = 1;
+  const policy = new TaskPolicy();
+  let needScene = false;
+  const drawScene = () => {
+    const d = feasibleSceneAround(rt.world!.base, seed + 1);
+    seed = d.seed;
+    rt.world = d.world;
+    score.scenes++;
+    score.blocks += d.world.blocks.length;
+    const why = d.dropped.length ? ` (${d.dropped.length} draw(s) dropped first, e.g. seed ${d.dropped[0]!.seed}: ${d.dropped[0]!.reason})` : '';
+    say(`new scene (seed ${seed}): ${d.world.blocks.length} blocks and a bin${why}`);
+  };
+  if (score.scenes === 0) {
+    score.scenes = 1;
+    score.blocks += rt.world!.blocks.filter((b) => b.state === 'free').length;
+  }
   while (!shouldStop.aborted) {
     // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
     if (rt.snapshot().estop.latched) {
@@ -92,13 +93,10 @@ export async function taskRounds(
       continue;
     }
     if (!(await recover())) return;
-    if (!rt.world!.blocks.some((b) => b.state === 'free')) {
-      rt.world = sceneAround(rt.world!.base, ++seed);
-      say(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
-    }
+    if (needScene || !rt.world!.blocks.some((b) => b.state === 'free')) drawScene();
+    needScene = false;
     const inBin = () => rt.world!.blocks.filter((b) => b.state === 'in_bin').length;
     const before = inBin();
-    const free = rt.world!.blocks.filter((b) => b.state === 'free').length;
     say(`task: ${JSON.stringify(TASK)}`);
     // A trip during the task is recovered at once, so the running skill can still finish within its timeout (waiting
     // for the task to fail first costs every remaining step). Never over an operator's e-stop.
@@ -120,9 +118,19 @@ export async function taskRounds(
       shouldStop.removeEventListener('abort', onStop);
     }
     score.tasks++;
-    score.blocks += free;
+    if (result.outcome === 'done') {
+      score.done++;
+      rearmWait.succeed();
+    }
+    else if (result.outcome !== 'cancelled') score.failed++;
     score.placed += inBin() - before;
-    say(`${formatResult(result)}; ${score.placed}/${score.blocks} blocks in the bin so far`);
+    say(`${formatResult(result)}; score: ${scoreLine(score)}`);
     if (result.outcome === 'cancelled' || score.tasks >= maxTasks) return;
+    const next = policy.after(result.outcome, rt.world!.blocks.filter((b) => b.state === 'free').length);
+    needScene = next.new_scene;
+    if (next.wait_ms > 0) {
+      say(`task ${result.outcome} (${policy.failures} in a row): a new scene after ${(next.wait_ms / 1000).toFixed(0)} s, not a retry on this one`);
+      await sleepUnlessAborted(next.wait_ms, shouldStop);
+    }
   }
 }

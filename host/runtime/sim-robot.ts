@@ -1,7 +1,7 @@
 // The whole reference robot in simulation, ready to command: emulated firmware (posix build on ptys, or the .hex in avr8js), sessions, calibration, world, runtime, armed.
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
-import { sceneAround } from '../demos/task.ts';
+import { sceneAround } from '../world/scene-around.ts';
 import { loadBoard } from '../hw/board.ts';
 import { loadRobot } from '../hw/robot.ts';
 import { asPosixBoard, PosixMcu } from '../link/posix-mcu.ts';
