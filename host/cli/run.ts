@@ -164,6 +164,12 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
   };
 }
 
+/** The host process's memory, for the periodic report (a long run shows growth here first). */
+function hostMemoryLine(): string {
+  const m = process.memoryUsage();
+  return `   host    rss ${(m.rss / 2 ** 20).toFixed(1)} MB, heap used ${(m.heapUsed / 2 ** 20).toFixed(1)} MB`;
+}
+
 function demoName(v: string): 'task' | 'motion' | 'idle' {
   if (v !== 'task' && v !== 'motion' && v !== 'idle') throw new Error(`--demo ${v}: expected task, motion or idle`);
   return v;
@@ -323,7 +329,7 @@ export async function main(argv: string[]): Promise<number> {
       let last = performance.now();
       const report = setInterval(() => {
         const now = performance.now();
-        console.log([`-- executor ${rt.lastCadence || '(starting)'}`, ...linkHealthLines(sessions, counts, (now - last) / 1000, lag)].join('\n'));
+        console.log([`-- executor ${rt.lastCadence || '(starting)'}`, ...linkHealthLines(sessions, counts, (now - last) / 1000, lag), hostMemoryLine()].join('\n'));
         last = now;
       }, args.reportS * 1000);
       cleanups.push(async () => clearInterval(report));
