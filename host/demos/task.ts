@@ -1,5 +1,6 @@
 // The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
 import { feasibleSceneAround } from '../world/feasible-scene.ts';
+import { TabletopPerception } from '../world/tabletop-perception.ts';
 import { Backoff, sleepUnlessAborted } from '../util/backoff.ts';
 import { scoreLine, TaskPolicy, type TaskScore } from './task-policy.ts';
 import type { McuSession } from '../link/session.ts';
@@ -69,13 +70,15 @@ export async function taskRounds(
     }
     return true;
   };
+  const table = rt.perception;
+  if (!(table instanceof TabletopPerception)) throw new Error('the task demo needs the simulated tabletop world as the runtime\'s perception (blocks and a bin); on real boards use --demo motion');
   let seed = 1;
   const policy = new TaskPolicy();
   let needScene = false;
   const drawScene = () => {
-    const d = feasibleSceneAround(rt.world!.base, seed + 1);
+    const d = feasibleSceneAround(table.world.base, seed + 1);
     seed = d.seed;
-    rt.world = d.world;
+    table.world = d.world;
     score.scenes++;
     score.blocks += d.world.blocks.length;
     const why = d.dropped.length ? ` (${d.dropped.length} draw(s) dropped first, e.g. seed ${d.dropped[0]!.seed}: ${d.dropped[0]!.reason})` : '';
@@ -83,7 +86,7 @@ export async function taskRounds(
   };
   if (score.scenes === 0) {
     score.scenes = 1;
-    score.blocks += rt.world!.blocks.filter((b) => b.state === 'free').length;
+    score.blocks += table.world.blocks.filter((b) => b.state === 'free').length;
   }
   while (!shouldStop.aborted) {
     // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
@@ -93,9 +96,9 @@ export async function taskRounds(
       continue;
     }
     if (!(await recover())) return;
-    if (needScene || !rt.world!.blocks.some((b) => b.state === 'free')) drawScene();
+    if (needScene || !table.world.blocks.some((b) => b.state === 'free')) drawScene();
     needScene = false;
-    const inBin = () => rt.world!.blocks.filter((b) => b.state === 'in_bin').length;
+    const inBin = () => table.world.blocks.filter((b) => b.state === 'in_bin').length;
     const before = inBin();
     say(`task: ${JSON.stringify(TASK)}`);
     // A trip during the task is recovered at once, so the running skill can still finish within its timeout (waiting
@@ -126,7 +129,7 @@ export async function taskRounds(
     score.placed += inBin() - before;
     say(`${formatResult(result)}; score: ${scoreLine(score)}`);
     if (result.outcome === 'cancelled' || score.tasks >= maxTasks) return;
-    const next = policy.after(result.outcome, rt.world!.blocks.filter((b) => b.state === 'free').length);
+    const next = policy.after(result.outcome, table.world.blocks.filter((b) => b.state === 'free').length);
     needScene = next.new_scene;
     if (next.wait_ms > 0) {
       say(`task ${result.outcome} (${policy.failures} in a row): a new scene after ${(next.wait_ms / 1000).toFixed(0)} s, not a retry on this one`);

@@ -2,7 +2,7 @@
 import type { Pose2 } from '../skills/arm.ts';
 import { inWorkspace } from '../skills/builtin/common.ts';
 import { REFERENCE_GEOMETRY, type RobotGeometry } from '../skills/geometry.ts';
-import type { World } from '../sim/world.ts';
+import type { World } from './world.ts';
 import { sceneAround } from './scene-around.ts';
 
 /**

@@ -1,6 +1,6 @@
 // A random tabletop scene re-expressed around a robot pose: where the next demo round starts (`ganglion run`, the emulated robot).
 import type { Pose2 } from '../skills/arm.ts';
-import { createWorld, randomScene, type Scene, type World } from '../sim/world.ts';
+import { createWorld, randomScene, type Scene, type World } from './world.ts';
 
 /** A random scene re-expressed around the robot's current pose, so a new round starts where the last one ended. */
 export function sceneAround(pose: Pose2, seed: number): World {

@@ -5,7 +5,7 @@ import { sceneAround } from '../../host/world/scene-around.ts';
 import { inWorkspace } from '../../host/skills/builtin/common.ts';
 import { driveStop } from '../../host/skills/builtin/base.ts';
 import { REFERENCE_GEOMETRY } from '../../host/skills/geometry.ts';
-import { seededRandom } from '../../host/sim/world.ts';
+import { seededRandom } from '../../host/world/world.ts';
 
 const CORNER = { x_m: -1, y_m: -1, heading_rad: -0.5 };
 
