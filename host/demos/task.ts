@@ -46,8 +46,9 @@ export async function taskRounds(
   /** Re-arm when the robot is down and re-arms are left; false when it is down for good (a human has to look). */
   let recovering = false;
   const rearmedAt: number[] = [];
-  // Re-arms back to back (a machine too busy for the watchdog windows) wait longer each time, up to 10 s; a task done resets it.
-  const rearmWait = new Backoff({ initial_ms: 500, max_ms: 10_000 });
+  // Re-arms back to back (a machine too busy for the watchdog windows) wait longer each time, up to 2 s (longer and a
+  // running step times out while it waits); 5 s up without one, or a task done, resets it. The cap: rearmsPerMinute.
+  const rearmWait = new Backoff({ initial_ms: 500, max_ms: 2000 });
   const recover = async (): Promise<boolean> => {
     const why = downReason();
     if (why === null || recovering) return true;
@@ -58,6 +59,7 @@ export async function taskRounds(
       say(`task stopped: ${why}${busy}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
       return false;
     }
+    if (rearmedAt.length && now - rearmedAt.at(-1)! > 5000) rearmWait.succeed();
     rearmedAt.push(now);
     say(`${why}: clearing latches and re-arming (simulation demo; ${rearmedAt.length} of ${rearmsPerMinute} re-arms a minute)`);
     recovering = true;
