@@ -37,8 +37,9 @@ class RunLog {
   trips = 0;
   bytes = 0;
   p99: number[] = [];
-  rss_mb = NaN;
-  heap_mb = NaN;
+  /** This minute's samples (one per report): heap is taken at its floor (the live heap after a collection), RSS at its median. */
+  rss: number[] = [];
+  heap: number[] = [];
   retransmits = new Map<string, number>();
   brokerUrl: string | null = null;
   dashboardUrl: string | null = null;
@@ -62,8 +63,8 @@ class RunLog {
     } else if ((m = l.match(/period error p50 [\d.]+ us p99 ([\d.]+) us/))) this.p99.push(Number(m[1]));
     else if ((m = l.match(/^ {3}(\S+) +telemetry .* retransmits (\d+),/))) this.retransmits.set(m[1]!, Number(m[2]));
     else if ((m = l.match(/host +rss ([\d.]+) MB, heap used ([\d.]+) MB/))) {
-      this.rss_mb = Number(m[1]);
-      this.heap_mb = Number(m[2]);
+      this.rss.push(Number(m[1]));
+      this.heap.push(Number(m[2]));
     } else if (/link watchdog tripped/.test(l)) this.trips++;
     else if ((m = l.match(/broker: embedded \(aedes\) at (mqtt:\/\/[\d.]+:\d+)/))) this.brokerUrl = m[1]!;
     else if ((m = l.match(/dashboard: (http:\/\/[\d.]+:\d+\/?)/))) this.dashboardUrl = m[1]!;
@@ -73,11 +74,14 @@ class RunLog {
   take(): Pick<Minute, 'tasks' | 'placed' | 'trips' | 'log_bytes' | 'exec_p99_us' | 'rss_mb' | 'heap_mb'> & { retransmits_total: number } {
     const r = {
       tasks: this.tasks, placed: this.placed, trips: this.trips, log_bytes: this.bytes,
-      exec_p99_us: this.p99.length ? Math.max(...this.p99) : NaN, rss_mb: this.rss_mb, heap_mb: this.heap_mb,
+      exec_p99_us: this.p99.length ? Math.max(...this.p99) : NaN,
+      rss_mb: this.rss.length ? [...this.rss].sort((a, b) => a - b)[this.rss.length >> 1]! : NaN, heap_mb: this.heap.length ? Math.min(...this.heap) : NaN,
       retransmits_total: [...this.retransmits.values()].reduce((a, b) => a + b, 0),
     };
     this.tasks = this.placed = this.trips = this.bytes = 0;
     this.p99 = [];
+    this.rss = [];
+    this.heap = [];
     return r;
   }
 }
@@ -90,7 +94,7 @@ function viewerPassword(home: string): string {
 }
 
 const fmtRow = (i: number, m: Minute) =>
-  `  min ${String(i + 1).padStart(3)}: ${m.tasks} tasks, ${m.placed} placed, rss ${m.rss_mb.toFixed(1)} MB, heap ${m.heap_mb.toFixed(1)} MB, ` +
+  `  min ${String(i + 1).padStart(3)}: ${m.tasks} tasks, ${m.placed} placed, rss (median) ${m.rss_mb.toFixed(1)} MB, heap (floor) ${m.heap_mb.toFixed(1)} MB, ` +
   `executor p99 ${m.exec_p99_us.toFixed(0)} us, ${m.retransmits} retransmits, ${m.trips} trips, log ${(m.log_bytes / 1024).toFixed(1)} KiB, ` +
   `viewer ${m.viewer_msgs} msgs, dashboard ${m.dashboard_ok ? 'ok' : 'DOWN'}`;
 
