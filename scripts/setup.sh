@@ -32,3 +32,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 else
   say "npm packages present"
 fi
+
+# Self-check: a tool the suite needs that is still missing is named here, in one sentence, not as a linker error later.
+bash scripts/check-tools.sh || { echo "setup: a tool the test suite needs is missing (above)" >&2; exit 1; }
+say "tools the test suite needs present"

@@ -41,7 +41,10 @@ export interface BridgeStats {
   published: Record<'status' | 'state' | 'telemetry' | 'cadence' | 'link' | 'events' | 'skill_status' | 'skills' | 'replies', number>;
   commands: number;
   command_errors: number;
-  /** Events kept while offline (bounded) and sent on reconnect; dropped when over the bound. */
+  /**
+   * QoS 1 messages that are not retained (events, skill status, command replies) are kept while offline, up to
+   * OFFLINE_QOS1, and sent in order on reconnect; this counts the oldest dropped over that bound.
+   */
   events_dropped: number;
   /** [ms] main-thread time spent in the bridge's own handlers (building payloads, mqtt.js publish calls). */
   busy_ms: number;
@@ -55,7 +58,7 @@ export interface Bridge {
 }
 
 const VERSION = '0.1.0';
-const OFFLINE_EVENTS = 100;
+const OFFLINE_QOS1 = 200;
 /** [ms] a teleop command this recent means an operator was driving when the link went. */
 const TELEOP_RECENT_MS = 1000;
 
@@ -95,7 +98,15 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   let stopping = false;
   let attempts = 0;
   let retryTimer: NodeJS.Timeout | null = null;
-  const pendingEvents: EventPayload[] = [];
+  /** What had to go out with QoS 1 while the broker was away (retained topics are republished whole instead). */
+  const pending: { kind: keyof BridgeStats['published']; topic: string; payload: unknown; properties?: IClientPublishOptions['properties'] }[] = [];
+  const keep = (m: (typeof pending)[number]) => {
+    pending.push(m);
+    if (pending.length > OFFLINE_QOS1) {
+      pending.shift();
+      st.events_dropped++;
+    }
+  };
 
   const timed = <A extends unknown[]>(f: (...a: A) => void) => (...a: A) => {
     const t0 = performance.now();
@@ -109,7 +120,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   };
 
   const publish = (kind: keyof BridgeStats['published'], topic: string, payload: unknown, qos: 0 | 1, retain = false, properties?: IClientPublishOptions['properties']) => {
-    if (!client.connected) return false;
+    if (!client.connected) {
+      if (qos === 1 && !retain) keep({ kind, topic, payload, ...(properties ? { properties } : {}) });
+      return false;
+    }
     client.publish(topic, JSON.stringify(payload), { qos, retain, ...(properties ? { properties } : {}) });
     st.published[kind]++;
     return true;
@@ -117,12 +131,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
 
   const event = (e: { level: EventPayload['level']; kind: string; text: string; topic?: string }) => sendEvent(eventPayload(robotId, e));
   const sendEvent = (p: EventPayload) => {
-    if (publish('events', t.events, p, 1)) return;
-    pendingEvents.push(p);
-    if (pendingEvents.length > OFFLINE_EVENTS) {
-      pendingEvents.shift();
-      st.events_dropped++;
-    }
+    publish('events', t.events, p, 1);
   };
 
   const commands = new CommandHandler(robot, `${t.base}/cmd/`, {
@@ -224,7 +233,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     publish('status', t.status, status(true), 1, true);
     publishState();
     publishSkills(true);
-    for (const e of pendingEvents.splice(0)) sendEvent(e);
+    for (const m of pending.splice(0)) publish(m.kind, m.topic, m.payload, 1, false, m.properties);
     if (st.connects > 1) event({ level: 'info', kind: 'bridge', text: `reconnected to the broker (connection ${st.connects})` });
   });
   client.on('error', (e) => log(`bridge: ${e.message}`));
@@ -237,7 +246,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       // and drops teleop mode, so nothing resumes from a stale command when the link returns.
       if (performance.now() - commands.lastTeleop_ms < TELEOP_RECENT_MS) {
         robot.releaseTeleop().catch(() => {});
-        pendingEvents.push(eventPayload(robotId, { level: 'warn', kind: 'bridge', text: 'broker connection lost during teleop: teleop released, the robot holds' }));
+        keep({ kind: 'events', topic: t.events, payload: eventPayload(robotId, { level: 'warn', kind: 'bridge', text: 'broker connection lost during teleop: teleop released, the robot holds' }) });
       }
     }
     if (stopping || retryTimer) return;

@@ -1,5 +1,6 @@
 // mosquitto 2 configuration from a users file: password file ($7$ PBKDF2-SHA512), ACL generated from ROLE_COMMANDS (the same rules as acl.ts), and mosquitto.conf.
-import { chmodSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { join, resolve } from 'node:path';
 import { READABLE_TOPICS, ROBOT_OUT_TOPICS, ROBOT_TUNNEL } from './acl.ts';
 import { REPLY_PREFIX, ROLE_COMMANDS, TOPIC_ROOT } from './topics.ts';
@@ -84,19 +85,13 @@ export function mosquittoConf(dir: string, l: MosquittoListeners = {}): string {
   return lines.join('\n') + '\n';
 }
 
-const writeAtomic = (file: string, text: string, mode: number) => {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
-};
 
 /** Writes passwd (0600), acl and mosquitto.conf into `dir`; returns their paths. */
 export function writeMosquittoConfig(dir: string, users: UsersFile, l: MosquittoListeners = {}): { passwd: string; acl: string; conf: string } {
   mkdirSync(dir, { recursive: true });
   const files = { passwd: join(dir, 'passwd'), acl: join(dir, 'acl'), conf: join(dir, 'mosquitto.conf') };
-  writeAtomic(files.passwd, passwordFile(users.users), 0o600);
-  writeAtomic(files.acl, aclFile(users.users), 0o644);
-  writeAtomic(files.conf, mosquittoConf(dir, l), 0o644);
+  writeFileAtomic(files.passwd, passwordFile(users.users), { mode: 0o600 });
+  writeFileAtomic(files.acl, aclFile(users.users));
+  writeFileAtomic(files.conf, mosquittoConf(dir, l));
   return files;
 }

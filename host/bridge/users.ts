@@ -1,11 +1,11 @@
 // The broker's users file: username, role, robots and salted password hashes (scrypt for the embedded broker, PBKDF2 for mosquitto), zod-validated, written atomically.
 import { randomBytes, scrypt, pbkdf2Sync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync, existsSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { RESERVED_USERNAMES } from './acl.ts';
 import { ROLES, RobotIdSchema, type Role } from './topics.ts';
 import { zodIssue } from '../util/zod-issue.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** One topic level (it appears in ganglion/_reply/<username>/... and in ACL rules): no wildcards, separators or '$'. */
 export const UsernameSchema = z
@@ -102,6 +102,10 @@ export function parseUsers(raw: unknown, where = 'users file'): UsersFile {
   return r.data;
 }
 
+/** What to do about a users file that does not load: nothing here rewrites it, so the fix is the user's. */
+const usersFix = (file: string): string =>
+  `fix it by hand, or move it aside (mv ${file} ${file}.broken) and add the users again with \`ganglion broker-config --users ${file} --add-user NAME --role ROLE\``;
+
 export function loadUsers(file: string): UsersFile {
   let text: string;
   try {
@@ -113,26 +117,19 @@ export function loadUsers(file: string): UsersFile {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+    throw new Error(`${file}: the users file is not JSON (${(e as Error).message}; truncated?): ${usersFix(file)}`);
   }
-  return parseUsers(json, file);
+  try {
+    return parseUsers(json, file);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${usersFix(file)}`);
+  }
 }
 
-/** Writes the whole file: a temporary file beside it, fsync, rename, so a crash never leaves half a users file. Mode 0600. */
+/** Writes the whole file atomically (temp file, fsync, rename, fsync the folder): a crash never leaves half a users file. Mode 0600. */
 export function saveUsers(file: string, users: UsersFile): void {
   const valid = parseUsers(users, file);
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(valid, null, 2) + '\n');
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(valid, null, 2) + '\n', { mode: 0o600 });
 }
 
 /** Adds a user, or replaces the one with the same name (a password or role change). Creates the file when missing. */

@@ -1,10 +1,13 @@
 // Reading and writing calibration files: version check, zod validation naming the field, and an atomic
 // write (temp file, fsync, rename, fsync the directory) that keeps the previous file as <name>.json.bak.
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../hw/board.ts';
 import { CALIBRATION_VERSION, CalibrationSchema, type Calibration } from './schema.ts';
 import { zodIssue } from '../util/zod-issue.ts';
+import { staleTempFiles, writeFileAtomic } from '../util/atomic-write.ts';
+
+export { staleTempFiles };
 
 export const CALIBRATION_DIR = path.join(ROOT, 'calibration');
 
@@ -50,12 +53,18 @@ function migrate(raw: Record<string, unknown>, file: string): Record<string, unk
   return out;
 }
 
-/** Validate a parsed object; the error names the file and the first bad field. */
+/** What to do about a corrupt file: its .bak (the last good one writeCalibration kept) if there is one, else recalibrate. */
+function corruptFix(file: string): string {
+  const recal = 'recalibrate with `ganglion calibrate`';
+  return existsSync(`${file}.bak`) ? `restore the previous good one with \`cp ${file}.bak ${file}\`, or ${recal}` : recal;
+}
+
+/** Validate a parsed object; the error names the file, the first bad field and the fix. */
 export function parseCalibration(raw: unknown, file = 'calibration'): Calibration {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CalibrationError('corrupt', `${file} is not a calibration file: expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CalibrationError('corrupt', `${file} is not a calibration file: expected a JSON object; ${corruptFix(file)}`);
   const r = CalibrationSchema.safeParse(migrate(raw as Record<string, unknown>, file));
   if (!r.success) {
-    throw new CalibrationError('corrupt', `${file} is not a valid calibration: ${zodIssue(r.error)}`);
+    throw new CalibrationError('corrupt', `${file} is not a valid calibration: ${zodIssue(r.error)}; ${corruptFix(file)}`);
   }
   return r.data;
 }
@@ -73,57 +82,29 @@ export function loadCalibration(file: string): Calibration {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new CalibrationError('corrupt', `${file} is not valid JSON (${(e as Error).message})`);
+    throw new CalibrationError('corrupt', `${file} is not valid JSON (${(e as Error).message}; truncated?): ${corruptFix(file)}`);
   }
   return parseCalibration(raw, file);
 }
 
-function fsyncPath(p: string, flags: string): void {
-  const fd = openSync(p, flags);
+function isValidCalibration(file: string): boolean {
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    loadCalibration(file);
+    return true;
+  } catch {
+    return false;
   }
-}
-
-/** Temp files of `file` left by a write that died before its rename. */
-export function staleTempFiles(file: string): string[] {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.tmp-`;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => path.join(dir, f));
 }
 
 /**
  * Validate, then write atomically: a reader sees the old file or the new one, never a half-written one, and a
- * crash at any point loses nothing. The previous file (whatever it holds) becomes <file>.bak.
+ * crash at any point loses nothing. The previous file becomes <file>.bak when it is a valid calibration; a corrupt one
+ * never replaces the last good .bak.
  */
 export function writeCalibration(file: string, cal: Calibration): void {
   const valid = parseCalibration(JSON.parse(JSON.stringify(cal)), `calibration for ${file}`);
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   for (const stale of staleTempFiles(file)) unlinkSync(stale);
-  try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      writeSync(fd, `${JSON.stringify(valid, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (existsSync(file)) {
-      // Copied, not renamed: the main file must exist at every instant. The .bak gets its own atomic rename.
-      const bakTmp = `${tmp}.bak`;
-      copyFileSync(file, bakTmp);
-      fsyncPath(bakTmp, 'r');
-      renameSync(bakTmp, `${file}.bak`);
-    }
-    renameSync(tmp, file);
-    // The rename lives in the directory entry: without this fsync a power cut can bring the old file back.
-    fsyncPath(dir, 'r');
-  } catch (e) {
-    for (const f of [tmp, `${tmp}.bak`]) if (existsSync(f)) unlinkSync(f);
-    throw e;
-  }
+  // Copied, not renamed: the main file must exist at every instant. The .bak gets its own atomic write.
+  if (existsSync(file) && isValidCalibration(file)) writeFileAtomic(`${file}.bak`, readFileSync(file));
+  writeFileAtomic(file, `${JSON.stringify(valid, null, 2)}\n`);
 }

@@ -1,6 +1,6 @@
 // `ganglion memory`: list, delete and import the planner's corrections memory (DROC): what operators corrected, in which task, and how it ended.
 import { parseArgs } from 'node:util';
-import { defaultMemoryFile, MemoryStore, retrieve, type MemoryEntry } from '../planner/memory.ts';
+import { badLinesProblem, defaultMemoryFile, MemoryStore, retrieve, type MemoryEntry } from '../planner/memory.ts';
 
 const HELP = `usage: ganglion memory <list|delete|import> [options]
 
@@ -48,7 +48,8 @@ export async function memoryMain(argv: string[], out: Out = (s) => process.stdou
   const store = new MemoryStore(values.file ?? defaultMemoryFile());
   if (cmd === 'list') {
     const read = store.read();
-    if (read.bad_lines.length) err(`${store.file}: lines ${read.bad_lines.join(', ')} are not valid entries (kept, not shown)\n`);
+    const problem = badLinesProblem(store.file, read.bad_lines);
+    if (problem) err(`${problem}\n`);
     const rows = values.task ? retrieve(read.entries, values.task, read.entries.length, 0.01) : read.entries.map((entry) => ({ entry, score: undefined }));
     if (values.json) for (const r of rows) out(JSON.stringify(r.score === undefined ? r.entry : { ...r.entry, similarity: r.score }) + '\n');
     else {

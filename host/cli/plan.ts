@@ -136,7 +136,7 @@ export async function planMain(argv: string[], out: Out = (s) => process.stdout.
   try {
     const choice = createSlowMind({ config, registry, robot: opened.robot, log: (l) => show([`log: ${l}`]) });
     await choice.slow.warmUp?.();
-    const memory = v['no-memory'] ? null : new MemoryStore(v.memory ?? defaultMemoryFile(env));
+    const memory = v['no-memory'] ? null : new MemoryStore(v.memory ?? defaultMemoryFile(env), (l) => err(`memory: ${l}\n`));
     if (!v.json) {
       show([`robot: ${opened.describe}`, `planner: ${choice.describe}${v['no-grounding'] ? ', grounding OFF' : ''}`]);
       if (memory) show([`memory: ${memory.file}`]);

@@ -16,7 +16,8 @@ import { bootEmulatedRobot } from '../emulator/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
 import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
 import { taskRounds } from '../demos/task.ts';
-import { sceneAround } from '../world/scene-around.ts';
+import { emptyScore, scoreLine } from '../demos/task-policy.ts';
+import { feasibleSceneAround } from '../world/feasible-scene.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
 import { envelopeWithCalibration } from '../runtime/limits.ts';
@@ -168,6 +169,12 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
   };
 }
 
+/** The host process's memory, for the periodic report (a long run shows growth here first). */
+function hostMemoryLine(): string {
+  const m = process.memoryUsage();
+  return `   host    rss ${(m.rss / 2 ** 20).toFixed(1)} MB, heap used ${(m.heapUsed / 2 ** 20).toFixed(1)} MB`;
+}
+
 function demoName(v: string): 'task' | 'motion' | 'idle' {
   if (v !== 'task' && v !== 'motion' && v !== 'idle') throw new Error(`--demo ${v}: expected task, motion or idle`);
   return v;
@@ -276,7 +283,7 @@ export async function main(argv: string[]): Promise<number> {
         ? null
         : new RobotRuntime({
             calibration, sessions, rate_hz: args.loopHz, envelope, geometry,
-            perception: simulated ? new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1), { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
+            perception: simulated ? new TabletopPerception(feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1, geometry).world, { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
             sleep_only: plans.some((p) => p.kind === 'emulator'),
             ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
             ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
@@ -294,7 +301,7 @@ export async function main(argv: string[]): Promise<number> {
       // Node's first fetch() blocks the thread for 100-300 ms: take that hit before arming, not during the task.
       if (config) await warmUpFetch();
       const { slow, describe } = createSlowMind({ config, registry: createRegistry(), robot: rt, log: (l) => console.log(`[planner] ${l}`) });
-      planner = new Planner({ robot: rt, slow, memory: new MemoryStore(), onEvent: (e) => formatEvent(e).forEach((l) => console.log(`  ${l}`)) });
+      planner = new Planner({ robot: rt, slow, memory: new MemoryStore(undefined, (l) => console.log(`[planner] memory: ${l}`)), onEvent: (e) => formatEvent(e).forEach((l) => console.log(`  ${l}`)) });
       console.log(`planner: ${describe}`);
     }
     // The broker, bridge and dashboard start before arming too (hashing passwords, bundling the page take time).
@@ -331,11 +338,11 @@ export async function main(argv: string[]): Promise<number> {
       let last = performance.now();
       const report = setInterval(() => {
         const now = performance.now();
-        console.log([`-- executor ${rt.lastCadence || '(starting)'}`, ...linkHealthLines(sessions, counts, (now - last) / 1000, lag)].join('\n'));
+        console.log([`-- executor ${rt.lastCadence || '(starting)'}`, ...linkHealthLines(sessions, counts, (now - last) / 1000, lag), hostMemoryLine()].join('\n'));
         last = now;
       }, args.reportS * 1000);
       cleanups.push(async () => clearInterval(report));
-      const score = { tasks: 0, blocks: 0, placed: 0 };
+      const score = emptyScore();
       const stop = new AbortController();
       void stopped.then(() => stop.abort());
       const rearmsPerMinute = plans.every((p) => p.kind === 'emulator') ? 30 : 0;
@@ -345,7 +352,7 @@ export async function main(argv: string[]): Promise<number> {
         .finally(() => { if (args.maxTasks !== null) stopNow(); });
       // The summary waits (briefly) for the cancelled task to count what it placed.
       settle = () => Promise.race([rounds, new Promise((r) => setTimeout(r, 3000).unref())]);
-      finalReport = () => `task: ${score.placed}/${score.blocks} blocks put in the bin over ${score.tasks} task(s); executor ${rt.lastCadence}`;
+      finalReport = () => `task: ${scoreLine(score)}; executor ${rt.lastCadence}`;
     }
     await stopped;
     await settle();

@@ -1,6 +1,7 @@
 // What `ganglion run` starts beside the runtime: the MQTT broker (embedded aedes, or an external one), the robot's bridge, and the dashboard.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import path from 'node:path';
 import { startBridge, type Bridge } from '../bridge/bridge.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../bridge/broker.ts';
@@ -51,8 +52,9 @@ const FIRST_USERS: readonly { username: string; role: Role }[] = [
 /**
  * Loads the users file, or creates it with a random password per role, writing the passwords once to a mode-0600
  * credentials file beside it (the users file holds only hashes), as Grafana or Jupyter do on first start.
+ * A file that does not load is an error naming it and the fix, never replaced.
  */
-async function ensureUsers(file: string, log: (l: string) => void): Promise<UsersFile> {
+export async function ensureUsers(file: string, log: (l: string) => void): Promise<UsersFile> {
   if (existsSync(file)) return loadUsers(file);
   mkdirSync(path.dirname(file), { recursive: true });
   const lines: string[] = [];
@@ -65,10 +67,8 @@ async function ensureUsers(file: string, log: (l: string) => void): Promise<User
   const users_file: UsersFile = { version: 1, users };
   saveUsers(file, users_file);
   const creds = path.join(path.dirname(file), 'credentials.txt');
-  // Written beside, then renamed: a crash never leaves half a credentials file.
-  const tmp = `${creds}.${process.pid}.tmp`;
-  writeFileSync(tmp, `# username\trole\tpassword (generated on first run; change with ganglion broker-config)\n${lines.join('\n')}\n`, { mode: 0o600 });
-  renameSync(tmp, creds);
+  // Atomic and fsynced: a crash never leaves half a credentials file, nor passwords the users file does not match.
+  writeFileAtomic(creds, `# username\trole\tpassword (generated on first run; change with ganglion broker-config)\n${lines.join('\n')}\n`, { mode: 0o600 });
   log(`broker users created in ${file}; their passwords are in ${creds} (mode 600): ${lines.map((l) => l.split('\t').filter((_, i) => i !== 1).join(' / ')).join(', ')}`);
   return users_file;
 }

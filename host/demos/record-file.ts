@@ -1,7 +1,7 @@
 // The demonstration file: JSON lines, a header line (features, teacher, rate) then one episode per line; written atomically, parsed with zod naming the line.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 
 export const DEMO_FORMAT = 'ganglion.demos/1';

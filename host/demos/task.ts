@@ -1,6 +1,8 @@
 // The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
-import { sceneAround } from '../world/scene-around.ts';
+import { feasibleSceneAround } from '../world/feasible-scene.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
+import { Backoff, sleepUnlessAborted } from '../util/backoff.ts';
+import { scoreLine, TaskPolicy, type TaskScore } from './task-policy.ts';
 import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
 import type { Planner } from '../planner/planner.ts';
@@ -11,7 +13,8 @@ export const TASK = 'put all blocks in the bin';
 
 /**
  * Planner tasks until `shouldStop` aborts or `maxTasks` have run: a new scene around the robot when every block is
- * placed. An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
+ * placed, or when a task failed (never the same scene again at once), after a capped backoff (TaskPolicy). Every scene
+ * is feasible from where the robot is (feasibleSceneAround). An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
  * stops saying why, unless `rearmsPerMinute` allows clearing and re-arming (simulation only), which it then does at
  * once, in the middle of a task too.
  */
@@ -20,7 +23,7 @@ export async function taskRounds(
   sessions: Map<string, McuSession>,
   planner: Planner,
   shouldStop: AbortSignal,
-  score: { tasks: number; blocks: number; placed: number },
+  score: TaskScore,
   say: (line: string) => void,
   /**
    * Re-arm up to this many times a minute after a link watchdog trip or a stall latch (simulation only: on a loaded
@@ -43,6 +46,9 @@ export async function taskRounds(
   /** Re-arm when the robot is down and re-arms are left; false when it is down for good (a human has to look). */
   let recovering = false;
   const rearmedAt: number[] = [];
+  // Re-arms back to back (a machine too busy for the watchdog windows) wait longer each time, up to 2 s (longer and a
+  // running step times out while it waits); 5 s up without one, or a task done, resets it. The cap: rearmsPerMinute.
+  const rearmWait = new Backoff({ initial_ms: 500, max_ms: 2000 });
   const recover = async (): Promise<boolean> => {
     const why = downReason();
     if (why === null || recovering) return true;
@@ -53,13 +59,14 @@ export async function taskRounds(
       say(`task stopped: ${why}${busy}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
       return false;
     }
+    if (rearmedAt.length && now - rearmedAt.at(-1)! > 5000) rearmWait.succeed();
     rearmedAt.push(now);
     say(`${why}: clearing latches and re-arming (simulation demo; ${rearmedAt.length} of ${rearmsPerMinute} re-arms a minute)`);
     recovering = true;
     try {
       await rt.clearEstop();
       await rt.arm();
-      await new Promise((r) => setTimeout(r, 500));
+      await sleepUnlessAborted(rearmWait.fail(), shouldStop);
     } finally {
       recovering = false;
     }
@@ -68,6 +75,21 @@ export async function taskRounds(
   const table = rt.perception;
   if (!(table instanceof TabletopPerception)) throw new Error('the task demo needs the simulated tabletop world as the runtime\'s perception (blocks and a bin); on real boards use --demo motion');
   let seed = 1;
+  const policy = new TaskPolicy();
+  let needScene = false;
+  const drawScene = () => {
+    const d = feasibleSceneAround(table.world.base, seed + 1);
+    seed = d.seed;
+    table.world = d.world;
+    score.scenes++;
+    score.blocks += d.world.blocks.length;
+    const why = d.dropped.length ? ` (${d.dropped.length} draw(s) dropped first, e.g. seed ${d.dropped[0]!.seed}: ${d.dropped[0]!.reason})` : '';
+    say(`new scene (seed ${seed}): ${d.world.blocks.length} blocks and a bin${why}`);
+  };
+  if (score.scenes === 0) {
+    score.scenes = 1;
+    score.blocks += table.world.blocks.filter((b) => b.state === 'free').length;
+  }
   while (!shouldStop.aborted) {
     // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
     if (rt.snapshot().estop.latched) {
@@ -76,13 +98,10 @@ export async function taskRounds(
       continue;
     }
     if (!(await recover())) return;
-    if (!table.world.blocks.some((b) => b.state === 'free')) {
-      table.world = sceneAround(table.world.base, ++seed);
-      say(`new scene (seed ${seed}): ${table.world.blocks.length} blocks and a bin`);
-    }
+    if (needScene || !table.world.blocks.some((b) => b.state === 'free')) drawScene();
+    needScene = false;
     const inBin = () => table.world.blocks.filter((b) => b.state === 'in_bin').length;
     const before = inBin();
-    const free = table.world.blocks.filter((b) => b.state === 'free').length;
     say(`task: ${JSON.stringify(TASK)}`);
     // A trip during the task is recovered at once, so the running skill can still finish within its timeout (waiting
     // for the task to fail first costs every remaining step). Never over an operator's e-stop.
@@ -104,9 +123,19 @@ export async function taskRounds(
       shouldStop.removeEventListener('abort', onStop);
     }
     score.tasks++;
-    score.blocks += free;
+    if (result.outcome === 'done') {
+      score.done++;
+      rearmWait.succeed();
+    }
+    else if (result.outcome !== 'cancelled') score.failed++;
     score.placed += inBin() - before;
-    say(`${formatResult(result)}; ${score.placed}/${score.blocks} blocks in the bin so far`);
+    say(`${formatResult(result)}; score: ${scoreLine(score)}`);
     if (result.outcome === 'cancelled' || score.tasks >= maxTasks) return;
+    const next = policy.after(result.outcome, table.world.blocks.filter((b) => b.state === 'free').length);
+    needScene = next.new_scene;
+    if (next.wait_ms > 0) {
+      say(`task ${result.outcome} (${policy.failures} in a row): a new scene after ${(next.wait_ms / 1000).toFixed(0)} s, not a retry on this one`);
+      await sleepUnlessAborted(next.wait_ms, shouldStop);
+    }
   }
 }

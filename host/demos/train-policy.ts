@@ -12,7 +12,7 @@ import { createRegistry } from '../skills/registry.ts';
 import { savePolicyDir, POLICY_FILE } from '../skills/policy/model-dir.ts';
 import type { PolicyManifestInput } from '../skills/policy/manifest.ts';
 import { loadPolicySkill } from '../skills/policy/skill.ts';
-import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { initPolicyBackend } from '../skills/policy/backend.ts';
 
 export const EXAMPLE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'skills', 'policy', 'examples', 'reach');

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readCorrectionLog } from '../skills/correction-log.ts';
 import { CorrectionSchema } from '../skills/corrections.ts';
-import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
-import { writeFileAtomicAsync } from './atomic-write-async.ts';
+import { writeFileAtomic, writeFileAtomicAsync } from '../util/atomic-write.ts';
 import { withFileLock, withFileLockSync } from '../util/file-lock.ts';
 import { tfidfScores } from './retrieval.ts';
 
@@ -60,11 +59,23 @@ export interface MemoryRead {
  */
 export class MemoryStore {
   private queue: Promise<unknown> = Promise.resolve();
+  private reported = '';
 
-  constructor(readonly file: string = defaultMemoryFile()) {}
+  /** onProblem hears, once per change, that the file has lines that are not entries (badLinesProblem's sentence). */
+  constructor(
+    readonly file: string = defaultMemoryFile(),
+    private readonly onProblem: ((sentence: string) => void) | null = null,
+  ) {}
 
   read(): MemoryRead & { raw: string[] } {
-    return parseLines(existsSync(this.file) ? readFileSync(this.file, 'utf8') : null);
+    const r = parseLines(existsSync(this.file) ? readFileSync(this.file, 'utf8') : null);
+    const key = r.bad_lines.join(',');
+    if (key !== this.reported) {
+      this.reported = key;
+      const problem = badLinesProblem(this.file, r.bad_lines);
+      if (problem) this.onProblem?.(problem);
+    }
+    return r;
   }
 
   list(): MemoryEntry[] {
@@ -170,6 +181,13 @@ export class MemoryStore {
   retrieve(task: string, k = 5, min_score = 0.1): MemoryHit[] {
     return retrieve(this.list(), task, k, min_score);
   }
+}
+
+/** One sentence naming the file, the lines that are not entries (a truncated or hand-edited file) and the fix; null if none. */
+export function badLinesProblem(file: string, bad_lines: readonly number[]): string | null {
+  if (bad_lines.length === 0) return null;
+  const which = bad_lines.length === 1 ? `line ${bad_lines[0]} is` : `lines ${bad_lines.join(', ')} are`;
+  return `${file}: ${which} not a valid memory entry (truncated or edited by hand?): kept at the end of the file but not used; fix or delete ${bad_lines.length === 1 ? 'it' : 'them'} with an editor (\`ganglion memory list\` shows the good entries)`;
 }
 
 function withOutcome(ids: readonly string[], outcome: Partial<MemoryEntry['outcome']>) {

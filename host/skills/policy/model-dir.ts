@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { initPolicyBackend } from './backend.ts';
 import { parsePolicyManifest, PolicyManifestSchema, type PolicyManifest, type PolicyManifestInput } from './manifest.ts';
 import { ModelJsonSchema, weightBytes, type ModelJson } from './model-json.ts';
