@@ -2,10 +2,8 @@
 import type { NodeWiring } from '../hw/robot.ts';
 import type { Board } from '../hw/board.ts';
 import type { Transport } from './transport.ts';
-import type { SendWindowStats } from './send-window.ts';
-import type { McuState, TelemetryStats } from './telemetry.ts';
+import type { McuState } from './telemetry.ts';
 import type { Identity } from './identity.ts';
-import type { RttStats } from './rtt.ts';
 
 export interface SessionOptions {
   transport: Transport;
@@ -25,9 +23,13 @@ export interface SessionOptions {
   statusHz?: number;
   /** [ms] reconnect attempts back off from the first to the second value. */
   reconnectBackoffMs?: [number, number];
+  /** Where the session writes what an operator must know (degraded link, re-arm decisions). Default console.warn. */
+  log?: (line: string) => void;
 }
 
-export type SessionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+/** `degraded`: the link is up but a frame has waited half the watchdog window for its ack, or the MCU's watchdog
+ *  tripped: commands still go out, but a setpoint stream cannot be trusted to arrive in time (health.ts). */
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'degraded' | 'reconnecting' | 'closed';
 
 export interface McuEvent {
   code: number;
@@ -44,19 +46,7 @@ export interface McuErrorReport {
   text: string;
 }
 
-/** The sender's counters (frames sent, retransmits, timeouts, NAKs, stale acks, frames in flight) plus the rest. */
-export interface LinkStats extends Omit<SendWindowStats, 'inFlightBytes' | 'queued'> {
-  port: string;
-  state: SessionState;
-  rtt: RttStats;
-  /** Host-side receive errors: bad CRC, bad length, missing SYNC, dropped bytes, payloads that did not decode. */
-  host: { frames: number; crcErrors: number; lengthErrors: number; syncErrors: number; bytesDropped: number; decodeErrors: number };
-  telemetry: TelemetryStats;
-  faults: string[];
-  armed: boolean;
-  watchdogTripped: boolean;
-  reconnects: number;
-}
+export type { LinkStats } from './link-stats.ts';
 
 export type SessionEvents = {
   telemetry: [McuState];
@@ -68,4 +58,6 @@ export type SessionEvents = {
   disconnected: [{ reason: string }];
   reconnected: [Identity];
   reconnect_failed: [Error];
+  /** The link went degraded (the reason) or recovered (null). */
+  health: [string | null];
 };

@@ -1,8 +1,9 @@
 // One MCU over one Transport: the session's lifecycle (connect, link loss, reconnect, close) and its public calls
 // (commands, setpoints, arm, ping, stats). The parts live beside it: handshake.ts, send-window.ts (seq/ack/retransmit),
 // pending.ts (outstanding requests), receive.ts (frame routing), keepalive.ts (heartbeat, telemetry monitor),
-// reconnect.ts (backoff), telemetry.ts (state and loss accounting).
+// reconnect.ts (backoff), health.ts (degraded), telemetry.ts (state and loss accounting).
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CONSTANTS, FRAME } from '../protocol/messages.ts';
 import { FrameDecoder } from '../protocol/frame.ts';
 import { encodeMessage, messageDef, type Decoded } from '../protocol/codec.ts';
@@ -13,13 +14,15 @@ import { SendWindow } from './send-window.ts';
 import { TelemetryTracker, type McuState } from './telemetry.ts';
 import type { Identity } from './identity.ts';
 import { wiringConfig, type ConfigItem } from './wiring-config.ts';
-import { faultNames } from './texts.ts';
+import { linkStats } from './link-stats.ts';
 import { PendingTable } from './pending.ts';
 import { configure, identify, type HandshakeLink } from './handshake.ts';
 import { routeFrame } from './receive.ts';
 import { McuFanout } from './fanout.ts';
 import { Keepalive } from './keepalive.ts';
 import { reconnectLoop } from './reconnect.ts';
+import { LinkHealth } from './health.ts';
+import { RTO_MIN_MS } from './rtt.ts';
 import type { LinkStats, SessionEvents, SessionOptions, SessionState } from './session-types.ts';
 
 export type { LinkStats, McuErrorReport, McuEvent, SessionEvents, SessionOptions, SessionState } from './session-types.ts';
@@ -32,6 +35,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
 
   private readonly t: Transport;
   private readonly o: Required<Omit<SessionOptions, 'transport' | 'node' | 'board'>>;
+  private readonly health: LinkHealth;
   private readonly config: ConfigItem[];
   private readonly decoder = new FrameDecoder();
   private readonly tracker = new TelemetryTracker();
@@ -59,7 +63,10 @@ export class McuSession extends EventEmitter<SessionEvents> {
       telemetryTimeoutMs: options.telemetryTimeoutMs ?? Math.max(500, 50 * telemetryPeriodMs),
       statusHz: options.statusHz ?? 20,
       reconnectBackoffMs: options.reconnectBackoffMs ?? [100, 2000],
+      log: options.log ?? ((line) => console.warn(line)),
     };
+    const watchdogMs = options.node.watchdog_ms;
+    this.health = new LinkHealth(watchdogMs, this.port, this.o.log);
     // Built now so a wiring that cannot be expressed fails at construction, before any port is touched.
     this.config = wiringConfig(options.node, options.board, { statusHz: this.o.statusHz });
     this.window = new SendWindow({
@@ -67,18 +74,22 @@ export class McuSession extends EventEmitter<SessionEvents> {
       onAcked: (seq) => this.pending.acked(seq, this.window.rtt.rtoMs),
       onGiveUp: (seq) => this.linkLost(`frame ${seq} unacked after repeated retransmission`),
       streamAckDelayMs: () => telemetryPeriodMs,
+      // A quarter of the watchdog window: the oldest frame is resent at least ~3 times before the MCU trips, where
+      // Klipper's 5 s cap let a link at 1 % byte corruption go silent for seconds (issue 10).
+      rtoMaxMs: Math.max(RTO_MIN_MS, watchdogMs / 4),
     });
     this.keepalive = new Keepalive({
-      watchdogMs: options.node.watchdog_ms,
+      watchdogMs,
       telemetryTimeoutMs: this.o.telemetryTimeoutMs,
       lastSendMs: () => this.lastSendMs,
       lastTelemetryMs: () => this.sink.lastTelemetryMs,
       sendHeartbeat: () => { if (this.sink.linkUp) this.window.send(encodeMessage('heartbeat', {}), true, undefined, 'heartbeat'); },
-      telemetryLost: (silentMs) => { if (this.state === 'connected') this.linkLost(`no telemetry for ${Math.round(silentMs)} ms`); },
+      telemetryLost: (silentMs) => this.linkLost(`no telemetry for ${Math.round(silentMs)} ms`),
+      onTick: () => this.checkHealth(),
     });
     this.sink = new McuFanout({
       port: this.port, board: options.board, emitter: this, tracker: this.tracker, pending: this.pending,
-      connected: () => this.state === 'connected',
+      connected: () => this.up(),
       mcuRebooted: (reason) => this.linkLost(reason, true),
       ack: (ack, ackOnly) => this.window.ack(ack, ackOnly),
     });
@@ -110,6 +121,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
       if (!this.t.isOpen) await this.t.open();
       const id = await this.establish();
       this.state = 'connected';
+      this.health.reset();
       this.keepalive.start();
       return id;
     } catch (e) {
@@ -153,7 +165,9 @@ export class McuSession extends EventEmitter<SessionEvents> {
     return true;
   }
 
-  async arm(): Promise<void> {
+  /** Arms the MCU. After a watchdog trip this is the decision to resume, so it is logged with who took it. */
+  async arm(decidedBy = 'the caller of arm()'): Promise<void> {
+    if (this.stats().watchdogTripped) this.o.log(`link ${this.port}: re-arming after a watchdog trip, decided by ${decidedBy}`);
     await this.command('arm', {});
     this.armedWanted = true;
   }
@@ -173,27 +187,17 @@ export class McuSession extends EventEmitter<SessionEvents> {
   }
 
   stats(): LinkStats {
-    const { inFlightBytes: _bytes, queued: _queued, ...w } = this.window.stats();
-    const d = this.decoder.stats;
-    const faults = this.tracker.state?.faults ?? 0;
-    return {
-      ...w,
-      port: this.port,
-      state: this.state,
-      rtt: this.window.rtt.stats(),
-      host: { frames: d.frames, crcErrors: d.crcErrors, lengthErrors: d.lengthErrors, syncErrors: d.syncErrors, bytesDropped: d.bytesDropped, decodeErrors: this.sink.decodeErrors },
-      telemetry: this.tracker.stats(),
-      faults: faultNames(faults),
-      armed: this.tracker.state !== null && (faults & (CONSTANTS.FAULT.DISARMED | CONSTANTS.FAULT.WATCHDOG_TRIPPED)) === 0,
-      watchdogTripped: (faults & CONSTANTS.FAULT.WATCHDOG_TRIPPED) !== 0,
-      reconnects: this.reconnects,
-    };
+    return linkStats({
+      port: this.port, state: this.state, window: this.window.stats(), rtt: this.window.rtt.stats(), decoder: this.decoder.stats,
+      decodeErrors: this.sink.decodeErrors, telemetry: this.tracker.stats(), faults: this.tracker.state?.faults ?? null,
+      reconnects: this.reconnects, degradations: this.health.degradations, degradedReason: this.health.reason,
+    });
   }
 
   /** Disarms if possible, stops timers and closes the transport. Every outstanding request fails as closed. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.sink.linkUp && this.state === 'connected') {
+    if (this.sink.linkUp && this.up()) {
       await Promise.race([this.disarm().catch(() => undefined), sleep(200)]);
     }
     this.state = 'closed';
@@ -215,6 +219,22 @@ export class McuSession extends EventEmitter<SessionEvents> {
     return id;
   }
 
+  // ---- health, send path, link loss ----
+
+  /** Connected, healthy or not. */
+  private up(): boolean {
+    return this.state === 'connected' || this.state === 'degraded';
+  }
+
+  private checkHealth(): void {
+    if (!this.up()) return;
+    const tripped = ((this.tracker.state?.faults ?? 0) & CONSTANTS.FAULT.WATCHDOG_TRIPPED) !== 0;
+    const change = this.health.check({ oldestUnackedMs: this.window.oldestAgeMs(), watchdogTripped: tripped }, performance.now());
+    if (change === null) return;
+    this.state = change === '' ? 'connected' : 'degraded';
+    this.emit('health', change || null);
+  }
+
   // ---- send path, link loss ----
 
   private write(bytes: Uint8Array): void {
@@ -228,7 +248,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
   }
 
   private onTransportClose(err?: Error): void {
-    if (this.state === 'connected') this.linkLost(err ? err.message : `${this.port} closed`);
+    if (this.up()) this.linkLost(err ? err.message : `${this.port} closed`);
     else if (this.sink.linkUp || this.sink.identifyWaiter) {
       this.failPending(new LinkError('disconnected', `${this.port} closed${err ? `: ${err.message}` : ''}`));
     }
@@ -243,7 +263,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
 
   /** Link lost: fail what is outstanding, tell listeners, and (unless disabled) start reconnecting. */
   private linkLost(reason: string, mcuRebooted = false): void {
-    if (this.state !== 'connected') return;
+    if (!this.up()) return;
     this.state = 'reconnecting';
     this.keepalive.stop();
     this.failPending(new LinkError('disconnected', `link to ${this.port} lost: ${reason}`));
@@ -271,14 +291,11 @@ export class McuSession extends EventEmitter<SessionEvents> {
         else this.armedWanted = false;
         if (!wanted()) return;
         this.state = 'connected';
+        this.health.reset();
         this.reconnects++;
         this.keepalive.start();
         this.emit('reconnected', id);
       },
     }, (w) => { this.wakeReconnect = w; });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
