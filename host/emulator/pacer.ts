@@ -1,0 +1,123 @@
+// Paces an emulated node to the wall clock: emulated time tracks real time, catches up a bounded lag, and reports it.
+
+export interface Paceable {
+  readonly cycles: number;
+  readonly clockHz: number;
+  runUntilCycles(target: number): void;
+  /**
+   * Optional: true while bytes are on (or just left) the emulated serial line. The pacer then follows the wall clock
+   * turn by turn (setImmediate) instead of sleeping for the next millisecond: a byte takes 10 us at 1 Mbaud, and a
+   * 1 ms timer (~1.1 ms in practice) between them was most of a ping's round trip. Idle, it sleeps as before.
+   */
+  ioActive?(): boolean;
+}
+
+export interface PacerStats {
+  /** [ms] how far emulated time trails the wall clock right now (0 when on time). */
+  lag_ms: number;
+  /** [ms] worst lag seen. */
+  max_lag_ms: number;
+  /** Times the lag exceeded the report threshold. */
+  lag_events: number;
+  /** [ms] wall time paced so far. */
+  wall_ms: number;
+  /** [ms] lag dropped instead of caught up (see maxLag_ms). */
+  dropped_ms: number;
+}
+
+export interface PacerOptions {
+  /** [ms] emulated time run per event-loop turn at most, so messages (writes, inspection) stay responsive. */
+  chunk_ms?: number;
+  /** [ms] lag above which onLag is called (once per excursion). */
+  reportLag_ms?: number;
+  onLag?: (lag_ms: number) => void;
+  /** Called after each turn (e.g. to flush bytes to another thread). */
+  afterTurn?: () => void;
+  /**
+   * [ms] lag beyond this is dropped, not caught up (default 50). Catching up a long stall runs emulated time faster
+   * than the host's clock, so host frames that were evenly spaced in wall time arrive sparse in emulated time and trip
+   * the firmware's link watchdog: an artefact. Dropping the excess is what a paused chip would see.
+   */
+  maxLag_ms?: number;
+}
+
+export class RealtimePacer {
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private active = false;
+  private startWall = 0;
+  private startCycles = 0;
+  private lagging = false;
+  readonly stats: PacerStats = { lag_ms: 0, max_lag_ms: 0, lag_events: 0, wall_ms: 0, dropped_ms: 0 };
+
+  constructor(
+    private readonly node: Paceable,
+    private readonly opts: PacerOptions = {},
+  ) {}
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.startWall = performance.now();
+    this.startCycles = this.node.cycles;
+    this.immediate = setImmediate(this.turn);
+  }
+
+  /**
+   * Input arrived (host bytes): run a turn now rather than at the next 1 ms timer, so the MCU sees them as soon as
+   * real hardware would. Emulated time still never passes the wall clock.
+   */
+  kick(): void {
+    if (!this.active || this.immediate) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.immediate = setImmediate(this.turn);
+  }
+
+  stop(): void {
+    this.active = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+
+  private turn = (): void => {
+    const { node } = this;
+    const chunk = ((this.opts.chunk_ms ?? 5) * node.clockHz) / 1000;
+    const wall_ms = performance.now() - this.startWall;
+    let target = this.startCycles + Math.floor((wall_ms * node.clockHz) / 1000);
+    const maxLag = ((this.opts.maxLag_ms ?? 50) * node.clockHz) / 1000;
+    if (target - node.cycles > maxLag) {
+      const drop = target - node.cycles - maxLag;
+      this.startCycles -= drop;
+      target -= drop;
+      this.stats.dropped_ms += (drop * 1000) / node.clockHz;
+    }
+    if (node.cycles < target) node.runUntilCycles(Math.min(target, node.cycles + chunk));
+    this.opts.afterTurn?.();
+    const lag_ms = Math.max(0, ((target - node.cycles) * 1000) / node.clockHz);
+    this.stats.lag_ms = lag_ms;
+    this.stats.wall_ms = wall_ms;
+    if (lag_ms > this.stats.max_lag_ms) this.stats.max_lag_ms = lag_ms;
+    const threshold = this.opts.reportLag_ms ?? 20;
+    if (lag_ms > threshold && !this.lagging) {
+      this.lagging = true;
+      this.stats.lag_events++;
+      this.opts.onLag?.(lag_ms);
+    } else if (lag_ms < threshold / 2) {
+      this.lagging = false;
+    }
+    if (!this.active) return; // stopped from a callback
+    // Behind, or bytes on the line: continue right after pending I/O (emulated time still never passes the wall
+    // clock, so this tracks it turn by turn). On time and quiet: sleep until the next millisecond is due.
+    this.timer = null;
+    this.immediate = null;
+    if (node.cycles < target || node.ioActive?.()) this.immediate = setImmediate(this.turn);
+    else this.timer = setTimeout(this.turn, 1);
+  };
+}

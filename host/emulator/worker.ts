@@ -1,0 +1,73 @@
+// Worker-thread entry: one emulated node paced to the wall clock, talking to the main thread in checked messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { BoardSchema } from '../hw/board.ts';
+import { NodeSchema } from '../hw/robot.ts';
+import { loadFirmware } from './firmware.ts';
+import { EmulatedNode, type PlantFaults } from './node.ts';
+import { RealtimePacer } from './pacer.ts';
+import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
+import { zodIssue } from '../util/zod-issue.ts';
+
+const port = parentPort;
+if (!port) throw new Error('host/emulator/worker.ts must run in a worker thread (see worker-node.ts)');
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
+  switch (c.method) {
+    case 'snapshot': return node.snapshot();
+    case 'stats': return { ...pacer.stats, time_ms: node.time_ms, cycles: node.cycles };
+    case 'setInput': return node.setInput(...c.args);
+    case 'pressEstop': return node.pressEstop();
+    case 'releaseEstop': return node.releaseEstop();
+    case 'pressButton': return node.pressButton(...c.args);
+    case 'releaseButton': return node.releaseButton(...c.args);
+    case 'setPot': return node.setPot(...c.args);
+    case 'driveEncoder': return node.driveEncoder(...c.args);
+    case 'pinLevel': return node.pinLevel(...c.args);
+    case 'pinDuty': return node.pinDuty(...c.args);
+  }
+}
+
+try {
+  const init = WorkerInitSchema.parse(workerData);
+  const node = new EmulatedNode({
+    wiring: NodeSchema.parse(init.wiring),
+    board: BoardSchema.parse(init.board),
+    flash: loadFirmware(init.hexPath),
+    eeprom: init.eeprom,
+    faults: init.faults as PlantFaults | undefined,
+  });
+  // Bytes go out after every slice (<= 100 us of emulated time): latency stays below a real USB-serial link's.
+  node.onTx((bytes) => post({ type: 'tx', bytes: bytes as Uint8Array<ArrayBuffer> }, [bytes.buffer as ArrayBuffer]));
+  const pacer = new RealtimePacer(node, {
+    chunk_ms: init.chunk_ms,
+    reportLag_ms: init.reportLag_ms,
+    onLag: (lag_ms) => post({ type: 'lag', lag_ms }),
+  });
+  port.on('message', (raw: unknown) => {
+    const r = ToWorkerSchema.safeParse(raw);
+    if (!r.success) {
+      post({ type: 'fatal', error: `bad message to emulator worker: ${zodIssue(r.error)}` });
+      return;
+    }
+    const m = r.data;
+    if (m.type === 'rx') {
+      node.mcu.writeRx(m.bytes);
+      pacer.kick();
+    }
+    else if (m.type === 'stop') {
+      pacer.stop();
+      port.close();
+    } else {
+      try {
+        post({ type: 'result', id: m.id, ok: true, value: dispatch(node, pacer, m.call) });
+      } catch (e) {
+        post({ type: 'result', id: m.id, ok: false, error: (e as Error).message });
+      }
+    }
+  });
+  pacer.start();
+  post({ type: 'ready', time_ms: node.time_ms });
+} catch (e) {
+  post({ type: 'fatal', error: (e as Error).message });
+}
