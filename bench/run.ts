@@ -15,6 +15,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '11. Planner bridge: decision overhead, jitter with LLM requests in flight, task success with/without grounding', load: () => import('./planner.ts') },
   { title: '12. Dashboard end-to-end latency: MCU telemetry -> browser, e-stop button -> zero PWM', load: () => import('./dashboard-latency.ts') },
   { title: '13. Soak: the default stack for an hour (GANGLION_SOAK_MINUTES, --soak-minutes=N), per minute beside the first 5 minutes', load: () => import('./soak.ts') },
+  { title: '14. Lossy link: 1 % byte corruption both ways for 60 s at 200 Hz, ack p99 and watchdog trips', load: () => import('./lossy-link.ts') },
 ];
 
 const only = process.argv.slice(2);

@@ -1,5 +1,7 @@
 // Errors the MCU session raises: each message is one sentence a user can act on, and `code` lets callers branch.
-import { CONSTANTS } from '../protocol/messages.ts';
+import { CONSTANTS, MESSAGES } from '../protocol/messages.ts';
+import type { Board } from '../hw/board.ts';
+import { boardPinName } from './texts.ts';
 
 export type LinkErrorCode =
   | 'no_answer' // identify got no reply: wrong firmware, wrong baud, nothing there
@@ -61,4 +63,11 @@ export function errArgIsPin(code: number): boolean {
 /** Error codes whose `arg` is a channel index. */
 export function errArgIsIndex(code: number): boolean {
   return code === CONSTANTS.ERR.BAD_INDEX || code === CONSTANTS.ERR.NOT_CONFIGURED;
+}
+
+/** "MCU on /dev/ttyUSB0 refused config_servo: pin D9 (PB1): PIN_IN_USE (pin already used by another channel)". */
+export function refusalText(port: string, e: { code: number; msg_id: number; arg: number }, board: Board): string {
+  const msgName = MESSAGES.find((m) => m.id === e.msg_id)?.name ?? `message 0x${e.msg_id.toString(16)}`;
+  const subject = errArgIsPin(e.code) ? `pin ${boardPinName(e.arg, board)}` : errArgIsIndex(e.code) ? `index ${e.arg}` : `arg ${e.arg}`;
+  return `MCU on ${port} refused ${msgName}: ${subject}: ${errCodeText(e.code)}`;
 }

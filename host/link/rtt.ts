@@ -1,4 +1,5 @@
-// Retransmission timeout from measured round trips: Jacobson/Karels SRTT/RTTVAR (RFC 6298), Klipper's 25 ms..5 s bounds.
+// Retransmission timeout from measured round trips: Jacobson/Karels SRTT/RTTVAR (RFC 6298), Klipper's 25 ms minimum,
+// and a maximum the session sets from the MCU's watchdog window (Klipper's 5 s when none is given).
 
 export const RTO_MIN_MS = 25;
 export const RTO_MAX_MS = 5000;
@@ -6,6 +7,8 @@ export const RTO_MAX_MS = 5000;
 export const RTO_INITIAL_MS = 200;
 
 export interface RttStats {
+  /** [ms] the cap on rtoMs */
+  rtoMaxMs: number;
   srttMs: number | null;
   rttvarMs: number | null;
   lastMs: number | null;
@@ -19,6 +22,10 @@ export class RttEstimator {
   private last: number | null = null;
   private min: number | null = null;
   private backoff = 1;
+
+  /** [ms] `maxMs` caps the timeout, backoff included: a serial link that loses frames to noise is not congested, so
+   *  backing off past the watchdog window only guarantees a trip. */
+  constructor(readonly maxMs = RTO_MAX_MS) {}
 
   /** A round trip of a frame sent exactly once (Karn's rule: the caller never samples retransmitted frames). */
   sample(rttMs: number): void {
@@ -35,6 +42,12 @@ export class RttEstimator {
     this.backoff = 1;
   }
 
+  /** An ack moved the window forward: the path delivers again, so the backoff goes (as TCP does on new data acked);
+   *  unlike sample() this takes no round trip, which stream frames and retransmissions cannot give (Karn). */
+  progress(): void {
+    this.backoff = 1;
+  }
+
   /** A retransmission timer expired: double the timeout until a clean sample arrives. */
   timedOut(): void {
     this.backoff = Math.min(this.backoff * 2, 1 << 10);
@@ -42,10 +55,10 @@ export class RttEstimator {
 
   get rtoMs(): number {
     const base = this.srtt === null || this.rttvar === null ? RTO_INITIAL_MS : this.srtt + Math.max(1, 4 * this.rttvar);
-    return Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, base) * this.backoff);
+    return Math.min(this.maxMs, Math.max(RTO_MIN_MS, base) * this.backoff);
   }
 
   stats(): RttStats {
-    return { srttMs: this.srtt, rttvarMs: this.rttvar, lastMs: this.last, minMs: this.min, rtoMs: this.rtoMs };
+    return { rtoMaxMs: this.maxMs, srttMs: this.srtt, rttvarMs: this.rttvar, lastMs: this.last, minMs: this.min, rtoMs: this.rtoMs };
   }
 }

@@ -9,6 +9,7 @@ interface InFlight {
   bytes: Uint8Array;
   stream: boolean;
   lastSentMs: number;
+  firstSentMs: number;
   transmissions: number;
   /** Retransmission timer expiries while this frame was the oldest: NAK-driven resends do not count. */
   timeouts: number;
@@ -42,16 +43,24 @@ export interface SendWindowOptions {
   onGiveUp: (seq: number) => void;
   /** [ms] stream frames are acked by the next telemetry frame, so their timeout adds one telemetry period. */
   streamAckDelayMs: () => number;
-  /** Default 8: with the doubling RTO that is 25 ms + 50 ms + ... ~ 6 s of silence at the minimum RTO. */
+  /** The link is given up when the oldest frame timed out `maxTimeouts` times (default 8) and has been unacked for
+   *  `giveUpMs` (default 5000): with the RTO capped near the watchdog window the count alone would take well under a
+   *  second, which a busy host can stall for without the link being dead. */
   maxTimeouts?: number;
+  giveUpMs?: number;
+  /** [ms] cap on the retransmission timeout (rtt.ts); default Klipper's 5 s. */
+  rtoMaxMs?: number;
   now?: () => number;
 }
+
+/** [ms] round trip assumed for the NAK hold-off before any was measured. */
+const RTO_FALLBACK_SRTT_MS = 5;
 
 /** Sequence distance a -> b modulo 256. */
 export const seqDist = (a: number, b: number): number => (b - a) & 0xff;
 
 export class SendWindow {
-  readonly rtt = new RttEstimator();
+  readonly rtt: RttEstimator;
   private inFlight: InFlight[] = [];
   private queue: Queued[] = [];
   private base = 0;
@@ -61,20 +70,32 @@ export class SendWindow {
   /** The ack value of the last NAK we answered: the MCU NAKs every frame after a gap, so more NAKs with the same
    *  value are echoes of that one loss, not new ones (the idea of Klipper's ignore_nak_seq). */
   private lastNakAck: number | null = null;
+  /** [ms] when the window was last resent on a NAK: a NAK with the same ack arriving a round trip later is about
+   *  frames sent after that resend, so it means the resend was lost too. */
+  private lastNakAtMs = -Infinity;
   /** After a timeout only the oldest frame was resent; when it is acked, the rest follow (go-back-N). */
   private recovering = false;
   private readonly now: () => number;
   private readonly maxTimeouts: number;
+  private readonly giveUpMs: number;
   private readonly s = { framesSent: 0, retransmits: 0, timeouts: 0, naks: 0, badAcks: 0 };
 
   constructor(private readonly o: SendWindowOptions) {
     this.now = o.now ?? (() => performance.now());
     this.maxTimeouts = o.maxTimeouts ?? 8;
+    this.giveUpMs = o.giveUpMs ?? 5000;
+    this.rtt = new RttEstimator(o.rtoMaxMs);
   }
 
   /** Next sequence number the MCU will expect once everything in flight is applied. */
   get nextSeq(): number {
     return (this.base + this.inFlight.length) & 0xff;
+  }
+
+  /** [ms] how long the oldest unacked frame has waited since it was first sent; 0 when nothing is in flight. */
+  oldestAgeMs(): number {
+    const f = this.inFlight[0];
+    return f ? this.now() - f.firstSentMs : 0;
   }
 
   get idle(): boolean {
@@ -90,6 +111,7 @@ export class SendWindow {
     this.base = seq & 0xff;
     this.limitBytes = limitBytes;
     this.lastNakAck = null;
+    this.lastNakAtMs = -Infinity;
     this.recovering = false;
     this.clearTimer();
     return dropped;
@@ -126,6 +148,7 @@ export class SendWindow {
     // Command frames are acked at once, so their ack time is a round trip; stream frames wait for telemetry and
     // retransmitted ones are ambiguous (Karn's rule), so neither is sampled.
     if (!newest.stream && newest.transmissions === 1) this.rtt.sample(this.now() - newest.lastSentMs);
+    this.rtt.progress();
     for (const f of acked) this.bytesInFlight -= f.bytes.length;
     // Progress: a NAK at the new base will be about a new loss.
     this.lastNakAck = null;
@@ -150,10 +173,17 @@ export class SendWindow {
 
   /** The MCU acked without progress right after we sent more: it dropped a frame as out of order. Go back N. */
   private nak(ack: number): void {
-    if (this.lastNakAck === ack) return;
+    const t = this.now();
+    if (this.lastNakAck === ack && t - this.lastNakAtMs < this.nakHoldMs()) return;
     this.lastNakAck = ack;
+    this.lastNakAtMs = t;
     this.s.naks++;
     this.retransmit(this.inFlight);
+  }
+
+  /** [ms] echoes of one loss (the MCU NAKs every frame after a gap) arrive within about a round trip of the resend. */
+  private nakHoldMs(): number {
+    return Math.max(2, 2 * (this.rtt.stats().srttMs ?? RTO_FALLBACK_SRTT_MS));
   }
 
   private retransmit(frames: InFlight[]): void {
@@ -179,7 +209,8 @@ export class SendWindow {
       this.queue.shift();
       const seq = this.nextSeq;
       const bytes = encodeFrame(seq, q.payload);
-      const f: InFlight = { seq, bytes, stream: q.stream, lastSentMs: this.now(), transmissions: 1, timeouts: 0 };
+      const t = this.now();
+      const f: InFlight = { seq, bytes, stream: q.stream, lastSentMs: t, firstSentMs: t, transmissions: 1, timeouts: 0 };
       this.inFlight.push(f);
       this.bytesInFlight += bytes.length;
       this.s.framesSent++;
@@ -205,7 +236,7 @@ export class SendWindow {
     if (this.inFlight.length === 0) return;
     if (this.now() < this.deadline()) return this.arm();
     const oldest = this.inFlight[0]!;
-    if (oldest.timeouts >= this.maxTimeouts) return this.o.onGiveUp(oldest.seq);
+    if (oldest.timeouts >= this.maxTimeouts && this.now() - oldest.firstSentMs >= this.giveUpMs) return this.o.onGiveUp(oldest.seq);
     oldest.timeouts++;
     this.s.timeouts++;
     this.rtt.timedOut();

@@ -1,0 +1,83 @@
+// Test infrastructure: a Transport wrapper that injects faults in both directions, seeded so a failure replays:
+// per-byte corruption (one bit flipped), per-byte drops and duplicates, and per-chunk delay (which reorders chunks).
+// Counters say exactly what was injected, so a test can compare them with what both ends of the link counted.
+import type { Transport } from '../../../host/link/transport.ts';
+
+export interface FaultRates {
+  /** Probability per byte of one flipped bit. */
+  corrupt?: number;
+  /** Probability per byte of being dropped. */
+  drop?: number;
+  /** Probability per byte of being sent twice. */
+  duplicate?: number;
+  /** Probability per chunk of being held back `delayMs` (later chunks overtake it: reordering). */
+  delay?: number;
+  delayMs?: number;
+}
+
+export interface FaultCounts {
+  bytes: number;
+  corrupted: number;
+  dropped: number;
+  duplicated: number;
+  delayed: number;
+}
+
+/** mulberry32: small, fast, good enough for fault placement. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const zero = (): FaultCounts => ({ bytes: 0, corrupted: 0, dropped: 0, duplicated: 0, delayed: 0 });
+
+export class FaultTransport implements Transport {
+  /** host -> MCU and MCU -> host faults; change them at any time. */
+  down: FaultRates = {};
+  up: FaultRates = {};
+  readonly counts = { down: zero(), up: zero() };
+  private readonly listeners: ((b: Uint8Array) => void)[] = [];
+  private readonly rand: () => number;
+
+  constructor(readonly inner: Transport, seed = 1) {
+    this.rand = rng(seed);
+    inner.onData((bytes) => this.pass(bytes, this.up, this.counts.up, (b) => { for (const l of this.listeners) l(b); }));
+  }
+
+  get name(): string { return this.inner.name; }
+  get isOpen(): boolean { return this.inner.isOpen; }
+  open(): Promise<void> { return this.inner.open(); }
+  close(): Promise<void> { return this.inner.close(); }
+  onClose(listener: (err?: Error) => void): void { this.inner.onClose(listener); }
+  onData(listener: (bytes: Uint8Array) => void): void { this.listeners.push(listener); }
+
+  write(bytes: Uint8Array): void {
+    this.pass(bytes, this.down, this.counts.down, (b) => { if (this.inner.isOpen) this.inner.write(b); });
+  }
+
+  private pass(bytes: Uint8Array, r: FaultRates, c: FaultCounts, out: (b: Uint8Array) => void): void {
+    const res: number[] = [];
+    for (const byte of bytes) {
+      c.bytes++;
+      if (r.drop && this.rand() < r.drop) { c.dropped++; continue; }
+      let b = byte;
+      if (r.corrupt && this.rand() < r.corrupt) { b ^= 1 << Math.floor(this.rand() * 8); c.corrupted++; }
+      res.push(b);
+      if (r.duplicate && this.rand() < r.duplicate) { res.push(b); c.duplicated++; }
+    }
+    if (res.length === 0) return;
+    const chunk = Uint8Array.from(res);
+    if (r.delay && this.rand() < r.delay) {
+      c.delayed++;
+      setTimeout(() => out(chunk), r.delayMs ?? 5);
+    } else {
+      out(chunk);
+    }
+  }
+}
