@@ -67,7 +67,7 @@ export interface Recording {
   warnings: string[];
 }
 
-const BY_TOPIC = new Map(Object.entries(CHANNELS).map(([k, c]) => [c.topic, k as ChannelKey]));
+const BY_TOPIC = new Map<string, ChannelKey>(Object.entries(CHANNELS).map(([k, c]) => [c.topic, k as ChannelKey]));
 const dec = new TextDecoder();
 
 export class RecordingError extends Error {}
