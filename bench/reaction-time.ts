@@ -10,7 +10,7 @@ import { PosixMcu, asPosixBoard } from '../host/link/posix-mcu.ts';
 import type { Transport } from '../host/link/transport.ts';
 import { decodePayload } from '../host/protocol/codec.ts';
 import { RobotRuntime } from '../host/runtime/runtime.ts';
-import { sceneAround } from '../host/demos/task.ts';
+import { sceneAround } from '../host/world/scene-around.ts';
 import { percentile, type Figure } from './report.ts';
 
 const RATE_HZ = 500;

@@ -9,7 +9,7 @@ import { REFERENCE_ENVELOPE, type EnvelopeConfigInput } from '../executor/envelo
 import { startLoop, type Loop } from '../executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../executor/shared.ts';
 import type { McuSession } from '../link/session.ts';
-import { integrateBase, perceive, stepWorld, type World } from '../sim/world.ts';
+import { integrateBase, perceive, stepWorld, type World } from '../world/world.ts';
 import { appendCorrection, type CorrectionLogEntry } from '../skills/correction-log.ts';
 import { parseCorrection } from '../skills/corrections.ts';
 import type { Observation } from '../skills/observation.ts';

@@ -1,15 +1,15 @@
 // The whole reference robot in simulation, ready to command: emulated firmware (posix build on ptys, or the .hex in avr8js), sessions, calibration, world, runtime, armed.
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
-import { sceneAround } from '../demos/task.ts';
+import { sceneAround } from '../world/scene-around.ts';
 import { loadBoard } from '../hw/board.ts';
 import { loadRobot } from '../hw/robot.ts';
 import { asPosixBoard, PosixMcu } from '../link/posix-mcu.ts';
 import { SerialTransport } from '../link/serial.ts';
 import { McuSession } from '../link/session.ts';
 import type { Transport } from '../link/transport.ts';
-import { bootEmulatedRobot } from '../sim/robot.ts';
-import type { WorkerNode } from '../sim/worker-node.ts';
+import { bootEmulatedRobot } from '../emulator/robot.ts';
+import type { WorkerNode } from '../emulator/worker-node.ts';
 import { RobotRuntime } from './runtime.ts';
 
 export interface SimRobotOptions {
