@@ -49,7 +49,7 @@ export const CHANNELS = {
   control: {
     topic: '/control', schemaName: 'ganglion.Control',
     schema: { title: 'ganglion.Control', description: 'Who had control (idle, policy, skill, teleop), the active skill and its args; intervention = teleop while a skill or policy was running', type: 'object',
-      properties: { timestamp: time, source: { type: 'string', enum: ['idle', 'policy', 'skill', 'teleop'] }, intervention: { type: 'boolean' },
+      properties: { timestamp: time, source: { type: 'string', enum: ['idle', 'policy', 'skill', 'teleop', 'estop'] }, intervention: { type: 'boolean' },
         skill: { type: ['string', 'null'] }, args: {} } },
   },
   correction: {

@@ -2,7 +2,7 @@
 import type { PerceivedObject } from '../skills/observation.ts';
 
 /** Who had control of the robot at a tick. Teleop during a skill or policy run is an intervention. */
-export const CONTROL_SOURCES = ['idle', 'policy', 'skill', 'teleop'] as const;
+export const CONTROL_SOURCES = ['idle', 'policy', 'skill', 'teleop', 'estop'] as const;
 export type ControlSource = (typeof CONTROL_SOURCES)[number];
 
 export interface Sample {
