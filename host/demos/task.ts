@@ -1,5 +1,6 @@
 // The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
 import { sceneAround } from '../world/scene-around.ts';
+import { TabletopPerception } from '../world/tabletop-perception.ts';
 import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
 import type { Planner } from '../planner/planner.ts';
@@ -64,6 +65,8 @@ export async function taskRounds(
     }
     return true;
   };
+  const table = rt.perception;
+  if (!(table instanceof TabletopPerception)) throw new Error('the task demo needs the simulated tabletop world as the runtime\'s perception (blocks and a bin); on real boards use --demo motion');
   let seed = 1;
   while (!shouldStop.aborted) {
     // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
@@ -73,13 +76,13 @@ export async function taskRounds(
       continue;
     }
     if (!(await recover())) return;
-    if (!rt.world!.blocks.some((b) => b.state === 'free')) {
-      rt.world = sceneAround(rt.world!.base, ++seed);
-      say(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
+    if (!table.world.blocks.some((b) => b.state === 'free')) {
+      table.world = sceneAround(table.world.base, ++seed);
+      say(`new scene (seed ${seed}): ${table.world.blocks.length} blocks and a bin`);
     }
-    const inBin = () => rt.world!.blocks.filter((b) => b.state === 'in_bin').length;
+    const inBin = () => table.world.blocks.filter((b) => b.state === 'in_bin').length;
     const before = inBin();
-    const free = rt.world!.blocks.filter((b) => b.state === 'free').length;
+    const free = table.world.blocks.filter((b) => b.state === 'free').length;
     say(`task: ${JSON.stringify(TASK)}`);
     // A trip during the task is recovered at once, so the running skill can still finish within its timeout (waiting
     // for the task to fail first costs every remaining step). Never over an operator's e-stop.

@@ -82,7 +82,7 @@ t.test('LLM planner -> RobotRuntime: grounded plan, correction while the executo
   }
   if (r.outcome !== 'done') t.comment(`steps: ${JSON.stringify(r.steps.slice(-6))}; snapshot: ${JSON.stringify({ mode: rt.snapshot().mode, estop: rt.snapshot().estop, armed: rt.snapshot().armed })}`);
   t.equal(r.outcome, 'done', r.message);
-  t.equal(rt.world!.blocks.find((b) => b.id === block.id)!.state, 'in_bin', 'the block is in the bin in the simulated world');
+  t.equal(sim.tabletop.world.blocks.find((b) => b.id === block.id)!.state, 'in_bin', 'the block is in the bin in the simulated world');
   const g = events.find((e) => e.type === 'grounding' && e.scored.length > 1) as Extract<PlannerEvent, { type: 'grounding' }>;
   t.equal(g.chosen?.skill, 'drive_to', 'grounding passed over the out-of-reach reach');
   t.equal(g.scored.find((s) => s.skill === 'reach')!.affordance.value, 0);
