@@ -118,11 +118,9 @@ export async function main(argv: string[]): Promise<number> {
   const joints = rt.joints.map((j) => j.name);
   const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId });
   rec.on('refused', (e) => say(`sample refused: ${e.message}`));
-  const untap = recordRuntime(rt, rec, joints);
-  // The loop's real rate: setpoint ticks over the last second.
+  // The loop's real rate: ticks over the last second.
   const ticks: number[] = [];
-  const countTick = () => ticks.push(performance.now());
-  rt.on('setpoints', countTick);
+  const untap = recordRuntime(rt, rec, joints, (t_ms) => ticks.push(t_ms));
   let skillRun: Promise<unknown> | null = null;
   const schedule = new EpisodeSchedule({ episodes: a.episodes, episode_s: a.episode_s, reset_s: a.reset_s }, {
     start: (i) => {
@@ -130,7 +128,8 @@ export async function main(argv: string[]): Promise<number> {
       say(`episode ${i + 1}/${a.episodes}: recording "${a.task}" for ${a.episode_s} s`);
       if (a.skill) {
         const s = a.skill;
-        skillRun = rt.runSkill(s.name, s.args).then((st) => rec.event('info', `${s.name}: ${st.state}${st.reason ? ` (${st.reason})` : ''}`, 'skill'), (e: Error) => say(`skill ${s.name} refused: ${e.message}`));
+        // Its statuses reach the recording through the tap's events.
+        skillRun = rt.runSkill(s.name, s.args).catch((e: Error) => say(`skill ${s.name} refused: ${e.message}`));
       }
     },
     keep: (i) => {
@@ -171,7 +170,6 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     untap();
-    rt.off('setpoints', countTick);
     rec.close();
     await robot.stop();
   }
