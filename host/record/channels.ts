@@ -82,17 +82,25 @@ export function unstamp(t: { sec: number; nsec: number }): bigint {
   return BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
 }
 
-/** The messages one sample becomes, by channel (teleop only when someone drove); `intervention` is the recorder's call (see Recorder). */
-export function sampleMessages(s: Sample, joints: readonly string[], intervention: boolean): [ChannelKey, unknown][] {
-  const timestamp = stamp(s.taken_ns);
+/** A sample's messages as encoded JSON text, by channel (teleop only when someone drove). */
+export type EncodedMessage = [ChannelKey, string];
+
+/**
+ * The messages one sample becomes, as JSON text. The joint-vector messages are built from templates (the names'
+ * JSON once per session, numbers joined): at 1 kHz x 20 joints JSON.stringify's object walk was most of the
+ * recorder's cost. Numbers are finite here (checkSample ran), so String(number) is their JSON form.
+ * `intervention` is the recorder's call (see Recorder).
+ */
+export function encodeSample(s: Sample, namesJson: string, intervention: boolean): EncodedMessage[] {
+  const ts = `{"sec":${Number(s.taken_ns / 1_000_000_000n)},"nsec":${Number(s.taken_ns % 1_000_000_000n)}}`;
   const h = s.base.heading_rad / 2;
-  const out: [ChannelKey, unknown][] = [
-    ['joints', { timestamp, name: joints, position: s.position_rad, velocity: s.velocity_radps }],
-    ['base', { timestamp, frame_id: 'world', pose: { position: { x: s.base.x_m, y: s.base.y_m, z: 0 }, orientation: { x: 0, y: 0, z: Math.sin(h), w: Math.cos(h) } } }],
-    ['objects', { timestamp, held_id: s.held_id, objects: s.objects }],
-    ['action', { timestamp, name: joints, value: s.action }],
-    ['control', { timestamp, source: s.control, intervention, skill: s.skill?.name ?? null, args: s.skill?.args ?? null }],
+  const out: EncodedMessage[] = [
+    ['joints', `{"timestamp":${ts},"name":${namesJson},"position":[${s.position_rad.join(',')}],"velocity":[${s.velocity_radps.join(',')}]}`],
+    ['base', `{"timestamp":${ts},"frame_id":"world","pose":{"position":{"x":${s.base.x_m},"y":${s.base.y_m},"z":0},"orientation":{"x":0,"y":0,"z":${Math.sin(h)},"w":${Math.cos(h)}}}}`],
+    ['objects', `{"timestamp":${ts},"held_id":${JSON.stringify(s.held_id)},"objects":${JSON.stringify(s.objects)}}`],
+    ['action', `{"timestamp":${ts},"name":${namesJson},"value":[${s.action.join(',')}]}`],
+    ['control', `{"timestamp":${ts},"source":"${s.control}","intervention":${intervention},"skill":${JSON.stringify(s.skill?.name ?? null)},"args":${JSON.stringify(s.skill?.args ?? null) ?? 'null'}}`],
   ];
-  if (s.teleop) out.push(['teleop', { timestamp, operator: s.teleop.operator, position_rad: s.teleop.position_rad ?? {}, velocity_radps: s.teleop.velocity_radps ?? {} }]);
+  if (s.teleop) out.push(['teleop', `{"timestamp":${ts},"operator":${JSON.stringify(s.teleop.operator)},"position_rad":${JSON.stringify(s.teleop.position_rad ?? {})},"velocity_radps":${JSON.stringify(s.teleop.velocity_radps ?? {})}}`]);
   return out;
 }

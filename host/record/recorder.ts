@@ -1,7 +1,7 @@
 // The session recorder: one MCAP file per session, episodes marked, samples queued by the caller and written in flushed chunks so a crash loses at most flush_ms.
 import { EventEmitter } from 'node:events';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
-import { CHANNELS, LOG_LEVEL, sampleMessages, stamp, type ChannelKey } from './channels.ts';
+import { CHANNELS, encodeSample, LOG_LEVEL, stamp, type ChannelKey } from './channels.ts';
 import { McapFileWriter } from './mcap-file.ts';
 import { checkSample, SampleError, type Sample } from './sample.ts';
 
@@ -31,6 +31,8 @@ export interface RecorderState {
   samples: number;
   refused: number;
   bytes: number;
+  /** [ms] time the recorder has spent encoding and writing, on the caller's thread (its cost on the control pipeline). */
+  busy_ms: number;
 }
 
 type RecorderEvents = { refused: [SampleError] };
@@ -50,9 +52,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly drainTimer: NodeJS.Timeout;
   private readonly flushTimer: NodeJS.Timeout;
   private closed = false;
+  private busy_ms = 0;
+  private readonly namesJson: string;
 
   constructor(private readonly o: RecorderOptions) {
     super();
+    this.namesJson = JSON.stringify(o.joints);
     const flush_ms = o.flush_ms ?? 500;
     if (!(flush_ms > 0 && flush_ms <= 1000)) throw new Error(`flush_ms ${flush_ms}: must be in (0, 1000] so a crash loses at most a second`);
     if (o.joints.length !== o.joint_kinds.length) throw new Error(`joints (${o.joints.length}) and joint_kinds (${o.joint_kinds.length}) differ in length`);
@@ -66,10 +71,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.ids.set(key, this.w.addChannel({ schemaId, topic: c.topic, messageEncoding: 'json', metadata: new Map() }));
     }
     this.w.flush(true);
-    this.drainTimer = setInterval(() => this.drain(), o.drain_ms ?? 20);
+    this.drainTimer = setInterval(() => {
+      const t0 = performance.now();
+      this.drain();
+      this.busy_ms += performance.now() - t0;
+    }, o.drain_ms ?? 20);
     this.flushTimer = setInterval(() => {
+      const t0 = performance.now();
       this.drain();
       this.w.flush();
+      this.busy_ms += performance.now() - t0;
     }, flush_ms);
   }
 
@@ -78,7 +89,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   state(): RecorderState {
-    return { episode: this.episode?.index ?? null, kept: this.kept, samples: this.samples, refused: this.refused, bytes: Number(this.w.size) };
+    return { episode: this.episode?.index ?? null, kept: this.kept, samples: this.samples, refused: this.refused, bytes: Number(this.w.size), busy_ms: this.busy_ms };
   }
 
   /** Starts the next episode (the same index again after a discard). */
@@ -156,7 +167,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       // An intervention: teleop took over in an episode where a skill or policy had been driving.
       if (this.episode && (s.control === 'skill' || s.control === 'policy')) this.episode.autonomous = true;
       const intervention = s.control === 'teleop' && (this.episode?.autonomous ?? false);
-      for (const [key, msg] of sampleMessages(s, this.o.joints, intervention)) this.write(key, s.taken_ns, msg);
+      for (const [key, json] of encodeSample(s, this.namesJson, intervention)) this.w.addMessage(this.ids.get(key)!, s.taken_ns, enc.encode(json));
       this.samples++;
     }
   }
