@@ -1,12 +1,15 @@
 // `ganglion record`: LeRobot-style demonstration recording on the emulated robot into one MCAP file per session, with episode keys and a progress line.
 import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EpisodeSchedule, type Phase, type RecordKey } from '../record/episodes.ts';
 import { listenKeys } from '../record/keys.ts';
 import { Recorder } from '../record/recorder.ts';
 import { recordRuntime } from '../record/runtime-source.ts';
+import { ScheduleControl } from '../record/recording-control.ts';
 import { startSimRobot } from '../runtime/sim-robot.ts';
+import { startServices, type Services } from './services.ts';
 
 const HELP = `usage: ganglion record --task "..." [options]
 
@@ -25,6 +28,12 @@ the active skill, who had control, and when it was taken. Runs on the emulated r
   --args JSON          its args (e.g. '{"x_m":0.3,"y_m":0.1}' for reach)
   --firmware avr|posix emulated firmware: the real .hex in avr8js (default) or the posix build on a pty
   --watchdog-ms MS     MCU link watchdog (default: the robot file's)
+  --mqtt               also start the embedded broker, bridge and dashboard: the dashboard shows the
+                       episode and its time left, and an operator can start/stop/discard episodes
+  --mqtt-port N        embedded broker TCP port (default 1883; 0 = any free port)
+  --ws-port N          embedded broker WebSocket port (default 9001; 0 = any free port)
+  --dashboard-port N   dashboard HTTP port (default 8080; 0 = any free port)
+  --users FILE         broker users (default ~/.ganglion/users.json, created on first use)
 
 keys while recording (a terminal: single keys; otherwise one per line, then Enter):
   right arrow / n    end the episode now and keep it (or end the reset early)
@@ -42,6 +51,7 @@ interface Args {
   skill: { name: string; args: unknown } | null;
   firmware: 'avr' | 'posix';
   watchdog_ms: number | null;
+  mqtt: { tcpPort: number; wsPort: number; dashboardPort: number; usersFile: string; portsAreDefaults: boolean } | null;
 }
 
 export function parseRecordArgs(argv: string[]): Args | 'help' {
@@ -50,7 +60,8 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
     options: {
       task: { type: 'string' }, episodes: { type: 'string' }, 'episode-time': { type: 'string' }, 'reset-time': { type: 'string' },
       fps: { type: 'string' }, out: { type: 'string' }, skill: { type: 'string' }, args: { type: 'string' }, firmware: { type: 'string' },
-      'watchdog-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'watchdog-ms': { type: 'string' }, mqtt: { type: 'boolean' }, 'mqtt-port': { type: 'string' }, 'ws-port': { type: 'string' },
+      'dashboard-port': { type: 'string' }, users: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -83,6 +94,14 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
     skill: values.skill ? { name: values.skill, args: skillArgs } : null,
     firmware,
     watchdog_ms: values['watchdog-ms'] === undefined ? null : num(values['watchdog-ms'], 'watchdog-ms', 100, 10, 10000),
+    mqtt: values.mqtt
+      ? {
+          tcpPort: num(values['mqtt-port'], 'mqtt-port', 1883, 0, 65535), wsPort: num(values['ws-port'], 'ws-port', 9001, 0, 65535),
+          dashboardPort: num(values['dashboard-port'], 'dashboard-port', 8080, 0, 65535),
+          usersFile: values.users ?? path.join(homedir(), '.ganglion', 'users.json'),
+          portsAreDefaults: values['mqtt-port'] === undefined && values['ws-port'] === undefined && values['dashboard-port'] === undefined,
+        }
+      : null,
   };
 }
 
@@ -145,8 +164,19 @@ export async function main(argv: string[]): Promise<number> {
   });
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
+  const control = new ScheduleControl(schedule, { episodes: a.episodes, task: a.task, file: a.out, onDone: () => finished(), log: say });
+  let services: Services | null = null;
+  if (a.mqtt) {
+    services = await startServices(rt, {
+      robotId: rt.robotId, broker: null, usersFile: a.mqtt.usersFile, tcpPort: a.mqtt.tcpPort, wsPort: a.mqtt.wsPort,
+      dashboardPort: a.mqtt.dashboardPort, telemetryHz: 20, portsAreDefaults: a.mqtt.portsAreDefaults, recording: control, log: say,
+    });
+    say(`dashboard: ${services.dashboardUrl ?? '(none)'}; broker ${services.brokerUrl}`);
+  }
   const onKey = (k: RecordKey) => {
-    if (schedule.key(k, performance.now()).kind === 'done') finished();
+    const next = schedule.key(k, performance.now());
+    control.changed();
+    if (next.kind === 'done') finished();
   };
   const restore = listenKeys(process.stdin, onKey, (l) => say(`unknown key "${l}": n (next), r (re-record), q (stop)`));
   const onSignal = () => onKey('stop');
@@ -155,7 +185,10 @@ export async function main(argv: string[]): Promise<number> {
   schedule.begin(performance.now());
   const timer = setInterval(() => {
     const now = performance.now();
-    if (schedule.tick(now).kind === 'done') return finished();
+    const before = schedule.current;
+    const phase = schedule.tick(now);
+    if (phase !== before) control.changed();
+    if (phase.kind === 'done') return finished();
     while (ticks.length && ticks[0]! < now - 1000) ticks.shift();
     const st = rec.state();
     const line = progressLine(schedule.current, { episodes: a.episodes, now_ms: now, rate_hz: ticks.length, fps: a.fps, samples: st.samples, refused: st.refused });
@@ -171,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     untap();
     rec.close();
+    await services?.stop();
     await robot.stop();
   }
   const st = rec.state();
