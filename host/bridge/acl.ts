@@ -9,7 +9,7 @@ export interface Identity {
 }
 
 /** The topics a robot publishes (relative to ganglion/<robot>/). `+` is one level. */
-export const ROBOT_OUT_TOPICS = ['status', 'state', 'telemetry/+', 'cadence', 'link', 'events', 'skill/status', 'skills'] as const;
+export const ROBOT_OUT_TOPICS = ['status', 'state', 'telemetry/+', 'cadence', 'link', 'events', 'skill/status', 'skills', 'recording'] as const;
 /** The MCU-link tunnel (host/link/mqtt-tunnel.ts) lives in the robot's tree too; only robot accounts use it. */
 export const ROBOT_TUNNEL = 'tunnel/#';
 /** What every role may read in a robot's tree it may see: its outputs and the commands sent to it. */
@@ -18,7 +18,7 @@ export const READABLE_TOPICS = [...ROBOT_OUT_TOPICS, 'cmd/+'] as const;
  * Usernames that equal a level of the robot tree: mosquitto's ACL grants reads as `ganglion/+/<level>/...`, and
  * with the robot level being '_reply' those would match ganglion/_reply/<username>/..., someone's reply topic.
  */
-export const RESERVED_USERNAMES = ['status', 'state', 'telemetry', 'cadence', 'link', 'events', 'skill', 'skills', 'cmd', 'tunnel'] as const;
+export const RESERVED_USERNAMES = ['status', 'state', 'telemetry', 'cadence', 'link', 'events', 'skill', 'skills', 'recording', 'cmd', 'tunnel'] as const;
 const REPLY_LEVEL = REPLY_PREFIX.split('/')[1]!; // "_reply"
 
 /** Standard MQTT filter matching (`+` one level, `#` the rest, including the parent level). */

@@ -5,7 +5,7 @@ import type { McuState } from '../link/telemetry.ts';
 import type { RobotControl, RobotEvents, RobotSnapshot } from '../runtime/control.ts';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
 import type { SkillStatus } from '../skills/status.ts';
-import { CommandHandler } from './commands.ts';
+import { CommandHandler, type RecordingControl } from './commands.ts';
 import {
   cadencePayload, eventPayload, linkPayload, loopEventPayload, skillsPayload, skillStatusPayload, statePayload, stateSignature,
   telemetryPayload, type JointRef,
@@ -33,12 +33,14 @@ export interface BridgeOptions {
   /** [s] MQTT keepalive: how soon the broker notices a dead robot and publishes its Last Will (default 5). */
   keepalive_s?: number;
   log?: (line: string) => void;
+  /** A recorder the operator may start/stop/discard episodes of (cmd/recording); its state goes out on recording. */
+  recording?: RecordingControl;
 }
 
 export interface BridgeStats {
   connected: boolean;
   connects: number;
-  published: Record<'status' | 'state' | 'telemetry' | 'cadence' | 'link' | 'events' | 'skill_status' | 'skills' | 'replies', number>;
+  published: Record<'status' | 'state' | 'telemetry' | 'cadence' | 'link' | 'events' | 'skill_status' | 'skills' | 'replies' | 'recording', number>;
   commands: number;
   command_errors: number;
   /**
@@ -74,7 +76,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const connectedAt = Date.now();
   const st: BridgeStats = {
     connected: false, connects: 0, commands: 0, command_errors: 0, events_dropped: 0, busy_ms: 0,
-    published: { status: 0, state: 0, telemetry: 0, cadence: 0, link: 0, events: 0, skill_status: 0, skills: 0, replies: 0 },
+    published: { status: 0, state: 0, telemetry: 0, cadence: 0, link: 0, events: 0, skill_status: 0, skills: 0, replies: 0, recording: 0 },
   };
   const status = (online: boolean): StatusPayload => ({ online, robot: robotId, at_ms: online ? Date.now() : connectedAt, version: o.version ?? VERSION });
 
@@ -137,7 +139,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const commands = new CommandHandler(robot, `${t.base}/cmd/`, {
     reply: (topic, payload, correlationData) => publish('replies', topic, payload, 1, false, correlationData ? { correlationData } : undefined),
     event,
-  });
+  }, o.recording ?? null);
 
   // ------------------------------------------------------------------ state, skills
   let snapCache: { at: number; snap: RobotSnapshot } | null = null;
@@ -208,10 +210,16 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     const s = snapshot();
     if (ticks % 10 === 0 || stateSignature(s) !== lastSig) publishState();
     if (ticks % 10 === 0) {
+      publishRecording();
       publish('link', t.link, linkPayload(robotId, robot.linkHealth()), 0);
       publishSkills(false);
     }
   }), 100);
+
+  const publishRecording = () => {
+    if (o.recording && client.connected) publish('recording', t.recording, { robot: robotId, at_ms: Date.now(), ...o.recording.status() }, 1, true);
+  };
+  const offRecording = o.recording?.onChange(timed(publishRecording)) ?? (() => {});
 
   // ------------------------------------------------------------------ connection
   client.on('message', (topic, payload, packet) => {
@@ -233,6 +241,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     publish('status', t.status, status(true), 1, true);
     publishState();
     publishSkills(true);
+    publishRecording();
     for (const m of pending.splice(0)) publish(m.kind, m.topic, m.payload, 1, false, m.properties);
     if (st.connects > 1) event({ level: 'info', kind: 'bridge', text: `reconnected to the broker (connection ${st.connects})` });
   });
@@ -284,6 +293,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       clearInterval(timer);
       if (retryTimer) clearTimeout(retryTimer);
       for (const [e, f] of listeners) robotEvents.off(e, f);
+      offRecording();
       if (client.connected) {
         // Bounded: a broker that vanished at this moment never acks.
         await new Promise<void>((r) => {

@@ -4,7 +4,16 @@ import { DashboardTeleoperator } from '../teleop/dashboard.ts';
 import { TeleopDriver } from '../teleop/driver.ts';
 import { replyOwner } from './acl.ts';
 import { skillStatusPayload } from './payloads.ts';
-import { COMMANDS, parseCommandPayload, REPLY_PREFIX, type CommandName, type ReplyPayload } from './topics.ts';
+import { COMMANDS, parseCommandPayload, REPLY_PREFIX, type CommandName, type RecordingPayload, type ReplyPayload } from './topics.ts';
+
+/** A recorder the operator may drive over MQTT (ganglion record implements it); its status goes out on recording. */
+export interface RecordingControl {
+  status(): Omit<RecordingPayload, 'robot' | 'at_ms'>;
+  /** Throws (with the reason) when the action does not apply now, e.g. discard with no episode running. */
+  command(action: 'start' | 'stop' | 'discard', operator: string): void;
+  /** Calls fn on every change of phase or episode; returns the function that stops it. */
+  onChange(fn: () => void): () => void;
+}
 
 export interface IncomingCommand {
   topic: string;
@@ -41,6 +50,7 @@ export class CommandHandler {
     private readonly robot: RobotControl,
     private readonly cmdPrefix: string,
     private readonly sink: CommandSink,
+    private readonly recording: RecordingControl | null = null,
   ) {
     this.teleopDriver = new TeleopDriver(robot, this.dashboardTeleop);
   }
@@ -150,6 +160,10 @@ export class CommandHandler {
       case 'disarm':
         await r.disarm();
         break;
+      case 'recording':
+        if (!this.recording) throw new Error('no recorder is attached to this robot: start one with `ganglion record --mqtt`');
+        this.recording.command(v.action, who);
+        return { ok: true, command: name, result: this.recording.status() };
       case 'estop':
         break; // handled on arrival, never queued
     }

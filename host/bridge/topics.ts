@@ -9,7 +9,7 @@ export const RobotIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'robot id
 export const MAX_COMMAND_BYTES = 16 * 1024;
 
 /** Commands into the robot (QoS 1, answered on the MQTT 5 response topic with the correlation data echoed). */
-export const COMMANDS = ['action', 'cancel', 'correction', 'estop', 'clear', 'teleop', 'teleop_release', 'arm', 'disarm'] as const;
+export const COMMANDS = ['action', 'cancel', 'correction', 'estop', 'clear', 'teleop', 'teleop_release', 'arm', 'disarm', 'recording'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Which role may publish which command. viewer publishes nothing. The ACL (embedded and mosquitto) is generated from this. */
@@ -44,6 +44,8 @@ export const topics = (robot: string) => {
     skillStatus: `${base}/skill/status`,
     /** Retained: the skill list with affordances in the current state. */
     skills: `${base}/skills`,
+    /** Retained, on change and every second while a recorder is attached: episode, phase, time left. */
+    recording: `${base}/recording`,
     cmd: (c: CommandName) => `${base}/cmd/${c}`,
     cmdAll: `${base}/cmd/+`,
   };
@@ -194,6 +196,22 @@ export const SkillsPayload = z.strictObject({
 });
 export type SkillsPayload = z.infer<typeof SkillsPayload>;
 
+export const RecordingPayload = z.strictObject({
+  robot: RobotIdSchema,
+  at_ms: finite,
+  /** episode: recording one; reset: the pause between episodes (start begins the next at once); done: finished. */
+  phase: z.enum(['episode', 'reset', 'done']),
+  /** The episode being recorded (0-based), or null outside one. */
+  episode: z.number().int().nonnegative().nullable(),
+  episodes: z.number().int().positive(),
+  kept: z.number().int().nonnegative(),
+  /** [s] until the episode (or reset) ends; null when not timed. */
+  time_left_s: finite.nullable(),
+  task: z.string().max(2000),
+  file: z.string().max(4096),
+});
+export type RecordingPayload = z.infer<typeof RecordingPayload>;
+
 // ---------------------------------------------------------------- into the robot
 
 const Name = z.string().min(1).max(64).regex(/^[a-z_][a-z0-9_]*$/, 'a skill name: lower_snake_case');
@@ -212,6 +230,8 @@ export const CommandPayloads = {
   teleop_release: z.strictObject({}),
   arm: z.strictObject({}),
   disarm: z.strictObject({}),
+  /** Operator control of a running recorder: start the next episode now (ends the reset), stop this one and keep it, or discard it (re-record). */
+  recording: z.strictObject({ action: z.enum(['start', 'stop', 'discard']) }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 /** Every command gets exactly one reply on its response topic (when it gave one). */

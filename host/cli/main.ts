@@ -9,6 +9,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   dashboard: { summary: 'serve the web dashboard (it connects to the broker over MQTT-over-WebSocket as the user who logs in)', load: () => import('../dashboard/cli.ts') },
   'broker-config': { summary: 'manage broker users; write mosquitto passwd, ACL and conf', load: () => import('./broker-config.ts') },
   plan: { summary: 'plan and run a task ("put the red block in the bin") with the LLM planner or the offline rule planner', load: () => import('./plan.ts') },
+  record: { summary: 'record demonstrations (MCAP, one file per session) on the emulated robot, LeRobot-style episodes and keys', load: () => import('./record.ts') },
+  replay: { summary: 'replay a recorded episode through the safety envelope and print tracking error against the recording', load: () => import('./replay.ts') },
+  export: { summary: 'export recordings to a LeRobotDataset v3.0 directory (--format lerobot --out DIR)', load: () => import('./export.ts') },
   memory: { summary: 'list or delete entries of the corrections memory the planner retrieves from', load: () => import('./memory.ts') },
 };
 

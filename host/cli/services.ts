@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import path from 'node:path';
 import { startBridge, type Bridge } from '../bridge/bridge.ts';
+import type { RecordingControl } from '../bridge/commands.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../bridge/broker.ts';
 import { ROLES, type Role } from '../bridge/topics.ts';
 import { loadUsers, makeUser, saveUsers, type UsersFile } from '../bridge/users.ts';
@@ -32,6 +33,8 @@ export interface ServicesOptions {
   /** The ports are the defaults, not the user's choice: when one is taken, a free one is used instead. */
   portsAreDefaults?: boolean;
   log: (line: string) => void;
+  /** A recorder the operator may drive from the dashboard (ganglion record --mqtt). */
+  recording?: RecordingControl;
 }
 
 export interface Services {
@@ -118,6 +121,7 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
     const bridge = await startBridge({
       robot, robotId: o.robotId, url: brokerUrl, username, password, telemetry_hz: o.telemetryHz,
       ...(o.brokerCa ? { ca: o.brokerCa } : {}),
+      ...(o.recording ? { recording: o.recording } : {}),
       log: (l) => o.log(`[bridge] ${l}`),
     });
     cleanups.push(() => bridge.stop());

@@ -114,7 +114,7 @@ export class Connection {
   follow(robot: string | null, previous: string | null): void {
     const list = (r: string) => {
       const t = topics(r);
-      return [t.state, t.telemetryAll, t.cadence, t.link, t.events, t.skillStatus, t.skills];
+      return [t.state, t.telemetryAll, t.cadence, t.link, t.events, t.skillStatus, t.skills, t.recording];
     };
     if (previous) this.client.unsubscribe(list(previous));
     if (robot) this.client.subscribe(list(robot), { qos: 1 });

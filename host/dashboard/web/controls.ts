@@ -1,4 +1,4 @@
-// Command controls: e-stop (on press), clear, arm/disarm, cancel, the correction box and the action form, each gated by what the login's role may publish.
+// Command controls: e-stop (on press), clear, arm/disarm, cancel, recording start/stop/discard, the correction box and the action form, each gated by what the login's role may publish.
 import { ROLE_COMMANDS, type CommandName, type ReplyPayload, type Role } from '../../bridge/topics.ts';
 import { byId, nowWallMs } from './dom.ts';
 
@@ -39,6 +39,7 @@ export class Controls {
     this.button('arm', 'arm', () => ({}));
     this.button('disarm', 'disarm', () => ({}));
     this.button('cancel', 'cancel', () => ({ reason: 'cancelled from the dashboard' }));
+    for (const action of ['start', 'stop', 'discard'] as const) this.button(`recording-${action}`, 'recording', () => ({ action }));
 
     const correction = byId<HTMLInputElement>('correction');
     byId<HTMLFormElement>('correction-form').addEventListener('submit', (e) => {

@@ -3,7 +3,7 @@
 import './zod-config.ts';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { topics, type Role } from '../../bridge/topics.ts';
+import { topics, type RecordingPayload, type Role } from '../../bridge/topics.ts';
 import { Connection } from './connection.ts';
 import { Controls, mayCommand, refusalText } from './controls.ts';
 import { byId } from './dom.ts';
@@ -46,6 +46,8 @@ function select(id: string | null): void {
   joints.clear();
   for (const d of ['robots', 'joints', 'link', 'skills'] as const) dirty.add(d);
   byId('robot-name').textContent = id ?? 'no robot selected';
+  const r = id ? store.robots.get(id)?.recording : null;
+  byId('recording-state').textContent = r ? recordingText(r) : 'no recorder';
 }
 
 function onMessage(msg: Incoming, arrivedWallMs: number): void {
@@ -67,8 +69,16 @@ function onMessage(msg: Incoming, arrivedWallMs: number): void {
     case 'cadence': plots.loopCadence(msg.payload); dirty.add('link'); break;
     case 'link': dirty.add('link'); break;
     case 'state': case 'skill_status': case 'skills': dirty.add('skills'); break;
+    case 'recording': byId('recording-state').textContent = recordingText(msg.payload); byId('recording-state').dataset.phase = msg.payload.phase; break;
     case 'event': log.add(msg.payload.level, msg.payload.kind, msg.payload.text, msg.payload.at_ms); break;
   }
+}
+
+/** Episode and time left, as the terminal's progress line says it. */
+function recordingText(r: RecordingPayload): string {
+  const left = r.time_left_s === null ? '' : `, ${r.time_left_s.toFixed(0)} s left`;
+  const head = r.phase === 'episode' ? `recording episode ${r.episode! + 1}/${r.episodes}${left}` : r.phase === 'reset' ? `reset${left}` : r.phase;
+  return `${head} · ${r.kept} kept · "${r.task}"`;
 }
 
 setInterval(() => {

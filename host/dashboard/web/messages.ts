@@ -1,7 +1,7 @@
 // Incoming MQTT messages -> typed dashboard updates, every payload checked against the topics.ts schema; a bad one becomes a readable error, never a throw.
 import type { z } from 'zod';
 import {
-  CadencePayload, EventPayload, LinkPayload, REPLY_PREFIX, ReplyPayload, SkillStatusPayload, SkillsPayload, StatePayload, StatusPayload,
+  CadencePayload, EventPayload, LinkPayload, RecordingPayload, REPLY_PREFIX, ReplyPayload, SkillStatusPayload, SkillsPayload, StatePayload, StatusPayload,
   TelemetryPayload, TOPIC_ROOT,
 } from '../../bridge/topics.ts';
 import { zodIssue } from '../../util/zod-issue.ts';
@@ -15,6 +15,7 @@ export type Incoming =
   | { kind: 'event'; robot: string; payload: z.infer<typeof EventPayload> }
   | { kind: 'skill_status'; robot: string; payload: z.infer<typeof SkillStatusPayload> }
   | { kind: 'skills'; robot: string; payload: z.infer<typeof SkillsPayload> }
+  | { kind: 'recording'; robot: string; payload: z.infer<typeof RecordingPayload> }
   | { kind: 'reply'; id: string; payload: z.infer<typeof ReplyPayload> };
 
 export type ParseResult = { ok: true; msg: Incoming } | { ok: false; topic: string; error: string } | { ok: 'ignored' };
@@ -28,6 +29,7 @@ const ROBOT_TOPICS: Record<string, { kind: Exclude<Incoming['kind'], 'telemetry'
   events: { kind: 'event', schema: EventPayload },
   'skill/status': { kind: 'skill_status', schema: SkillStatusPayload },
   skills: { kind: 'skills', schema: SkillsPayload },
+  recording: { kind: 'recording', schema: RecordingPayload },
 };
 
 function json(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; error: string } {

@@ -1,5 +1,5 @@
 // The newest validated payload of each kind per robot, and which robot is selected: what panels re-render from when the selection changes.
-import type { CadencePayload, LinkPayload, SkillStatusPayload, SkillsPayload, StatePayload, TelemetryPayload } from '../../bridge/topics.ts';
+import type { CadencePayload, LinkPayload, RecordingPayload, SkillStatusPayload, SkillsPayload, StatePayload, TelemetryPayload } from '../../bridge/topics.ts';
 import type { Incoming } from './messages.ts';
 
 export interface RobotView {
@@ -13,6 +13,7 @@ export interface RobotView {
   cadence: CadencePayload | null;
   skillStatus: SkillStatusPayload | null;
   skills: SkillsPayload | null;
+  recording: RecordingPayload | null;
   telemetry: Map<string, TelemetryPayload>;
 }
 
@@ -30,7 +31,7 @@ export class Store {
   private view(id: string): RobotView {
     let v = this.robots.get(id);
     if (!v) {
-      v = { id, online: false, version: '', since_ms: 0, state: null, link: null, cadence: null, skillStatus: null, skills: null, telemetry: new Map() };
+      v = { id, online: false, version: '', since_ms: 0, state: null, link: null, cadence: null, skillStatus: null, skills: null, recording: null, telemetry: new Map() };
       this.robots.set(id, v);
     }
     return v;
@@ -47,6 +48,7 @@ export class Store {
       case 'link': v.link = msg.payload; break;
       case 'skill_status': v.skillStatus = msg.payload; break;
       case 'skills': v.skills = msg.payload; break;
+      case 'recording': v.recording = msg.payload; break;
       case 'event': break;
     }
     for (const l of this.listeners) l(v, msg);

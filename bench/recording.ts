@@ -1,0 +1,127 @@
+// Recording overhead: the executor loop at 1 kHz with every tick recorded (20 joints: position, velocity and setpoint each) for 60 s, beside the same loop not recording: dropped samples and the cost per tick against the 1 ms budget.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CadenceSnapshot } from '../host/executor/cadence.ts';
+import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
+import { startLoop } from '../host/executor/loop.ts';
+import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
+import { readRecording } from '../host/record/reader.ts';
+import { Recorder } from '../host/record/recorder.ts';
+import type { Sample } from '../host/record/sample.ts';
+import type { Figure } from './report.ts';
+
+const RATE_HZ = 1000;
+const CHANNELS = 20;
+const SECONDS = Number(process.env.GANGLION_BENCH_RECORDING_S ?? 60);
+const LOOP_JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
+const JOINTS = Array.from({ length: CHANNELS }, (_, i) => `joint_${String(i).padStart(2, '0')}`);
+
+interface Run {
+  cadence: CadenceSnapshot;
+  ticks: number;
+  /** Setpoint sequence numbers the consumer never saw (it fell behind the loop). */
+  seq_gaps: number;
+  cpu_us: number;
+  samples_read: number | null;
+  bytes: number | null;
+  refused: number;
+  /** [ms] recorder time on the consumer's thread: add() plus its encode/flush timers. */
+  recorder_ms: number;
+}
+
+/** The real worker loop at 1 kHz (reference envelope, sine tick); the main thread consumes every setpoint, and records it when `file` is given. */
+async function runLoop(file: string | null): Promise<Run> {
+  const shared = createLoopShared(LOOP_JOINTS);
+  const state = new StateWriter(shared);
+  const feed = () => state.write(Object.fromEntries(LOOP_JOINTS.map((j) => [j, { position_rad: 0, velocity_radps: 0 }])), { x_m: 0, y_m: 0, heading_rad: 0 });
+  feed();
+  const feeder = setInterval(feed, 5);
+  const loop = await startLoop({
+    rate_hz: RATE_HZ, tickModule: new URL('../host/executor/example-tick.ts', import.meta.url), shared, envelope: REFERENCE_ENVELOPE,
+    tick_options: { controller: 'sine', params: { joint: 'shoulder', center_rad: 0, amplitude_rad: 0.2, frequency_hz: 0.5 } },
+    stats_every_s: 1, cadence_window_s: SECONDS,
+  });
+  const rec = file ? new Recorder({ file, joints: JOINTS, joint_kinds: JOINTS.map(() => 'position'), task: 'bench', fps: RATE_HZ, robot: 'bench' }) : null;
+  rec?.startEpisode();
+  const reader = new SetpointReader(shared);
+  let ticks = 0;
+  let gaps = 0;
+  let add_ms = 0;
+  let consuming = true;
+  const cpu0 = process.cpuUsage();
+  const consumer = (async () => {
+    let seq = 0;
+    let tick = -1;
+    while (consuming) {
+      const s = await reader.next(seq, 2000);
+      seq = s.seq;
+      // The loop's tick counter: a jump of more than one is a tick this thread never saw.
+      if (tick >= 0 && s.tick > tick + 1) gaps += s.tick - tick - 1;
+      tick = s.tick;
+      ticks++;
+      // The same sample is built in both runs: only the recorder differs.
+      const v = s.value[2]!;
+      const position_rad = JOINTS.map((_, i) => v + i * 1e-3);
+      const sample: Sample = {
+        taken_ns: BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)), position_rad, velocity_radps: position_rad.map((x) => x * 0.5),
+        base: { x_m: 0, y_m: 0, heading_rad: 0 }, objects: [], held_id: null, action: position_rad, teleop: null, skill: null, control: 'skill',
+      };
+      if (rec) {
+        const t0 = performance.now();
+        rec.add(sample);
+        add_ms += performance.now() - t0;
+      }
+    }
+  })();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  consuming = false;
+  const cadence = await loop.stop();
+  clearInterval(feeder);
+  await consumer.catch(() => undefined);
+  rec?.close();
+  const cpu = process.cpuUsage(cpu0);
+  if (!cadence) throw new Error('the loop stopped without reporting its cadence');
+  let samples_read: number | null = null;
+  if (file) samples_read = readRecording(file).episodes.reduce((n, e) => n + e.frames.length, 0);
+  return { cadence, ticks, seq_gaps: gaps, cpu_us: cpu.user + cpu.system, samples_read, bytes: file ? statSync(file).size : null, refused: rec?.state().refused ?? 0, recorder_ms: add_ms + (rec?.state().busy_ms ?? 0) };
+}
+
+export async function run(): Promise<Figure[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-bench-rec-'));
+  try {
+    const base = await runLoop(null);
+    const recd = await runLoop(path.join(dir, 'bench.mcap'));
+    const budget_us = 1e6 / RATE_HZ;
+    // Dropped: samples handed to the recorder that are not in the file read back.
+    const dropped = recd.ticks - (recd.samples_read ?? 0);
+    const cost_us = (1000 * recd.recorder_ms) / recd.ticks;
+    const pct = (100 * cost_us) / budget_us;
+    const cpuDiff_us = recd.cpu_us / recd.ticks - base.cpu_us / base.ticks;
+    return [
+      {
+        name: `samples dropped by the recorder, ${RATE_HZ} Hz x ${CHANNELS} joint channels (position, velocity, setpoint) for ${SECONDS} s`,
+        value: dropped, unit: 'samples', baseline: { label: 'samples handed to it', value: recd.ticks },
+        goal: '0', pass: dropped === 0,
+        note: `${recd.samples_read} read back from ${((recd.bytes ?? 0) / 1e6).toFixed(0)} MB of MCAP, ${recd.refused} refused; loop ticks the consumer thread never saw: ${recd.seq_gaps} recording vs ${base.seq_gaps} not`,
+      },
+      {
+        name: 'loop ticks never sampled (the setpoint pump thread was busy when they went out)', value: recd.seq_gaps, unit: 'ticks',
+        baseline: { label: 'same loop not recording', value: base.seq_gaps }, goal: '0 (no sample lost)', pass: recd.seq_gaps === 0,
+        note: `${((100 * recd.seq_gaps) / Math.max(1, recd.ticks + recd.seq_gaps)).toFixed(1)} % of ticks; the pump and the recorder's encoding share one thread, so encoding time becomes missed ticks`,
+      },
+      {
+        name: 'recorder time on the control pipeline thread per tick (add + encode + write)', value: cost_us, unit: 'us',
+        baseline: { label: `tick budget at ${RATE_HZ} Hz`, value: budget_us }, goal: '<= 5 % of the budget', pass: pct <= 5,
+        note: `${pct.toFixed(1)} % of the budget = ${cost_us.toFixed(0)} us / ${budget_us} us; JSON of 60 doubles a tick (~20-30 us alone on this machine) does not fit in 50 us with the MCAP chunking beside it: the encoding must move to a writer thread; whole-process CPU per tick ${(recd.cpu_us / recd.ticks).toFixed(1)} us recording vs ${(base.cpu_us / base.ticks).toFixed(1)} us not (difference ${cpuDiff_us.toFixed(1)} us; the loop worker's spinning is in both)`,
+      },
+      {
+        name: 'loop period error p99, recording', value: recd.cadence.period_error_p99_us, unit: 'us',
+        baseline: { label: 'same loop not recording', value: base.cadence.period_error_p99_us },
+        note: `achieved ${recd.cadence.achieved_hz.toFixed(1)} Hz vs ${base.cadence.achieved_hz.toFixed(1)} Hz; over budget ${recd.cadence.over_budget} vs ${base.cadence.over_budget}; missed ${recd.cadence.missed} vs ${base.cadence.missed}; tick p99 ${recd.cadence.tick_p99_us.toFixed(0)} vs ${base.cadence.tick_p99_us.toFixed(0)} us`,
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,213 @@
+// `ganglion record`: LeRobot-style demonstration recording on the emulated robot into one MCAP file per session, with episode keys and a progress line.
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EpisodeSchedule, type Phase, type RecordKey } from '../record/episodes.ts';
+import { listenKeys } from '../record/keys.ts';
+import { Recorder } from '../record/recorder.ts';
+import { recordRuntime } from '../record/runtime-source.ts';
+import { ScheduleControl } from '../record/recording-control.ts';
+import { startSimRobot } from '../runtime/sim-robot.ts';
+import { startServices, type Services } from './services.ts';
+
+const HELP = `usage: ganglion record --task "..." [options]
+
+Records demonstrations as LeRobot's recorder does: N episodes of S seconds, a reset pause between them,
+one MCAP file for the session (opens in Foxglove). Each sample, at the control rate, holds the joint
+readings, base pose, perceived objects, the action the safety envelope let through, the teleop command,
+the active skill, who had control, and when it was taken. Runs on the emulated robot.
+
+  --task TEXT          what is demonstrated ("put the red block in the bin"); stored with each episode
+  --episodes N         episodes to keep (default 10)
+  --episode-time S     seconds per episode (default 30)
+  --reset-time S       seconds to reset the scene between episodes (default 10; 0 = none)
+  --fps HZ             control and recording rate (default 100, 10 to 1000)
+  --out FILE           the recording (default recordings/<task>-<time>.mcap; never overwritten)
+  --skill NAME         a scripted demonstrator: run this skill at the start of each episode
+  --args JSON          its args (e.g. '{"x_m":0.3,"y_m":0.1}' for reach)
+  --firmware avr|posix emulated firmware: the real .hex in avr8js (default) or the posix build on a pty
+  --watchdog-ms MS     MCU link watchdog (default: the robot file's)
+  --mqtt               also start the embedded broker, bridge and dashboard: the dashboard shows the
+                       episode and its time left, and an operator can start/stop/discard episodes
+  --mqtt-port N        embedded broker TCP port (default 1883; 0 = any free port)
+  --ws-port N          embedded broker WebSocket port (default 9001; 0 = any free port)
+  --dashboard-port N   dashboard HTTP port (default 8080; 0 = any free port)
+  --users FILE         broker users (default ~/.ganglion/users.json, created on first use)
+
+keys while recording (a terminal: single keys; otherwise one per line, then Enter):
+  right arrow / n    end the episode now and keep it (or end the reset early)
+  left arrow / r     drop this episode and record it again
+  Esc / q            keep the episode being recorded and stop
+`;
+
+interface Args {
+  task: string;
+  episodes: number;
+  episode_s: number;
+  reset_s: number;
+  fps: number;
+  out: string;
+  skill: { name: string; args: unknown } | null;
+  firmware: 'avr' | 'posix';
+  watchdog_ms: number | null;
+  mqtt: { tcpPort: number; wsPort: number; dashboardPort: number; usersFile: string; portsAreDefaults: boolean } | null;
+}
+
+export function parseRecordArgs(argv: string[]): Args | 'help' {
+  const { values } = parseArgs({
+    args: argv, strict: true,
+    options: {
+      task: { type: 'string' }, episodes: { type: 'string' }, 'episode-time': { type: 'string' }, 'reset-time': { type: 'string' },
+      fps: { type: 'string' }, out: { type: 'string' }, skill: { type: 'string' }, args: { type: 'string' }, firmware: { type: 'string' },
+      'watchdog-ms': { type: 'string' }, mqtt: { type: 'boolean' }, 'mqtt-port': { type: 'string' }, 'ws-port': { type: 'string' },
+      'dashboard-port': { type: 'string' }, users: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (!values.task?.trim()) throw new Error('--task "..." is required: the text stored with every episode (what is being demonstrated)');
+  const num = (v: string | undefined, name: string, def: number, min: number, max: number) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} ${v}: expected a number from ${min} to ${max}`);
+    return n;
+  };
+  let skillArgs: unknown = {};
+  if (values.args !== undefined) {
+    if (!values.skill) throw new Error('--args needs --skill NAME');
+    try {
+      skillArgs = JSON.parse(values.args);
+    } catch (e) {
+      throw new Error(`--args: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const firmware = values.firmware ?? 'avr';
+  if (firmware !== 'avr' && firmware !== 'posix') throw new Error(`--firmware ${firmware}: expected avr or posix`);
+  const slug = values.task.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/^-|-$/g, '');
+  return {
+    task: values.task.trim(),
+    episodes: Math.round(num(values.episodes, 'episodes', 10, 1, 100000)),
+    episode_s: num(values['episode-time'], 'episode-time', 30, 0.1, 86400),
+    reset_s: num(values['reset-time'], 'reset-time', 10, 0, 86400),
+    fps: num(values.fps, 'fps', 100, 10, 1000),
+    out: values.out ?? path.join('recordings', `${slug || 'session'}-${new Date().toISOString().replace(/[:.]/g, '-')}.mcap`),
+    skill: values.skill ? { name: values.skill, args: skillArgs } : null,
+    firmware,
+    watchdog_ms: values['watchdog-ms'] === undefined ? null : num(values['watchdog-ms'], 'watchdog-ms', 100, 10, 10000),
+    mqtt: values.mqtt
+      ? {
+          tcpPort: num(values['mqtt-port'], 'mqtt-port', 1883, 0, 65535), wsPort: num(values['ws-port'], 'ws-port', 9001, 0, 65535),
+          dashboardPort: num(values['dashboard-port'], 'dashboard-port', 8080, 0, 65535),
+          usersFile: values.users ?? path.join(homedir(), '.ganglion', 'users.json'),
+          portsAreDefaults: values['mqtt-port'] === undefined && values['ws-port'] === undefined && values['dashboard-port'] === undefined,
+        }
+      : null,
+  };
+}
+
+/** The progress line: episode, phase, time left, the loop's real rate beside its target. */
+export function progressLine(p: Phase, o: { episodes: number; now_ms: number; rate_hz: number; fps: number; samples: number; refused: number }): string {
+  const left = (ends: number) => `${Math.max(0, (ends - o.now_ms) / 1000).toFixed(1)} s left`;
+  const rate = `loop ${o.rate_hz.toFixed(1)} Hz (target ${o.fps})`;
+  const refused = o.refused ? `, ${o.refused} refused` : '';
+  if (p.kind === 'episode') return `episode ${p.index + 1}/${o.episodes}  recording  ${left(p.ends_ms)}  ${rate}  ${o.samples} samples${refused}`;
+  if (p.kind === 'reset') return `reset${p.rerecord ? ' (then re-record)' : ''}  ${left(p.ends_ms)}  ${rate}  -> n to go on`;
+  return `done  ${o.samples} samples${refused}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parseRecordArgs(argv);
+  } catch (e) {
+    process.stderr.write(`ganglion record: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const a = args;
+  const tty = Boolean(process.stdout.isTTY);
+  const say = (l: string) => process.stdout.write(`${tty ? '\r\x1b[K' : ''}${l}\n`);
+  mkdirSync(path.dirname(path.resolve(a.out)), { recursive: true });
+  say(`booting the emulated robot (${a.firmware} firmware), executor at ${a.fps} Hz`);
+  const robot = await startSimRobot({ firmware: a.firmware, rate_hz: a.fps, ...(a.watchdog_ms ? { watchdog_ms: a.watchdog_ms } : {}) });
+  const rt = robot.runtime;
+  const joints = rt.joints.map((j) => j.name);
+  const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId });
+  rec.on('refused', (e) => say(`sample refused: ${e.message}`));
+  // The loop's real rate: ticks over the last second.
+  const ticks: number[] = [];
+  const untap = recordRuntime(rt, rec, joints, (t_ms) => ticks.push(t_ms));
+  let skillRun: Promise<unknown> | null = null;
+  const schedule = new EpisodeSchedule({ episodes: a.episodes, episode_s: a.episode_s, reset_s: a.reset_s }, {
+    start: (i) => {
+      rec.startEpisode(a.task);
+      say(`episode ${i + 1}/${a.episodes}: recording "${a.task}" for ${a.episode_s} s`);
+      if (a.skill) {
+        const s = a.skill;
+        // Its statuses reach the recording through the tap's events.
+        skillRun = rt.runSkill(s.name, s.args).catch((e: Error) => say(`skill ${s.name} refused: ${e.message}`));
+      }
+    },
+    keep: (i) => {
+      rec.endEpisode();
+      say(`episode ${i + 1} kept`);
+      if (skillRun) void rt.cancel('episode ended').catch(() => {});
+    },
+    discard: (i) => {
+      rec.discardEpisode();
+      say(`episode ${i + 1} dropped: it will be recorded again`);
+      if (skillRun) void rt.cancel('episode re-recorded').catch(() => {});
+    },
+  });
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  const control = new ScheduleControl(schedule, { episodes: a.episodes, task: a.task, file: a.out, onDone: () => finished(), log: say });
+  let services: Services | null = null;
+  if (a.mqtt) {
+    services = await startServices(rt, {
+      robotId: rt.robotId, broker: null, usersFile: a.mqtt.usersFile, tcpPort: a.mqtt.tcpPort, wsPort: a.mqtt.wsPort,
+      dashboardPort: a.mqtt.dashboardPort, telemetryHz: 20, portsAreDefaults: a.mqtt.portsAreDefaults, recording: control, log: say,
+    });
+    say(`dashboard: ${services.dashboardUrl ?? '(none)'}; broker ${services.brokerUrl}`);
+  }
+  const onKey = (k: RecordKey) => {
+    const next = schedule.key(k, performance.now());
+    control.changed();
+    if (next.kind === 'done') finished();
+  };
+  const restore = listenKeys(process.stdin, onKey, (l) => say(`unknown key "${l}": n (next), r (re-record), q (stop)`));
+  const onSignal = () => onKey('stop');
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  schedule.begin(performance.now());
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const before = schedule.current;
+    const phase = schedule.tick(now);
+    if (phase !== before) control.changed();
+    if (phase.kind === 'done') return finished();
+    while (ticks.length && ticks[0]! < now - 1000) ticks.shift();
+    const st = rec.state();
+    const line = progressLine(schedule.current, { episodes: a.episodes, now_ms: now, rate_hz: ticks.length, fps: a.fps, samples: st.samples, refused: st.refused });
+    if (tty) process.stdout.write(`\r\x1b[K${line}`);
+    else if (Math.floor(now / 1000) !== Math.floor((now - 50) / 1000)) say(line);
+  }, 50);
+  try {
+    await done;
+  } finally {
+    clearInterval(timer);
+    restore();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    untap();
+    rec.close();
+    await services?.stop();
+    await robot.stop();
+  }
+  const st = rec.state();
+  say(`wrote ${a.out}: ${st.kept} episode${st.kept === 1 ? '' : 's'}, ${st.samples} samples${st.refused ? `, ${st.refused} refused` : ''}`);
+  return 0;
+}
