@@ -1,7 +1,7 @@
 // `ganglion train DATASET... --skill NAME`: behaviour cloning from LeRobotDataset v3.0 folders into a learned skill folder the planner can call; --dagger continues a previous round.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { evaluateSkill } from '../learn/evaluate.ts';
+import { evaluateSkill } from '../demos/evaluate-skill.ts';
 import { trainSkill } from '../learn/train.ts';
 
 const HELP = `usage: ganglion train DATASET... --skill NAME [options]

@@ -1,6 +1,6 @@
 // Behaviour cloning with TF.js: episode-level train/validation split, normalisation stats, a small MLP, a seeded weighted-MSE loop with early stopping.
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom } from '../sim/world.ts';
+import { seededRandom } from '../world/world.ts';
 import { initPolicyBackend } from '../skills/policy/backend.ts';
 
 /** One demonstration: a row per frame, and per frame how much it counts in the loss (interventions weigh more). */

@@ -1,5 +1,5 @@
 // A scripted person at the leader device (for the emulator, where nobody can turn the pots): reaction delay, hesitation, hand tremor and visual correction, seeded; it turns the emulated pots and holds the button.
-import { seededRandom } from '../sim/world.ts';
+import { seededRandom } from '../world/world.ts';
 
 /** [rad] a 270-degree pot: the knob turns +-2.36 rad about mid travel. */
 export const POT_HALF_TRAVEL_RAD = (270 / 2) * (Math.PI / 180);

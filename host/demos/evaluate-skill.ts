@@ -1,7 +1,7 @@
 // Scores a learned skill folder on held-out seeded reach scenes (kinematic robot) and records the rate in its policy.json: the skill's affordance.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { evalSeeds, scoreReach, type ReachScore } from '../demos/train-eval.ts';
+import { evalSeeds, scoreReach, type ReachScore } from './train-eval.ts';
 import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
 import { POLICY_FILE } from '../skills/policy/model-dir.ts';
 import { loadPolicySkill } from '../skills/policy/skill.ts';
