@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   dashboard: { summary: 'serve the web dashboard (it connects to the broker over MQTT-over-WebSocket as the user who logs in)', load: () => import('../dashboard/cli.ts') },
   'broker-config': { summary: 'manage broker users; write mosquitto passwd, ACL and conf', load: () => import('./broker-config.ts') },
   plan: { summary: 'plan and run a task ("put the red block in the bin") with the LLM planner or the offline rule planner', load: () => import('./plan.ts') },
+  teleop: { summary: 'teleoperate the emulated robot from the leader device (--scripted: a scripted person turns its pots) or the terminal keys', load: () => import('./teleop.ts') },
   train: { summary: 'train a skill by behaviour cloning from LeRobot v3.0 datasets (--dagger: a round on the policy\'s runs plus interventions)', load: () => import('./train.ts') },
   memory: { summary: 'list or delete entries of the corrections memory the planner retrieves from', load: () => import('./memory.ts') },
 };

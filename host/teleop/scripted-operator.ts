@@ -115,3 +115,19 @@ export async function applyToLeader(plant: LeaderPlant, pots: Record<string, str
   if (out.button !== wasPressed) await (out.button ? plant.pressButton(button) : plant.releaseButton(button));
   return out.button;
 }
+
+/**
+ * The calibration sweep done by the scripted person: each knob turned end to end over joint_range_rad in `steps`,
+ * the ADC counts the firmware reports (read back through `counts()`) collected per joint for calibrationFromSweep.
+ */
+export async function scriptedSweep(plant: LeaderPlant, pots: Record<string, string | number>, counts: () => readonly number[], analog: Record<string, number>, joint_range_rad: [number, number], steps = 20, settle_ms = 40): Promise<Record<string, number[]>> {
+  const seen: Record<string, number[]> = Object.fromEntries(Object.keys(pots).map((j) => [j, []]));
+  for (let k = 0; k <= steps; k++) {
+    const rad = joint_range_rad[0] + ((joint_range_rad[1] - joint_range_rad[0]) * k) / steps;
+    await Promise.all(Object.values(pots).map((p) => plant.setPot(p, knobToVolts(rad))));
+    await new Promise((r) => setTimeout(r, settle_ms));
+    const c = counts();
+    for (const j of Object.keys(pots)) seen[j]!.push(c[analog[j]!]!);
+  }
+  return seen;
+}

@@ -87,3 +87,19 @@ t.test('train: a skill folder with stats and features the registry loads and pla
   await t.rejects(trainSkill({ datasets: [other], skill: 'x', out, dagger_from: r.dir, epochs: 1 }), /other: observation\.state has no "target_from_shoulder_x_m"/);
   await t.rejects(trainSkill({ datasets: [other], skill: 'x', out, observation: ['shoulder_position_rad', 'nonsense'], epochs: 1 }), /observation\.state has no "nonsense"/);
 });
+
+t.test('ganglion train: the command line trains, evaluates into the affordance, and names bad input', async (t) => {
+  const { trainMain } = await import('../../host/cli/train.ts');
+  const dir = t.testdir();
+  scriptedDataset(path.join(dir, 'ds'), 1, 4);
+  const lines: string[] = [];
+  const code = await trainMain([path.join(dir, 'ds'), '--skill', 'reach_cli', '--out', path.join(dir, 'skills'), '--epochs', '3', '--hidden', '16', '--eval', '2'], (s) => lines.push(s), (s) => lines.push(s), false);
+  t.equal(code, 0);
+  t.match(lines.join(''), /epoch 1\/3: loss [\d.]+, val_loss [\d.]+[\s\S]*evaluation: \d+ % of 2 held-out reach scenes[\s\S]*skill "reach_cli" in /);
+  const m = JSON.parse(readFileSync(path.join(dir, 'skills', 'reach_cli', 'policy.json'), 'utf8'));
+  t.equal(m.evaluation.scenes, 2, 'the evaluation is in policy.json (the skill\'s affordance)');
+  const errs: string[] = [];
+  t.equal(await trainMain(['--skill', 'x'], () => {}, (s) => errs.push(s), false), 2);
+  t.match(errs.join(''), /give DATASET/);
+  await t.rejects(trainMain([path.join(dir, 'missing'), '--skill', 'x', '--eval', '0'], () => {}, () => {}, false), /dataset directory .*missing does not exist/);
+});
