@@ -14,6 +14,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '10. MQTT bridge: telemetry fan-out (aedes vs mosquitto) and the bridge cost', load: () => import('./bridge-fanout.ts') },
   { title: '11. Planner bridge: decision overhead, jitter with LLM requests in flight, task success with/without grounding', load: () => import('./planner.ts') },
   { title: '12. Dashboard end-to-end latency: MCU telemetry -> browser, e-stop button -> zero PWM', load: () => import('./dashboard-latency.ts') },
+  { title: '13. Demonstrations: training time and learned skill vs the scripted expert', load: () => import('./learn.ts') },
 ];
 
 const only = process.argv.slice(2);
