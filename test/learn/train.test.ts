@@ -103,3 +103,10 @@ t.test('ganglion train: the command line trains, evaluates into the affordance, 
   t.match(errs.join(''), /give DATASET/);
   await t.rejects(trainMain([path.join(dir, 'missing'), '--skill', 'x', '--eval', '0'], () => {}, () => {}, false), /dataset directory .*missing does not exist/);
 });
+
+t.test('the offline planner calls a learned skill by name at a world point', async (t) => {
+  const { parseCommand } = await import('../../host/planner/rule-planner.ts');
+  t.same(parseCommand('run reach_taught at 0.2 0.05'), { kind: 'point_skill', skill: 'reach_taught', x_m: 0.2, y_m: 0.05 });
+  t.same(parseCommand('use reach_learned at (-0.15, 0.1)'), { kind: 'point_skill', skill: 'reach_learned', x_m: -0.15, y_m: 0.1 });
+  t.equal(parseCommand('run reach_taught'), null, 'no point: not this form');
+});
