@@ -12,6 +12,9 @@ export function knobToVolts(rad: number): number {
   return POT_SUPPLY_V * Math.min(1, Math.max(0, u));
 }
 
+/** [rad] the furthest past the goal a person turns the knob when correcting. */
+const MAX_OVERREACH_RAD = 0.2;
+
 export interface OperatorOptions {
   seed: number;
   /** [rad] where the person wants each follower joint (e.g. the IK of a reach target they can see). */
@@ -52,6 +55,7 @@ export class ScriptedOperator {
   private settled_s = 0;
   private nextLook_s = 0;
   private finished = false;
+  private lookedAt: Record<string, number> | null = null;
 
   constructor(private readonly o: OperatorOptions) {
     const k = o.sloppiness ?? 1;
@@ -85,8 +89,16 @@ export class ScriptedOperator {
     const s = Math.min(1, tm / this.move_s);
     const mj = s * s * s * (10 - 15 * s + 6 * s * s);
     // Visual correction once the move is over: every ~200 ms, nudge the aim by part of the error they see.
+    // A person waits for the arm to come to rest before correcting (no wind-up while it is still catching up), and
+    // never turns the knob far past where the goal is.
     if (s >= 1 && t_s >= this.nextLook_s) {
-      for (const j of this.joints) this.aim[j]! += 0.5 * (this.o.goal_rad[j]! - seen[j]!);
+      const still = this.lookedAt !== null && this.joints.every((j) => Math.abs(seen[j]! - this.lookedAt![j]!) < 0.005);
+      if (still)
+        for (const j of this.joints) {
+          const g = this.o.goal_rad[j]!;
+          this.aim[j] = Math.min(g + MAX_OVERREACH_RAD, Math.max(g - MAX_OVERREACH_RAD, this.aim[j]! + 0.5 * (g - seen[j]!)));
+        }
+      this.lookedAt = { ...seen };
       this.nextLook_s = t_s + 0.2;
     }
     for (const j of this.joints) {
