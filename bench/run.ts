@@ -17,6 +17,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '13. Soak: the default stack for an hour (GANGLION_SOAK_MINUTES, --soak-minutes=N), per minute beside the first 5 minutes', load: () => import('./soak.ts') },
   { title: '14. Lossy link: 1 % byte corruption both ways for 60 s at 200 Hz, ack p99 and watchdog trips', load: () => import('./lossy-link.ts') },
   { title: '15. Recording overhead: 1 kHz x 20 channels for 60 s, recording vs not', load: () => import('./recording.ts') },
+  { title: '16. Demonstrations: training time and learned skill vs the scripted expert', load: () => import('./learn.ts') },
 ];
 
 const only = process.argv.slice(2);

@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   record: { summary: 'record demonstrations (MCAP, one file per session) on the emulated robot, LeRobot-style episodes and keys', load: () => import('./record.ts') },
   replay: { summary: 'replay a recorded episode through the safety envelope and print tracking error against the recording', load: () => import('./replay.ts') },
   export: { summary: 'export recordings to a LeRobotDataset v3.0 directory (--format lerobot --out DIR)', load: () => import('./export.ts') },
+  teleop: { summary: 'teleoperate the emulated robot from the leader device (--scripted: a scripted person turns its pots) or the terminal keys', load: () => import('./teleop.ts') },
+  train: { summary: 'train a skill by behaviour cloning from LeRobot v3.0 datasets (--dagger: a round on the policy\'s runs plus interventions)', load: () => import('./train.ts') },
   memory: { summary: 'list or delete entries of the corrections memory the planner retrieves from', load: () => import('./memory.ts') },
 };
 

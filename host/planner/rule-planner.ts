@@ -14,7 +14,8 @@ type Intent =
   | { kind: 'goto'; target: string[] }
   | { kind: 'turn'; angle_rad: number }
   | { kind: 'move'; distance_m: number }
-  | { kind: 'wait'; seconds: number };
+  | { kind: 'wait'; seconds: number }
+  | { kind: 'point_skill'; skill: string; x_m: number; y_m: number };
 
 export const RULE_FORMS: readonly string[] = [
   'go home',
@@ -26,6 +27,7 @@ export const RULE_FORMS: readonly string[] = [
   'turn left|right|around [N degrees]',
   'move forward|back N cm|m',
   'wait N seconds',
+  'run SKILL at X Y   (a skill that takes a world point, e.g. a learned reach: run reach_taught at 0.2 0.05)',
 ];
 
 /** Failed attempts at one block before the rule planner gives up on it. */
@@ -38,6 +40,10 @@ export function parseCommand(text: string): Intent | null {
   const t = text.toLowerCase().replace(/[.!?,;]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/^(please |now |robot )+/, '').replace(/ please$/, '');
   const words = (s: string) => tokens(s).filter((w) => !FILLER.has(w));
   let m: RegExpExecArray | null;
+  // Any skill that takes a world point, by name (a learned one included): the grounding checks that it exists and can.
+  // Matched before punctuation is stripped, which would eat the decimal points.
+  if ((m = /^(?:run|use) ([a-z][a-z0-9_]*) (?:at|to|on) \(?(-?\d+(?:\.\d+)?)(?: ?m)?[ ,]+(-?\d+(?:\.\d+)?)(?: ?m)?\)?$/.exec(text.toLowerCase().trim())))
+    return { kind: 'point_skill', skill: m[1]!, x_m: Number(m[2]), y_m: Number(m[3]) };
   if (/^((go|return|move|drive) )?(back )?home$/.test(t)) return { kind: 'home' };
   if (/^(clear the table|tidy up|(put|place|move|drop|throw) (all|every|each)( of)?( the)? (blocks?|objects|things)( (in|into|to) the bin)?)$/.test(t)) return { kind: 'put', target: 'all' };
   if ((m = /^(?:pick up|pick|grab|take|get) (?:the )?(.+?) (?:and )?(?:then )?(?:put|place|drop|throw) (?:it )?(?:in|into|to) the bin$/.exec(t))) return { kind: 'put', target: words(m[1]!) };
@@ -52,6 +58,7 @@ export function parseCommand(text: string): Intent | null {
   if ((m = /^(?:move|drive|go) (forward|forwards|ahead|back|backward|backwards) (\d+(?:\.\d+)?) ?(mm|cm|m)$/.exec(t)))
     return { kind: 'move', distance_m: (/^(forward|forwards|ahead)$/.test(m[1]!) ? 1 : -1) * Number(m[2]) * UNIT_M[m[3]!]! };
   if ((m = /^wait (\d+(?:\.\d+)?) ?(s|sec|secs|seconds?)$/.exec(t))) return { kind: 'wait', seconds: Number(m[1]) };
+
   return null;
 }
 
@@ -139,7 +146,7 @@ export class RulePlanner implements SlowMind {
     }
     const failed = ctx.reason.kind === 'step_failed' || ctx.reason.kind === 'infeasible';
 
-    if (intent.kind === 'home' || intent.kind === 'release' || intent.kind === 'turn' || intent.kind === 'move' || intent.kind === 'wait' || intent.kind === 'goto') {
+    if (intent.kind === 'home' || intent.kind === 'release' || intent.kind === 'turn' || intent.kind === 'move' || intent.kind === 'wait' || intent.kind === 'goto' || intent.kind === 'point_skill') {
       if (failed) return fail(`"${this.task}" did not work: ${reasonText(ctx)}`);
       if (this.planned) return done(`done: ${this.task}`);
       if (intent.kind === 'home') return plan([this.step('home', {})], 'home');
@@ -147,6 +154,7 @@ export class RulePlanner implements SlowMind {
       if (intent.kind === 'turn') return plan([this.step('turn', { angle_rad: intent.angle_rad })], `turn ${intent.angle_rad.toFixed(2)} rad`);
       if (intent.kind === 'move') return plan([this.step('move_base', { distance_m: intent.distance_m })], `move ${intent.distance_m} m`);
       if (intent.kind === 'wait') return plan([this.step('wait', { seconds: intent.seconds })], `wait ${intent.seconds} s`);
+      if (intent.kind === 'point_skill') return plan([this.step(intent.skill, { x_m: intent.x_m, y_m: intent.y_m })], `${intent.skill} at (${intent.x_m}, ${intent.y_m})`);
       const o = match(s, intent.target, false);
       if (!o) return fail(`no perceived object matches "${intent.target.join(' ')}"`);
       return plan([this.step('drive_to', { x_m: o.x_m, y_m: o.y_m, standoff_m: APPROACH_STANDOFF_M })], `drive to ${o.id}`);

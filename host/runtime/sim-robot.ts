@@ -84,7 +84,8 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
     const sessions = new Map<string, McuSession>();
     for (const n of robot.nodes) {
       const t = transports.get(n.id)!;
-      const s = new McuSession({ transport: t.transport, node: calibratedNode(n, calibration), board: t.board, autoRearm: true });
+      // A node with analog inputs (the leader's pots) reports them at its telemetry rate: teleop reads them every tick.
+      const s = new McuSession({ transport: t.transport, node: calibratedNode(n, calibration), board: t.board, autoRearm: true, ...(n.analog.length ? { statusHz: n.telemetry_hz } : {}) });
       cleanups.push(() => s.close());
       await s.connect();
       sessions.set(n.id, s);

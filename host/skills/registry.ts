@@ -1,5 +1,5 @@
 // The skill registry: built-in skills plus skill packages from a folder; validates args with zod and lists tools (name, description, JSON Schema) for a planner.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -129,26 +129,61 @@ export async function loadSkillPackages(registry: SkillRegistry, dir: string): P
       report.errors.push({ file, error: `skill package ${f} failed to load: ${(e as Error).message.split('\n')[0]}` });
       continue;
     }
-    const skills = exportedSkills(mod);
-    if (skills.length === 0) {
-      report.errors.push({ file, error: `skill package ${f} exports no skills (export them as \`skills\`, \`default\`, or named skill objects)` });
-      continue;
-    }
-    const staged = new SkillRegistry();
-    const names: string[] = [];
+    addPackage(registry, report, file, f, exportedSkills(mod));
+  }
+  // A learned skill is a folder with policy.json (as `ganglion train` writes it): loaded with its model, checked up front.
+  const fromModules = new Set(report.loaded.flatMap((l) => l.skills));
+  for (const d of policyDirs(dir)) {
+    const f = path.basename(d);
+    // A module beside it may load the same folder itself (as policy/examples/reach.ts does): once is enough.
+    if (fromModules.has(policyName(d))) continue;
     try {
-      for (const s of skills) {
-        const name = (s as { name?: unknown }).name;
-        if (typeof name === 'string' && registry.has(name)) throw new Error(`skill "${name}" from ${f}: the name is already registered`);
-        staged.register(s as AnySkill, f);
-        names.push((s as AnySkill).name);
-      }
+      // Imported only when a policy folder is there: it brings in TF.js.
+      const { loadPolicySkill } = await import('./policy/skill.ts');
+      addPackage(registry, report, d, f, [await loadPolicySkill(d)]);
     } catch (e) {
-      report.errors.push({ file, error: `skill package ${f}: ${(e as Error).message}` });
-      continue;
+      report.errors.push({ file: d, error: `learned skill ${f}: ${(e as Error).message.split('\n')[0]}` });
     }
-    for (const n of names) registry.register(staged.get(n), f);
-    report.loaded.push({ file, skills: names });
   }
   return report;
+}
+
+/** The skill name a policy folder declares, or '' when policy.json cannot be read (loading it then says why). */
+function policyName(d: string): string {
+  try {
+    return String((JSON.parse(readFileSync(path.join(d, 'policy.json'), 'utf8')) as { name?: unknown }).name ?? '');
+  } catch {
+    return '';
+  }
+}
+
+/** Sub-folders of dir that hold a policy.json, sorted. */
+function policyDirs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, 'policy.json')))
+    .map((e) => path.join(dir, e.name))
+    .sort();
+}
+
+/** Registers one package's skills all or none: a half-broken package cannot shadow anything. */
+function addPackage(registry: SkillRegistry, report: PackageLoadReport, file: string, f: string, skills: unknown[]): void {
+  if (skills.length === 0) {
+    report.errors.push({ file, error: `skill package ${f} exports no skills (export them as \`skills\`, \`default\`, or named skill objects)` });
+    return;
+  }
+  const staged = new SkillRegistry();
+  const names: string[] = [];
+  try {
+    for (const s of skills) {
+      const name = (s as { name?: unknown }).name;
+      if (typeof name === 'string' && registry.has(name)) throw new Error(`skill "${name}" from ${f}: the name is already registered`);
+      staged.register(s as AnySkill, f);
+      names.push((s as AnySkill).name);
+    }
+  } catch (e) {
+    report.errors.push({ file, error: `skill package ${f}: ${(e as Error).message}` });
+    return;
+  }
+  for (const n of names) registry.register(staged.get(n), f);
+  report.loaded.push({ file, skills: names });
 }

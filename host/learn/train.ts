@@ -1,0 +1,142 @@
+// Trains a learned skill from LeRobotDataset v3.0 directories: features checked against the policy catalogue, interventions weighted, a DAgger round from a previous skill, saved as a skill folder.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { initPolicyBackend } from '../skills/policy/backend.ts';
+import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES } from '../skills/policy/features.ts';
+import type { PolicyManifestInput } from '../skills/policy/manifest.ts';
+import { loadPolicyDir, POLICY_FILE, savePolicyDir } from '../skills/policy/model-dir.ts';
+import { trainEpisodes, type BcResult, type TrainEpisode } from './bc.ts';
+import { readDataset, type Dataset } from './dataset.ts';
+
+export interface TrainSkillOptions {
+  datasets: string[];
+  /** The skill name the planner will call. */
+  skill: string;
+  /** Where the skill folder goes: OUT/<skill>/ (policy.json, model.json, weights.bin), loadable with `--skills OUT`. */
+  out: string;
+  /** A subset (in this order) of the dataset's observation.state names; default: all of them. */
+  observation?: string[];
+  description?: string;
+  hidden?: number[];
+  epochs?: number;
+  patience?: number;
+  seed?: number;
+  /** Loss weight of a frame where a person had control (RLIF / YAY Robot); 1 treats them like any frame. */
+  intervention_weight?: number;
+  /**
+   * DAgger round: the previous skill folder. Its own training datasets are aggregated with the new ones (the
+   * policy's runs plus the interventions), its features must match, and training continues from its weights.
+   */
+  dagger_from?: string;
+  tip_tolerance_m?: number;
+  timeout_s?: number;
+  onEpoch?: (epoch: number, epochs: number, loss: number, val_loss: number) => void;
+  log?: (line: string) => void;
+}
+
+export interface TrainSkillResult {
+  dir: string;
+  datasets: string[];
+  result: Omit<BcResult, 'model'>;
+  intervention_frames: number;
+}
+
+/** Which dataset columns feed which catalogue feature; an unknown name or a missing one is refused naming the dataset. */
+function selectFeatures(ds: Dataset, want: string[] | undefined): { obsIdx: number[]; obs: string[]; act: string[] } {
+  const obs = want ?? ds.observation_names;
+  const obsIdx = obs.map((n) => {
+    const k = ds.observation_names.indexOf(n);
+    if (k < 0) throw new Error(`${ds.dir}: observation.state has no "${n}" (it has ${ds.observation_names.join(', ')})`);
+    if (!isObservationFeature(n)) throw new Error(`${ds.dir}: observation.state "${n}" is not a feature a policy can read at run time; known: ${Object.keys(OBSERVATION_FEATURES).join(', ')} (choose with --observation)`);
+    return k;
+  });
+  for (const n of ds.action_names)
+    if (!isActionFeature(n)) throw new Error(`${ds.dir}: action "${n}" is not an action a policy can output; known: ${Object.keys(ACTION_FEATURES).join(', ')}`);
+  return { obsIdx, obs, act: ds.action_names };
+}
+
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The previous round's manifest: its features and the datasets it was trained on. */
+function previousRound(dir: string): { observation: string[]; action: string[]; datasets: string[]; hidden: number[] | undefined } {
+  const file = path.join(dir, POLICY_FILE);
+  if (!existsSync(file)) throw new Error(`--dagger ${dir}: ${file} is missing: give the folder of a skill \`ganglion train\` wrote`);
+  const m = JSON.parse(readFileSync(file, 'utf8')) as { observation: { feature: string }[]; action: { feature: string }[]; training?: { datasets?: string[]; hidden?: number[] } };
+  return { observation: m.observation.map((f) => f.feature), action: m.action.map((f) => f.feature), datasets: m.training?.datasets ?? [], hidden: m.training?.hidden };
+}
+
+/** Reads the datasets, trains, and writes OUT/<skill>/; every refusal is one sentence naming the dataset or folder and the feature. */
+export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult> {
+  const log = o.log ?? (() => {});
+  const prev = o.dagger_from ? previousRound(o.dagger_from) : null;
+  // DAgger aggregates: the earlier rounds' data stays in, so the policy does not forget what it was taught.
+  const dirs = [...new Set([...(prev?.datasets ?? []), ...o.datasets.map((d) => path.resolve(d))])];
+  if (dirs.length === 0) throw new Error('no dataset given: ganglion train DATASET --skill NAME');
+  const weightI = o.intervention_weight ?? 1;
+  if (!(weightI > 0)) throw new Error(`--intervention-weight ${weightI}: must be a number > 0`);
+  const episodes: TrainEpisode[] = [];
+  let names: { obs: string[]; act: string[] } | null = prev ? { obs: prev.observation, act: prev.action } : null;
+  let interventions = 0;
+  let fps = 0;
+  for (const d of dirs) {
+    const ds = await readDataset(d);
+    const f = selectFeatures(ds, o.observation ?? names?.obs);
+    if (names && !(same(f.obs, names.obs) && same(f.act, names.act)))
+      throw new Error(
+        `${d}: its features do not match ${prev ? `the skill in ${o.dagger_from}` : dirs[0]}: observation ${f.obs.join(', ')} / action ${f.act.join(', ')} vs observation ${names.obs.join(', ')} / action ${names.act.join(', ')}`,
+      );
+    names = { obs: f.obs, act: f.act };
+    fps = ds.fps;
+    for (const e of ds.episodes) {
+      interventions += e.intervention.reduce((a, b) => a + b, 0);
+      episodes.push({ obs: e.obs.map((r) => f.obsIdx.map((k) => r[k]!)), act: e.act, weight: e.intervention.map((i) => (i ? weightI : 1)) });
+    }
+    log(`dataset ${d}: ${ds.episodes.length} episodes, ${ds.episodes.reduce((a, e) => a + e.obs.length, 0)} frames at ${ds.fps} Hz`);
+  }
+  const backend = await initPolicyBackend();
+  const init = o.dagger_from ? (await loadPolicyDir(o.dagger_from)).model : undefined;
+  const hidden = o.hidden ?? prev?.hidden ?? [64, 64];
+  const r = await trainEpisodes(episodes, names!.obs.length, names!.act.length, {
+    hidden,
+    epochs: o.epochs ?? 60,
+    patience: o.patience ?? 8,
+    seed: o.seed ?? 1,
+    ...(init ? { init } : {}),
+    ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+  });
+  init?.dispose();
+  const dir = path.join(path.resolve(o.out), o.skill);
+  const manifest: PolicyManifestInput = {
+    format: 'ganglion.policy/1',
+    name: o.skill,
+    description:
+      o.description ??
+      `Learned reach (behaviour cloning of ${episodes.length} demonstrations): move the gripper tip to the world point (x_m, y_m) with the arm; the base stays still.`,
+    task: { kind: 'reach_point', tip_tolerance_m: o.tip_tolerance_m ?? 0.005, timeout_s: o.timeout_s ?? 9 },
+    observation: names!.obs.map((feature, k) => ({ feature, mean: r.observation.mean[k]!, std: r.observation.std[k]! })),
+    action: names!.act.map((feature, k) => ({ feature, mean: r.action.mean[k]!, std: r.action.std[k]! })),
+    model: 'model.json',
+    training: {
+      datasets: dirs,
+      fps,
+      episodes: r.episodes,
+      samples: r.samples,
+      intervention_frames: interventions,
+      intervention_weight: weightI,
+      dagger_from: o.dagger_from ? path.resolve(o.dagger_from) : null,
+      hidden,
+      epochs: r.epochs,
+      best_epoch: r.best_epoch,
+      stopped_early: r.stopped_early,
+      seed: o.seed ?? 1,
+      backend,
+      loss: r.loss,
+      val_loss: r.val_loss,
+    },
+  };
+  await savePolicyDir(dir, r.model, manifest);
+  r.model.dispose();
+  const { model: _, ...result } = r;
+  log(`saved ${dir} (best epoch ${r.best_epoch} of ${r.epochs}${r.stopped_early ? ', stopped early' : ''}, val_loss ${r.val_loss.toFixed(5)})`);
+  return { dir, datasets: dirs, result, intervention_frames: interventions };
+}
