@@ -1,5 +1,7 @@
 // Commands from MQTT into RobotControl: parse and refuse (error reply + event, nothing changes), e-stop ahead of everything queued, one reply per command on its response topic.
 import type { RobotControl } from '../runtime/control.ts';
+import { DashboardTeleoperator } from '../teleop/dashboard.ts';
+import { TeleopDriver } from '../teleop/driver.ts';
 import { replyOwner } from './acl.ts';
 import { skillStatusPayload } from './payloads.ts';
 import { COMMANDS, parseCommandPayload, REPLY_PREFIX, type CommandName, type ReplyPayload } from './topics.ts';
@@ -31,12 +33,17 @@ export class CommandHandler {
   lastTeleop_ms = -Infinity;
   received = 0;
   refused = 0;
+  /** The dashboard's teleop, behind the teleop seam: each message is read at once (the page heartbeats at 20 Hz). */
+  readonly dashboardTeleop = new DashboardTeleoperator();
+  private readonly teleopDriver: TeleopDriver;
 
   constructor(
     private readonly robot: RobotControl,
     private readonly cmdPrefix: string,
     private readonly sink: CommandSink,
-  ) {}
+  ) {
+    this.teleopDriver = new TeleopDriver(robot, this.dashboardTeleop);
+  }
 
   /**
    * Synchronous entry for every message on cmd/+. An e-stop acts here, at once; anything else is queued and
@@ -130,10 +137,12 @@ export class CommandHandler {
         await r.clearEstop();
         break;
       case 'teleop':
-        await r.teleop({ ...(v.position_rad ? { position_rad: v.position_rad } : {}), ...(v.velocity_radps ? { velocity_radps: v.velocity_radps } : {}), operator: who });
+        this.dashboardTeleop.command({ ...(v.position_rad ? { position_rad: v.position_rad } : {}), ...(v.velocity_radps ? { velocity_radps: v.velocity_radps } : {}), operator: who });
+        await this.teleopDriver.readNow();
         break;
       case 'teleop_release':
-        await r.releaseTeleop();
+        this.dashboardTeleop.release();
+        await this.teleopDriver.readNow();
         break;
       case 'arm':
         await r.arm();
