@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, type Board } from '../hw/board.ts';
-import { ATMEGA328P } from '../sim/avr.ts';
-import { parseIntelHex } from '../sim/ihex.ts';
+import { ATMEGA328P } from '../emulator/avr.ts';
+import { parseIntelHex } from '../emulator/ihex.ts';
 
 /** Absolute path of the board's StandardFirmata .hex; a clear error when the package that ships it is missing. */
 export function firmataHexPath(board: Board): string {

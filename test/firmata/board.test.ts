@@ -2,7 +2,7 @@
 import t from 'tap';
 import { j5 } from '../../host/firmata/j5.ts';
 import { FirmataRig } from '../../host/firmata/rig.ts';
-import { resolvePin } from '../../host/sim/wiring.ts';
+import { resolvePin } from '../../host/emulator/wiring.ts';
 import { bootAndConnect, pulseRecorder, sleep, until } from './boot.ts';
 
 t.test('StandardFirmata on the emulated Uno, driven through johnny-five', async (t) => {

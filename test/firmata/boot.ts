@@ -5,8 +5,8 @@ import path from 'node:path';
 import { SCHEMATICS_DIR } from '../../host/hw/robot.ts';
 import { connectFirmata, type FirmataConnection } from '../../host/firmata/connect.ts';
 import { loadFirmataFlash } from '../../host/firmata/hex.ts';
-import { EmulatedNode } from '../../host/sim/node.ts';
-import { RealtimePacer } from '../../host/sim/pacer.ts';
+import { EmulatedNode } from '../../host/emulator/node.ts';
+import { RealtimePacer } from '../../host/emulator/pacer.ts';
 
 export const FIRMATA_ARM = path.join(SCHEMATICS_DIR, 'firmata-arm.json');
 
