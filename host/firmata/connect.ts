@@ -87,6 +87,9 @@ export async function connectFirmata(o: ConnectOptions): Promise<FirmataConnecti
     ask();
     query = setInterval(ask, QUERY_EVERY_MS);
     const protocol = await versioned;
+    // A version report can hide in another firmware's bytes: Ganglion frames on the same port settle it.
+    const ganglion = notFirmata(Uint8Array.from(seen), board, where);
+    if (ganglion) throw new Error(ganglion);
     if (protocol.major !== spec.protocol_major || protocol.minor < spec.protocol_min_minor) {
       throw new Error(
         `${where} runs Firmata protocol ${protocol.major}.${protocol.minor}; board ${board.id} needs ${spec.protocol_major}.${spec.protocol_min_minor} or a later ${spec.protocol_major}.x ` +

@@ -24,7 +24,7 @@ export function usToDeg(s: ServoW, us: number): number {
 }
 
 export class FirmataRig {
-  private readonly servos = new Map<number, { w: ServoW; servo: InstanceType<Five['Servo']>; pin: number; us: number }>();
+  private readonly servos = new Map<number, { w: ServoW; servo: InstanceType<Five['Servo']>; pin: number; us: number; limp: boolean }>();
   private readonly motors = new Map<number, { w: MotorW; motor: InstanceType<Five['Motor']>; permille: number }>();
   private readonly sensors = new Map<number, InstanceType<Five['Sensor']>>();
   private readonly buttons = new Map<number, InstanceType<Five['Button']>>();
@@ -43,7 +43,7 @@ export class FirmataRig {
       const pin = at(w.pin, `servo ${w.joint}`);
       // No startAt: a servo gets its first pulse from the first command (or from safe()), not from construction.
       const servo = new five.Servo({ board: b, pin, pwmRange: [w.min_us, w.max_us] });
-      this.servos.set(w.index, { w, servo, pin, us: 0 });
+      this.servos.set(w.index, { w, servo, pin, us: 0, limp: false });
     }
     for (const w of wiring.open_motors) {
       const motor = new five.Motor({ board: b, pins: { pwm: at(w.pwm, `motor ${w.joint} pwm`), dir: at(w.dir, `motor ${w.joint} dir`) }, invertDir: w.invert_dir });
@@ -68,10 +68,17 @@ export class FirmataRig {
       // StandardFirmata detaches a servo when its pin leaves SERVO mode: the pulses stop and the pin is held low.
       this.conn.io.pinMode(s.pin, this.conn.io.MODES['OUTPUT']!);
       this.conn.io.digitalWrite(s.pin, 0);
-      (s.servo as unknown as { last: unknown }).last = null; // the next to() must be sent even if the angle is the same
+      s.limp = true;
       return;
     }
     if (!(us >= s.w.min_us && us <= s.w.max_us)) throw new RangeError(`servo ${s.w.joint}: ${us} us is outside ${s.w.min_us}-${s.w.max_us} us; the envelope clamps before this`);
+    if (s.limp) {
+      // Re-attach: johnny-five's Servo skips an angle equal to its last one, so the first pulse after limp goes direct.
+      s.limp = false;
+      this.conn.io.servoConfig(s.pin, s.w.min_us, s.w.max_us);
+      this.conn.io.servoWrite(s.pin, Math.round(us));
+      return;
+    }
     s.servo.to(usToDeg(s.w, us));
   }
 
