@@ -12,7 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['world'],
   ['skills'],
   ['executor', 'calibration', 'flash'],
-  ['link', 'emulator'],
+  ['link', 'emulator', 'firmata'],
   ['hw', 'protocol'],
   ['util'],
 ];

@@ -33,6 +33,9 @@ const MCUSR = 0x54;
 const MCUSR_PORF = 0x01;
 const MCUSR_WDRF = 0x08;
 const UCSRA_DOR = 0x08;
+const UCSRA_TXC = 0x40;
+/** RXC, UDRE, FE, DOR, UPE: status bits a write to UCSRA cannot change (datasheet 19.10.2). */
+const UCSRA_READ_ONLY = 0x80 | 0x20 | 0x10 | 0x08 | 0x04;
 const SMCR = 0x53;
 const SMCR_SE = 0x01;
 const OPCODE_SLEEP = 0x9588;
@@ -189,6 +192,7 @@ export class AvrMcu {
 
     this.installDoubleBufferedTx();
     this.installRxFifo();
+    this.installUcsraStatusBits();
     this.rxInFlight = false; // a byte on the line during a reset is lost, as on the real chip
   }
 
@@ -221,6 +225,24 @@ export class AvrMcu {
       cpu.data[usart0Config.UCSRA]! &= ~UCSRA_DOR;
       if (this.rxFifo.length === 0) cpu.clearInterrupt(this.rxcIrq());
       return byte;
+    };
+  }
+
+  /**
+   * avr8js's UCSRA write stores only U2X and MPCM, so it clears UDRE (and RXC, DOR) as a side effect. On the chip
+   * those are read-only and TXC clears only when written 1. Arduino's HardwareSerial writes UCSRA after every direct
+   * UDR write: with UDRE wrongly clear it then queues the next byte for a UDRE interrupt that never comes, and the
+   * sketch (StandardFirmata) stops transmitting after its first byte.
+   */
+  private installUcsraStatusBits(): void {
+    const cpu = this.cpu;
+    const addr = usart0Config.UCSRA;
+    const stock = cpu.writeHooks[addr]!;
+    cpu.writeHooks[addr] = (value, oldValue, a, mask) => {
+      const kept = oldValue & (UCSRA_READ_ONLY | (value & UCSRA_TXC ? 0 : UCSRA_TXC));
+      stock(value, oldValue, a, mask);
+      cpu.data[addr]! |= kept;
+      return true;
     };
   }
 

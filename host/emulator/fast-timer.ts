@@ -41,7 +41,10 @@ function ticksToNextEvent(t: TimerInternals): number {
   for (const ocr of ocrs) {
     if (ocr > tcnt && ocr <= top && ocr - tcnt < next) next = ocr - tcnt;
   }
-  return Math.max(1, next);
+  // Never a whole period in one jump: from TCNT=0 a jump of TOP+1 ticks lands on 0 again, and avr8js only sees the
+  // wrap (and the compare match at OCR=0 that comes with it) when the count after is below the count before.
+  // The Arduino Servo library starts timer1 exactly so (TCNT1=0, OCR1A=0).
+  return Math.max(1, Math.min(next, top));
 }
 
 /** Patch one timer in place. Call right after `new AVRTimer(...)`, before the program runs. */

@@ -36,6 +36,10 @@ export function pinUses(node: NodeWiring): PinUse[] {
     if (m.limit_neg) uses.push({ pin: m.limit_neg, use: `negative limit switch of ${of}`, need: 'digital' });
     if (m.limit_pos) uses.push({ pin: m.limit_pos, use: `positive limit switch of ${of}`, need: 'digital' });
   }
+  for (const m of node.open_motors) {
+    uses.push({ pin: m.pwm, use: `open-loop motor ${m.joint} pwm`, need: 'pwm' });
+    uses.push({ pin: m.dir, use: `open-loop motor ${m.joint} dir`, need: 'digital' });
+  }
   for (const s of node.servos) uses.push({ pin: s.pin, use: `servo ${s.joint}`, need: 'digital' });
   for (const a of node.analog) uses.push({ pin: a.pin, use: `analog ${a.name}`, need: 'adc' });
   for (const i of node.inputs) uses.push({ pin: i.pin, use: `${i.role === 'estop' ? 'e-stop' : 'input'} ${i.name}`, need: 'digital' });
@@ -85,6 +89,7 @@ function lacks(board: Board, u: PinUse): string {
 function checkIndexes(node: NodeWiring, say: (msg: string, pin?: string) => void): void {
   const groups: [string, { index: number; label: string }[]][] = [
     ['motor', node.motors.map((m) => ({ index: m.index, label: m.joint }))],
+    ['open-loop motor', node.open_motors.map((m) => ({ index: m.index, label: m.joint }))],
     ['servo', node.servos.map((s) => ({ index: s.index, label: s.joint }))],
     ['analog', node.analog.map((a) => ({ index: a.index, label: a.name }))],
     ['input', node.inputs.map((i) => ({ index: i.index, label: i.name }))],
@@ -109,6 +114,19 @@ function checkServos(node: NodeWiring, say: (msg: string, pin?: string) => void)
   }
 }
 
+/** What each firmware can drive: StandardFirmata has no encoders (no closed-loop motors); Ganglion's firmware no open-loop ones. */
+function checkKind(node: NodeWiring, board: Board, say: (msg: string, pin?: string) => void): void {
+  if (board.kind === 'firmata') {
+    for (const m of node.motors) {
+      say(`motor ${m.joint} needs encoder feedback, but ${board.id} runs StandardFirmata, which counts no encoders; wire it under open_motors (PWM + direction, open loop) or put it on a Ganglion board`, m.enc_a);
+    }
+  } else {
+    for (const m of node.open_motors) {
+      say(`open-loop motor ${m.joint} is for Firmata boards; on ${board.id} (Ganglion firmware) wire it under motors, with its encoder`, m.pwm);
+    }
+  }
+}
+
 /** Every problem of a robot's wiring, in file order; an empty list means the robot can be flashed and run. */
 export function checkRobot(robot: Robot, loadBoardFn: (id: string) => Board = (id) => loadBoard(id)): WiringProblem[] {
   const problems: WiringProblem[] = [];
@@ -129,6 +147,7 @@ export function checkRobot(robot: Robot, loadBoardFn: (id: string) => Board = (i
       say(`board "${node.board}" does not exist; use one of: ${listBoards().join(', ')}`);
       continue;
     }
+    checkKind(node, board, say);
     const uses = pinUses(node);
     const byPin = new Map<string, PinUse[]>();
     for (const u of uses) byPin.set(u.pin, [...(byPin.get(u.pin) ?? []), u]);

@@ -70,6 +70,20 @@ export const ServoSchema = z.strictObject({
   default_us: z.number().int().min(0).max(2500),
 });
 
+/**
+ * A motor on a Firmata board: PWM + one direction pin, no encoder, so open loop (StandardFirmata counts no encoders).
+ * The host sets a signed duty; nothing measures where the shaft went.
+ */
+export const OpenMotorSchema = z.strictObject({
+  index: z.number().int().min(0).max(3),
+  joint: z.string(),
+  pwm: PinRef,
+  dir: PinRef,
+  invert_dir: z.boolean().default(false),
+  max_pwm_permille: z.number().int().min(0).max(1000).default(1000),
+});
+export type OpenMotorWiring = z.infer<typeof OpenMotorSchema>;
+
 export const AnalogSchema = z.strictObject({ index: z.number().int().min(0).max(3), name: z.string(), pin: PinRef });
 
 export const InputSchema = z.strictObject({
@@ -90,6 +104,8 @@ export const NodeSchema = z.strictObject({
   watchdog_ms: z.number().int().min(10).max(5000).default(100),
   telemetry_hz: z.number().int().min(1).max(1000).default(200),
   motors: z.array(MotorSchema).max(4).default([]),
+  /** Open-loop motors (Firmata boards only: PWM + direction, no encoder). */
+  open_motors: z.array(OpenMotorSchema).max(4).default([]),
   servos: z.array(ServoSchema).max(4).default([]),
   analog: z.array(AnalogSchema).max(4).default([]),
   inputs: z.array(InputSchema).max(4).default([]),

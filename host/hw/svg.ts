@@ -119,6 +119,22 @@ function limitGroup(m: MotorWiring, pin: string, side: 'negative' | 'positive'):
   };
 }
 
+/** An open-loop motor of a Firmata board: PWM and direction into its driver, no encoder rows. */
+function openMotorGroup(m: NodeWiring['open_motors'][number]): Group {
+  const rows: Row[] = [
+    { pin: m.pwm, kind: 'pwm', to: 'part', label: 'PWM' },
+    { pin: m.dir, kind: 'dir', to: 'part', label: 'DIR' },
+  ];
+  return {
+    rows,
+    draw: (top, _rowY, out) => {
+      out.push(text(PART.x, top + 11, `open-loop motor ${m.joint} (#${m.index})`, 'title'));
+      out.push(box(PART.x, top + BAND_PX, PART.w, rows.length * ROW_PX, 'part'));
+      out.push(text(PART.x + PART.w - 6, top + BAND_PX + 15, 'no encoder: open loop', 'note', 'end'));
+    },
+  };
+}
+
 function partGroup(title: string, row: Row, note: string, cls: string): Group {
   return {
     rows: [row],
@@ -137,6 +153,7 @@ function groups(node: NodeWiring): Group[] {
     if (m.limit_neg) g.push(limitGroup(m, m.limit_neg, 'negative'));
     if (m.limit_pos) g.push(limitGroup(m, m.limit_pos, 'positive'));
   }
+  for (const m of node.open_motors) g.push(openMotorGroup(m));
   for (const s of node.servos) {
     const dflt = s.default_us === 0 ? 'limp when safe' : `safe ${s.default_us} us`;
     g.push(partGroup(`servo ${s.joint} (#${s.index})`, { pin: s.pin, kind: 'servo', to: 'part', label: 'SIG' }, `${s.min_us}-${s.max_us} us, ${dflt}`, 'part'));
@@ -153,7 +170,8 @@ function groups(node: NodeWiring): Group[] {
 }
 
 function renderNode(node: NodeWiring, board: Board, top: number, out: string[]): number {
-  out.push(text(BOARD.x, top + 14, `node "${node.id}": ${board.name}`, 'node'));
+  const kind = board.kind === 'firmata' ? ' [Firmata: no board watchdog, open loop]' : '';
+  out.push(text(BOARD.x, top + 14, `node "${node.id}": ${board.name}${kind}`, 'node'));
   const boardTop = top + 24;
   let y = boardTop + 22; // board title band
   const body: string[] = [];
