@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
+import { commandOf, mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
 import { mqtt5Front } from './mqtt5-front.ts';
 import { RobotIdSchema } from './topics.ts';
 import { verifyUser, type User, type UsersFile } from './users.ts';
@@ -89,6 +89,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     authorizePublish(client, packet, cb) {
       const id = client ? byClient.get(client) : undefined;
       if (client && (!id || !mayPublish(id, packet.topic))) return cb(new Error(`not authorized to publish to ${packet.topic}`));
+      if (packet.retain && commandOf(packet.topic)) return cb(new Error(`commands are never retained (${packet.topic})`));
       cb(null);
     },
     authorizeSubscribe(client, sub, cb) {

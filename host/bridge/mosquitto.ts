@@ -43,7 +43,9 @@ export function aclFile(users: readonly User[]): string {
     if (u.role === 'robot') {
       for (const r of robots) {
         for (const t of ROBOT_OUT_TOPICS) out.push(`topic write ${TOPIC_ROOT}/${r}/${t}`);
-        out.push(`topic read ${TOPIC_ROOT}/${r}/cmd/+`, `topic readwrite ${TOPIC_ROOT}/${r}/${ROBOT_TUNNEL}`);
+        // write on cmd/+ only so the robot can delete a retained command (mosquitto cannot refuse retain per topic
+        // without a plugin); its bridge never sends itself a command, and refuses any it is handed retained.
+        out.push(`topic readwrite ${TOPIC_ROOT}/${r}/cmd/+`, `topic readwrite ${TOPIC_ROOT}/${r}/${ROBOT_TUNNEL}`);
       }
       out.push(`topic write ${REPLY_PREFIX}#`);
     } else {

@@ -1,6 +1,6 @@
 // An MQTT 5 front for aedes (which speaks only 3.1.1): translates each connection's packets both ways, carries MQTT 5 publish properties through aedes inside the payload, and enforces publish ACL and response-topic ownership with MQTT 5 reason codes.
 import { Duplex } from 'node:stream';
-import { mayPublish, mayUseResponseTopic, replyOwner, type Identity } from './acl.ts';
+import { commandOf, mayPublish, mayUseResponseTopic, replyOwner, type Identity } from './acl.ts';
 import { body, Framer, packet, PACKET, PROP, readField, readVarint, str, u16, varint, walkProps, WireError } from './mqtt-wire.ts';
 
 /**
@@ -250,6 +250,10 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     const payload = p.subarray(at, end);
     if (!identity || !mayPublish(identity, topic)) {
       return refuse(qos, pid, topic, `not authorized: ${identity ? `role ${identity.role}` : 'unknown user'} may not publish to ${topic}`);
+    }
+    // A retained command would run again at every (re)subscribe of the robot: refused whole, for every role.
+    if (p[0]! & 0x01 && commandOf(topic)) {
+      return refuse(qos, pid, topic, `retain refused: commands (${topic}) are never retained; publish it without the retain flag`);
     }
     let kept = props;
     if (props.length) {

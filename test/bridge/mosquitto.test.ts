@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startBridge } from '../../host/bridge/bridge.ts';
-import { ReplyPayload, SkillStatusPayload, StatePayload } from '../../host/bridge/topics.ts';
+import { ReplyPayload, SkillStatusPayload, StatePayload, stampCommand } from '../../host/bridge/topics.ts';
 import { brokerConfigMain } from '../../host/cli/broker-config.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { connackCode, freePort, Peer, selfSignedCert, startMosquitto, tempDir, waitFor } from './helpers.ts';
@@ -105,7 +105,7 @@ t.test('the bridge on the real runtime through mosquitto: replies with correlati
 
   const ask = async (p: Peer, user: string, cmd: string, body: unknown) => {
     const id = randomUUID();
-    await p.client.publishAsync(`ganglion/ref/cmd/${cmd}`, JSON.stringify(body), { qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: Buffer.from(id) } });
+    await p.client.publishAsync(`ganglion/ref/cmd/${cmd}`, JSON.stringify(stampCommand(body as object)), { qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: Buffer.from(id) } });
     const m = await p.next((x) => x.topic === `ganglion/_reply/${user}/${id}`, 8000, `reply to ${cmd}`);
     t.equal(Buffer.from(m.properties?.correlationData ?? []).toString(), id, `${cmd}: correlation data echoed`);
     return ReplyPayload.parse(m.json);
