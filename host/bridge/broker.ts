@@ -7,6 +7,8 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { commandOf, mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
+import { authorizeClientId, namespacedClientId, ROBOT_CLIENT_PREFIX } from './client-ids.ts';
+import { randomBytes } from 'node:crypto';
 import { mqtt5Front } from './mqtt5-front.ts';
 import { RobotIdSchema } from './topics.ts';
 import { verifyUser, type User, type UsersFile } from './users.ts';
@@ -43,6 +45,8 @@ export interface EmbeddedBroker {
   aedes: Aedes;
   /** Publishes refused by the ACL so far. */
   refused(): number;
+  /** Logins refused for their client id (someone else's, or a robot id already connected). */
+  refusedLogins(): number;
   close(): Promise<void>;
 }
 
@@ -61,17 +65,38 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   const byClient = new WeakMap<Client, Identity>();
   const receives = memoMayReceive();
   let refused = 0;
+  let refusedLogins = 0;
   const log = o.log ?? (() => {});
 
   const notAuthorized = () => Object.assign(new Error('not authorized'), { returnCode: 5 as const });
+  const isUser = (u: string) => identities.has(u);
+  /** Robot ids whose login passed the checks but is not registered yet: two logins at once cannot both take the id. */
+  const claiming = new Map<string, number>();
+  const CLAIM_MS = 5000;
+  /** After the password: the client id must be the account's own (client-ids.ts); a refusal is logged and answered "identifier rejected". */
+  const admit = (client: Client, id: Identity, done: (e: never, ok: boolean) => void) => {
+    const live = (cid: string) => {
+      const c = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[cid];
+      const claim = claiming.get(cid);
+      return (!!c && !c.closed) || (claim !== undefined && performance.now() - claim < CLAIM_MS);
+    };
+    const why = authorizeClientId(id, client.id, isUser, live);
+    if (why) {
+      refusedLogins++;
+      log(`broker: refused login of ${id.username}: ${why}`);
+      return done(Object.assign(new Error(why), { returnCode: 2 as const }) as never, false);
+    }
+    if (client.id.startsWith(ROBOT_CLIENT_PREFIX)) claiming.set(client.id, performance.now());
+    byClient.set(client, id);
+    done(null as never, true);
+  };
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       if (!username || !password) return done(notAuthorized() as never, false);
       const rc = robotCreds.get(username);
       if (rc) {
         const ok = timingSafeEqual(digest(password.toString('utf8')), rc.digest);
-        if (ok) byClient.set(client, rc.identity);
-        return ok ? done(null, true) : done(notAuthorized() as never, false);
+        return ok ? admit(client, rc.identity, done) : done(notAuthorized() as never, false);
       }
       verifyUser(users, username, password.toString('utf8')).then(
         (u) => {
@@ -79,8 +104,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
             log(`broker: refused login for "${username}"`);
             return done(notAuthorized() as never, false);
           }
-          byClient.set(client, identities.get(u.username)!);
-          done(null, true);
+          admit(client, identities.get(u.username)!, done);
         },
         () => done(notAuthorized() as never, false),
       );
@@ -107,6 +131,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     },
   });
 
+  aedes.on('client', (c) => claiming.delete(c.id));
+
   const sockets = new Set<Duplex>();
   const front = (socket: Duplex) => {
     sockets.add(socket);
@@ -114,6 +140,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     const inner = mqtt5Front(socket, {
       max_packet_bytes: o.max_packet_bytes ?? DEFAULT_MAX_PACKET_BYTES,
       identify: (u) => (u === null ? null : identities.get(u) ?? null),
+      clientId: (u, cid) => namespacedClientId(u, cid, isUser, () => randomBytes(6).toString('hex')),
       onRefused: (who, topic, why) => {
         refused++;
         log(`broker: ${who ?? '?'}: ${why}`);
@@ -169,6 +196,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     ports: { tcp: tcpPort, ws: wsPort, tls: tlsPort },
     aedes,
     refused: () => refused,
+    refusedLogins: () => refusedLogins,
     async close() {
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const s of sockets) s.destroy();

@@ -34,6 +34,8 @@ export interface FrontOptions {
   identify(username: string | null): Identity | null;
   /** A publish refused by the ACL (for logs and tests). */
   onRefused?(who: string | null, topic: string, why: string): void;
+  /** The client id to register for this username and the id the client sent (client-ids.ts: ids go under their account). */
+  clientId?(username: string | null, id: string): string;
 }
 
 interface Connect {
@@ -209,7 +211,9 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     }
     level = c.level;
     username = c.username ? c.username.toString('utf8') : null;
-    if (level !== 5 && !(c.will && hasMagic(c.will.payload))) return p;
+    const clientId = o.clientId ? Buffer.from(o.clientId(username, c.clientId.toString('utf8')), 'utf8') : c.clientId;
+    const sameId = clientId.equals(c.clientId);
+    if (level !== 5 && sameId && !(c.will && hasMagic(c.will.payload))) return p;
     let will = EMPTY;
     if (c.will) {
       const props = filterProps(c.will.props, (id, v) =>
@@ -218,7 +222,7 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
       will = Buffer.concat([str(c.will.topic), str(payload)]);
     }
     const name = level === 5 ? Buffer.from('MQTT') : c.protocolName;
-    return packet(0x10, str(name), Buffer.from([level === 5 ? 4 : level, c.flags]), u16(c.keepalive), str(c.clientId), will,
+    return packet(0x10, str(name), Buffer.from([level === 5 ? 4 : level, c.flags]), u16(c.keepalive), str(clientId), will,
       c.username ? str(c.username) : EMPTY, c.password ? str(c.password) : EMPTY);
   }
 
