@@ -5,8 +5,8 @@ import { NodeSchema, loadRobot, type NodeWiring } from '../host/hw/robot.ts';
 import { McuSession } from '../host/link/session.ts';
 import type { Transport } from '../host/link/transport.ts';
 import { CONSTANTS } from '../host/protocol/messages.ts';
-import { loadFirmware, ensureFirmware, FIRMWARE_HEX } from '../host/sim/firmware.ts';
-import { EmulatedNode } from '../host/sim/node.ts';
+import { loadFirmware, ensureFirmware, FIRMWARE_HEX } from '../host/emulator/firmware.ts';
+import { EmulatedNode } from '../host/emulator/node.ts';
 
 /** Counts bytes each way through any transport. */
 export class CountingTransport implements Transport {

@@ -1,7 +1,7 @@
 // Benchmark 4: emulator speed, simulated MHz of the real firmware with its plants, beside the chip's 16 MHz real time.
 import { loadRobot } from '../host/hw/robot.ts';
 import { CONSTANTS } from '../host/protocol/messages.ts';
-import { measureSpeed } from '../host/sim/measure.ts';
+import { measureSpeed } from '../host/emulator/measure.ts';
 import { connectInThread, fourMotorWiring } from './emulated-link.ts';
 import type { Figure } from './report.ts';
 

@@ -1,8 +1,8 @@
 // Benchmark 1: firmware CPU load in emulated cycles per 1 kHz control period, 4 motors under PID + 5 kHz encoder edges
 // each + 1 kHz telemetry + 1 kHz setpoints, beside the idle firmware. Cycle counts are exact, whatever the host load.
 import { CONSTANTS } from '../host/protocol/messages.ts';
-import { elfFor, FIRMWARE_HEX } from '../host/sim/firmware.ts';
-import { findIdleRange, measureBusy, type BusyResult } from '../host/sim/measure.ts';
+import { elfFor, FIRMWARE_HEX } from '../host/emulator/firmware.ts';
+import { findIdleRange, measureBusy, type BusyResult } from '../host/emulator/measure.ts';
 import { connectInThread, fourMotorWiring, type InThread } from './emulated-link.ts';
 import type { Figure } from './report.ts';
 

@@ -1,7 +1,7 @@
 // Where the firmware's cycles go under the CPU-budget load (bench/firmware-cpu.ts, POSITION mode): cycles per function
 // per 1 kHz period, from exact per-instruction counts in the emulator. Run: npx tsx bench/firmware-profile.ts [periods]
 import { CONSTANTS } from '../host/protocol/messages.ts';
-import { elfFor, FIRMWARE_HEX, textSymbols } from '../host/sim/firmware.ts';
+import { elfFor, FIRMWARE_HEX, textSymbols } from '../host/emulator/firmware.ts';
 import { connectInThread, fourMotorWiring } from './emulated-link.ts';
 
 const CYCLES_PER_PERIOD = 16_000;

@@ -11,7 +11,7 @@ import { loadRobot } from '../host/hw/robot.ts';
 import { McuSession } from '../host/link/session.ts';
 import { SerialTransport } from '../host/link/serial.ts';
 import { PosixMcu, asPosixBoard } from '../host/link/posix-mcu.ts';
-import { WorkerNode } from '../host/sim/worker-node.ts';
+import { WorkerNode } from '../host/emulator/worker-node.ts';
 import { encodeFrame } from '../host/protocol/frame.ts';
 import { encodeMessage } from '../host/protocol/codec.ts';
 import { percentile, type Figure } from './report.ts';

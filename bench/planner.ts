@@ -8,9 +8,9 @@ import { Planner, type PlanRunResult } from '../host/planner/planner.ts';
 import { RulePlanner } from '../host/planner/rule-planner.ts';
 import { LlmSlowMind, type SlowMind } from '../host/planner/slow-mind.ts';
 import { percentile } from '../host/planner/stats.ts';
-import { sayCanModel } from '../host/planner/testing/saycan-model.ts';
-import { startScriptedLlm, type ScriptedLlm } from '../host/planner/testing/scripted-llm.ts';
-import { randomScene } from '../host/sim/world.ts';
+import { sayCanModel } from '../test/planner/testing/saycan-model.ts';
+import { startScriptedLlm, type ScriptedLlm } from '../test/planner/testing/scripted-llm.ts';
+import { randomScene } from '../host/world/world.ts';
 import { createRegistry } from '../host/skills/registry.ts';
 import { startExampleLoop } from './example-loop.ts';
 import type { Figure } from './report.ts';
@@ -190,7 +190,7 @@ export async function run(): Promise<Figure[]> {
 
   // ---- 2. Executor jitter with 10 LLM requests in flight (streamed, each validated and turned into a plan), beside idle.
   // The server runs in its own process, as a remote endpoint would: only the planner's side is in this one.
-  const server = fork(new URL('../host/planner/testing/scripted-llm-process.ts', import.meta.url), [String(CHUNK_DELAY_MS)]);
+  const server = fork(new URL('../test/planner/testing/scripted-llm-process.ts', import.meta.url), [String(CHUNK_DELAY_MS)]);
   try {
     const base_url = await new Promise<string>((resolve, reject) => {
       server.once('message', (m) => resolve((m as { base_url: string }).base_url));

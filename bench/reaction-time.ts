@@ -10,7 +10,12 @@ import { PosixMcu, asPosixBoard } from '../host/link/posix-mcu.ts';
 import type { Transport } from '../host/link/transport.ts';
 import { decodePayload } from '../host/protocol/codec.ts';
 import { RobotRuntime } from '../host/runtime/runtime.ts';
-import { sceneAround } from '../host/demos/task.ts';
+import { sceneAround } from '../host/world/scene-around.ts';
+import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
+import { envelopeWithCalibration } from '../host/runtime/limits.ts';
+import { REFERENCE_GEOMETRY } from '../host/skills/geometry.ts';
+import { wheelJoints } from '../host/world/odometry.ts';
+import { TabletopPerception } from '../host/world/tabletop-perception.ts';
 import { percentile, type Figure } from './report.ts';
 
 const RATE_HZ = 500;
@@ -69,7 +74,9 @@ export async function run(): Promise<Figure[]> {
       await s.connect();
       sessions.set(n.id, s);
     }
-    const rt = new RobotRuntime({ calibration, sessions, rate_hz: RATE_HZ, world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) });
+    const envelope = envelopeWithCalibration(REFERENCE_ENVELOPE, calibration);
+    const perception = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1), { geometry: REFERENCE_GEOMETRY, wheels: wheelJoints(envelope) });
+    const rt = new RobotRuntime({ calibration, sessions, rate_hz: RATE_HZ, envelope, geometry: REFERENCE_GEOMETRY, perception });
     await rt.start();
     cleanups.push(() => rt.stop());
     for (const s of sessions.values()) await s.arm();

@@ -1,6 +1,6 @@
 // Task success of the scripted pick-and-place over 100 seeded random scenes on the kinematic robot, beside a no-recovery variant of the same script.
-import { pickAndPlace, type PickPlaceOptions, type TaskResult } from '../host/sim/kinematic/pick-place.ts';
-import { randomScene } from '../host/sim/world.ts';
+import { pickAndPlace, type PickPlaceOptions, type TaskResult } from '../host/world/kinematic/pick-place.ts';
+import { randomScene } from '../host/world/world.ts';
 import type { Figure } from './report.ts';
 
 const SCENES = 100;

@@ -1,5 +1,7 @@
 // Commands from MQTT into RobotControl: parse and refuse (error reply + event, nothing changes: retained, stale, replayed, unknown names), e-stop ahead of everything queued, one reply per command on its response topic.
 import type { RobotControl } from '../runtime/control.ts';
+import { DashboardTeleoperator } from '../teleop/dashboard.ts';
+import { TeleopDriver } from '../teleop/driver.ts';
 import { replyOwner } from './acl.ts';
 import { checkNames, type KnownNames } from './command-names.ts';
 import { ReplayGuard } from './freshness.ts';
@@ -52,6 +54,9 @@ export class CommandHandler {
   private tokens: number;
   private tokensAt = performance.now();
   private unreported = 0;
+  /** The dashboard's teleop, behind the teleop seam: each message is read at once (the page heartbeats at 20 Hz). */
+  readonly dashboardTeleop = new DashboardTeleoperator();
+  private readonly teleopDriver: TeleopDriver;
 
   constructor(
     private readonly robot: RobotControl,
@@ -62,6 +67,7 @@ export class CommandHandler {
     this.guard = new ReplayGuard(o.window_ms);
     this.now = o.now_ms ?? Date.now;
     this.tokens = o.events_per_s ?? 20;
+    this.teleopDriver = new TeleopDriver(robot, this.dashboardTeleop);
   }
 
   get window_ms(): number {
@@ -187,10 +193,12 @@ export class CommandHandler {
         await r.clearEstop();
         break;
       case 'teleop':
-        await r.teleop({ ...(v.position_rad ? { position_rad: v.position_rad } : {}), ...(v.velocity_radps ? { velocity_radps: v.velocity_radps } : {}), operator: who });
+        this.dashboardTeleop.command({ ...(v.position_rad ? { position_rad: v.position_rad } : {}), ...(v.velocity_radps ? { velocity_radps: v.velocity_radps } : {}), operator: who });
+        await this.teleopDriver.readNow();
         break;
       case 'teleop_release':
-        await r.releaseTeleop();
+        this.dashboardTeleop.release();
+        await this.teleopDriver.readNow();
         break;
       case 'arm':
         await r.arm();

@@ -3,8 +3,8 @@
 import type { Board } from '../hw/board.ts';
 import type { NodeWiring, Robot } from '../hw/robot.ts';
 import { McuSession } from '../link/session.ts';
-import type { EmulatedNode, PlantFaults } from '../sim/node.ts';
-import { bootEmulatedRobot } from '../sim/robot.ts';
+import type { EmulatedNode, PlantFaults } from '../emulator/node.ts';
+import { bootEmulatedRobot } from '../emulator/robot.ts';
 import { calibrateRobotAuto, type ProcedureOptions } from './procedure.ts';
 import type { Calibration } from './schema.ts';
 

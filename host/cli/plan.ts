@@ -9,7 +9,7 @@ import { MqttPlannerRobot } from '../planner/mqtt-robot.ts';
 import { Planner } from '../planner/planner.ts';
 import { formatEvent, formatResult } from '../planner/report.ts';
 import type { PlannerRobot } from '../planner/robot.ts';
-import { randomScene } from '../sim/world.ts';
+import { randomScene } from '../world/world.ts';
 import { createRegistry, loadSkillPackages } from '../skills/registry.ts';
 
 const HELP = `usage: ganglion plan [options] "TASK"

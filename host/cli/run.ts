@@ -12,12 +12,18 @@ import { SerialTransport } from '../link/serial.ts';
 import { PosixMcu, asPosixBoard } from '../link/posix-mcu.ts';
 import { MqttTunnelTransport } from '../link/mqtt-tunnel.ts';
 import type { Transport } from '../link/transport.ts';
-import { bootEmulatedRobot } from '../sim/robot.ts';
+import { bootEmulatedRobot } from '../emulator/robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
 import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
-import { sceneAround, taskRounds } from '../demos/task.ts';
+import { taskRounds } from '../demos/task.ts';
+import { sceneAround } from '../world/scene-around.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import { RobotRuntime } from '../runtime/runtime.ts';
+import { envelopeWithCalibration } from '../runtime/limits.ts';
+import { REFERENCE_ENVELOPE } from '../executor/envelope-config.ts';
+import { REFERENCE_GEOMETRY } from '../skills/geometry.ts';
+import { OdometryPerception, wheelJoints } from '../world/odometry.ts';
+import { TabletopPerception } from '../world/tabletop-perception.ts';
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
 import { startServices } from './services.ts';
@@ -261,12 +267,15 @@ export async function main(argv: string[]): Promise<number> {
     let settle: () => Promise<unknown> = async () => {};
     // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
     // watchdog window after arming trips every MCU, as it should.
+    const envelope = envelopeWithCalibration(REFERENCE_ENVELOPE, calibration);
+    const geometry = REFERENCE_GEOMETRY;
+    const wheels = wheelJoints(envelope);
     const rt =
       demo === 'motion'
         ? null
         : new RobotRuntime({
-            calibration, sessions, rate_hz: args.loopHz,
-            ...(simulated ? { world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1) } : {}),
+            calibration, sessions, rate_hz: args.loopHz, envelope, geometry,
+            perception: simulated ? new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1), { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
             sleep_only: plans.some((p) => p.kind === 'emulator'),
             ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
             ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),

@@ -1,6 +1,6 @@
 // Records demonstrations for behaviour cloning: the scripted `reach` skill on the kinematic robot over seeded random reach tasks, observation -> the scripted action.
-import { KinematicRobot } from '../sim/kinematic/robot.ts';
-import { seededRandom, type Scene } from '../sim/world.ts';
+import { KinematicRobot } from '../world/kinematic/robot.ts';
+import { seededRandom, type Scene } from '../world/world.ts';
 import { inverseArm, reachRange_m, wrapAngle, type Point2 } from '../skills/arm.ts';
 import { reach } from '../skills/builtin/arm-skills.ts';
 import type { SkillContext } from '../skills/contract.ts';

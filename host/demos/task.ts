@@ -1,6 +1,6 @@
 // The task `ganglion run` repeats on the live (or emulated) robot: the planner puts all blocks in the bin, scene after scene, through the skills.
-import { createWorld, randomScene, type Scene, type World } from '../sim/world.ts';
-import type { Pose2 } from '../skills/arm.ts';
+import { sceneAround } from '../world/scene-around.ts';
+import { TabletopPerception } from '../world/tabletop-perception.ts';
 import type { McuSession } from '../link/session.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
 import type { Planner } from '../planner/planner.ts';
@@ -8,24 +8,6 @@ import { formatResult } from '../planner/report.ts';
 
 /** What `npm start` asks the planner, scene after scene (the offline rule planner understands it; so does an LLM). */
 export const TASK = 'put all blocks in the bin';
-
-/** A random scene re-expressed around the robot's current pose, so a new round starts where the last one ended. */
-export function sceneAround(pose: Pose2, seed: number): World {
-  const s = randomScene(seed);
-  const c = Math.cos(pose.heading_rad - s.base.heading_rad);
-  const n = Math.sin(pose.heading_rad - s.base.heading_rad);
-  const move = (x: number, y: number) => {
-    const dx = x - s.base.x_m;
-    const dy = y - s.base.y_m;
-    return { x_m: pose.x_m + c * dx - n * dy, y_m: pose.y_m + n * dx + c * dy };
-  };
-  const scene: Scene = {
-    base: { ...pose },
-    blocks: s.blocks.map((b) => ({ ...b, ...move(b.x_m, b.y_m) })),
-    bin: { ...s.bin, ...move(s.bin.x_m, s.bin.y_m) },
-  };
-  return createWorld(scene);
-}
 
 /**
  * Planner tasks until `shouldStop` aborts or `maxTasks` have run: a new scene around the robot when every block is
@@ -83,6 +65,8 @@ export async function taskRounds(
     }
     return true;
   };
+  const table = rt.perception;
+  if (!(table instanceof TabletopPerception)) throw new Error('the task demo needs the simulated tabletop world as the runtime\'s perception (blocks and a bin); on real boards use --demo motion');
   let seed = 1;
   while (!shouldStop.aborted) {
     // An operator's e-stop is theirs to clear: wait for it (the dashboard's clear, or cmd/clear), never clear it here.
@@ -92,13 +76,13 @@ export async function taskRounds(
       continue;
     }
     if (!(await recover())) return;
-    if (!rt.world!.blocks.some((b) => b.state === 'free')) {
-      rt.world = sceneAround(rt.world!.base, ++seed);
-      say(`new scene (seed ${seed}): ${rt.world.blocks.length} blocks and a bin`);
+    if (!table.world.blocks.some((b) => b.state === 'free')) {
+      table.world = sceneAround(table.world.base, ++seed);
+      say(`new scene (seed ${seed}): ${table.world.blocks.length} blocks and a bin`);
     }
-    const inBin = () => rt.world!.blocks.filter((b) => b.state === 'in_bin').length;
+    const inBin = () => table.world.blocks.filter((b) => b.state === 'in_bin').length;
     const before = inBin();
-    const free = rt.world!.blocks.filter((b) => b.state === 'free').length;
+    const free = table.world.blocks.filter((b) => b.state === 'free').length;
     say(`task: ${JSON.stringify(TASK)}`);
     // A trip during the task is recovered at once, so the running skill can still finish within its timeout (waiting
     // for the task to fail first costs every remaining step). Never over an operator's e-stop.

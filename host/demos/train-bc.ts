@@ -1,6 +1,6 @@
 // Behaviour cloning with TF.js: normalisation stats from the demonstrations, a small MLP, model.fit with a seeded shuffle, a held-out validation loss.
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom } from '../sim/world.ts';
+import { seededRandom } from '../world/world.ts';
 import { initPolicyBackend } from '../skills/policy/backend.ts';
 import type { DemoSet } from './record-file.ts';
 

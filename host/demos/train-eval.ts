@@ -1,6 +1,6 @@
 // Scores a reach skill (scripted or learned) on seeded reach tasks on the kinematic robot: done within tolerance, final tip error, simulated time.
-import { SkillHarness } from '../sim/kinematic/harness.ts';
-import { gripperTip } from '../sim/world.ts';
+import { SkillHarness } from '../world/kinematic/harness.ts';
+import { gripperTip } from '../world/world.ts';
 import type { SkillRegistry } from '../skills/registry.ts';
 import { reachTask } from './record-demos.ts';
 

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { RobotEvents, RobotSnapshot, SkillInfo } from '../runtime/control.ts';
-import { SkillHarness, type HarnessOptions } from '../sim/kinematic/harness.ts';
+import { SkillHarness, type HarnessOptions } from '../world/kinematic/harness.ts';
 import { createRegistry, type SkillRegistry } from '../skills/registry.ts';
 import { WHEEL_LEFT, WHEEL_RIGHT } from '../skills/geometry.ts';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';

@@ -1,7 +1,7 @@
 // The offline slow mind: a small rule planner for simple imperative commands ("put the red block in the bin", "go home", "put all blocks in the bin"), used when no LLM is configured.
 import type { RobotSnapshot } from '../runtime/control.ts';
 import type { PerceivedObject } from '../skills/observation.ts';
-import { APPROACH_STANDOFF_M } from '../sim/kinematic/pick-place.ts';
+import { APPROACH_STANDOFF_M } from '../world/kinematic/pick-place.ts';
 import type { Candidate, Plan, PlanStep } from './plan.ts';
 import { tokens } from './retrieval.ts';
 import type { PlanContext, SlowMind } from './slow-mind.ts';

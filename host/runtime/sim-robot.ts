@@ -1,15 +1,20 @@
 // The whole reference robot in simulation, ready to command: emulated firmware (posix build on ptys, or the .hex in avr8js), sessions, calibration, world, runtime, armed.
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
-import { sceneAround } from '../demos/task.ts';
+import { sceneAround } from '../world/scene-around.ts';
 import { loadBoard } from '../hw/board.ts';
 import { loadRobot } from '../hw/robot.ts';
 import { asPosixBoard, PosixMcu } from '../link/posix-mcu.ts';
 import { SerialTransport } from '../link/serial.ts';
 import { McuSession } from '../link/session.ts';
 import type { Transport } from '../link/transport.ts';
-import { bootEmulatedRobot } from '../sim/robot.ts';
-import type { WorkerNode } from '../sim/worker-node.ts';
+import { bootEmulatedRobot } from '../emulator/robot.ts';
+import type { WorkerNode } from '../emulator/worker-node.ts';
+import { REFERENCE_ENVELOPE } from '../executor/envelope-config.ts';
+import { REFERENCE_GEOMETRY } from '../skills/geometry.ts';
+import { wheelJoints } from '../world/odometry.ts';
+import { TabletopPerception } from '../world/tabletop-perception.ts';
+import { envelopeWithCalibration } from './limits.ts';
 import { RobotRuntime } from './runtime.ts';
 
 export interface SimRobotOptions {
@@ -36,6 +41,8 @@ export interface SimRobotOptions {
 
 export interface SimRobot {
   runtime: RobotRuntime;
+  /** The simulated tabletop world the runtime perceives (its `world` is the scene now). */
+  tabletop: TabletopPerception;
   sessions: Map<string, McuSession>;
   /**
    * avr only: the PWM duty [0, 1] the emulated MCU is putting on motor `motor` of `node`, measured on its pins over the
@@ -82,11 +89,16 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
       await s.connect();
       sessions.set(n.id, s);
     }
+    const envelope = envelopeWithCalibration(REFERENCE_ENVELOPE, calibration);
+    const geometry = REFERENCE_GEOMETRY;
+    const tabletop = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1), { geometry, wheels: wheelJoints(envelope) });
     const runtime = new RobotRuntime({
       calibration,
       sessions,
+      envelope,
+      geometry,
       rate_hz: o.rate_hz ?? 500,
-      world: sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1),
+      perception: tabletop,
       // Emulated MCUs need the cores that spinning would take (see RuntimeOptions.sleep_only).
       sleep_only: firmware === 'avr',
       ...(o.robotId ? { robot_id: o.robotId } : {}),
@@ -106,6 +118,7 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
     }
     return {
       runtime,
+      tabletop,
       sessions,
       emulated,
       async pwmDuty(node, motor) {

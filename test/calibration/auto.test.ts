@@ -8,7 +8,7 @@ import { countsToRad, dcJoint, radToCounts } from '../../host/calibration/joints
 import { calibratedNode } from '../../host/calibration/require.ts';
 import { CalibrationSchema, type Calibration } from '../../host/calibration/schema.ts';
 import { NodeStream } from '../../host/calibration/stream.ts';
-import type { PlantFaults } from '../../host/sim/node.ts';
+import type { PlantFaults } from '../../host/emulator/node.ts';
 import { CONSTANTS } from '../../host/protocol/messages.ts';
 
 const TOL_RAD = 0.02;

@@ -2,9 +2,9 @@
 import t from 'tap';
 import { loadBoard } from '../../host/hw/board.ts';
 import { loadRobot } from '../../host/hw/robot.ts';
-import { EmulatedNode, type PlantFaults } from '../../host/sim/node.ts';
-import { firmwareFlash, holdMotors, type Booted } from '../sim/boot-node.ts';
-import { TestLink } from '../sim/link-helper.ts';
+import { EmulatedNode, type PlantFaults } from '../../host/emulator/node.ts';
+import { firmwareFlash, holdMotors, type Booted } from '../emulator/boot-node.ts';
+import { TestLink } from '../emulator/link-helper.ts';
 
 function bootArm(faults: PlantFaults): Booted {
   const wiring = loadRobot().nodes.find((n) => n.id === 'arm')!;

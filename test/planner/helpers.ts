@@ -3,8 +3,8 @@ import { parseLlmConfig, type LlmConfigInput } from '../../host/planner/config.t
 import { KinematicPlannerRobot } from '../../host/planner/kinematic-robot.ts';
 import { ChatClient } from '../../host/planner/llm-client.ts';
 import { LlmSlowMind } from '../../host/planner/slow-mind.ts';
-import { startScriptedLlm, type Responder, type ScriptedLlm, type ScriptedReply } from '../../host/planner/testing/scripted-llm.ts';
-import type { Scene } from '../../host/sim/world.ts';
+import { startScriptedLlm, type Responder, type ScriptedLlm, type ScriptedReply } from './testing/scripted-llm.ts';
+import type { Scene } from '../../host/world/world.ts';
 
 /** Robot at the origin facing +x; red block 0.6 m ahead, blue block to the left, bin behind. */
 export const SCENE: Scene = {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { parseLlmConfig, type LlmConfigInput } from '../../host/planner/config.ts';
 import { ChatClient, LlmError } from '../../host/planner/llm-client.ts';
-import { startScriptedLlm, type ScriptedReply } from '../../host/planner/testing/scripted-llm.ts';
+import { startScriptedLlm, type ScriptedReply } from './testing/scripted-llm.ts';
 import type { ChatMessage } from '../../host/planner/wire.ts';
 
 const MESSAGES: ChatMessage[] = [{ role: 'user', content: 'go home' }];

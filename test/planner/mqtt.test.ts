@@ -65,5 +65,5 @@ t.test('plan over MQTT as the planner role: state and skills from the bridge, cm
   t.equal(code, 0, out);
   t.match(out, /robot: robot "ref" over mqtt:\/\/127\.0\.0\.1:\d+ as planbot/);
   t.match(out, /outcome: done/);
-  t.equal(sim.runtime.world!.blocks.find((b) => b.id === block.id)!.state, 'in_bin', 'the block is in the bin');
+  t.equal(sim.tabletop.world.blocks.find((b) => b.id === block.id)!.state, 'in_bin', 'the block is in the bin');
 });

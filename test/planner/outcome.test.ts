@@ -2,7 +2,7 @@
 import t from 'tap';
 import { planMain } from '../../host/cli/plan.ts';
 import { Planner } from '../../host/planner/planner.ts';
-import { startScriptedLlm } from '../../host/planner/testing/scripted-llm.ts';
+import { startScriptedLlm } from './testing/scripted-llm.ts';
 import { blockState, FINISH_OK, llmRig, PICK_RED, PLACE } from './helpers.ts';
 
 const LIE = { content: 'All blocks are in the bin. Task complete!', tool_calls: [{ name: 'finish_task', arguments: { success: true, message: 'Every block is in the bin.' } }] };

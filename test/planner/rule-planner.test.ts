@@ -4,7 +4,7 @@ import { planMain } from '../../host/cli/plan.ts';
 import { KinematicPlannerRobot } from '../../host/planner/kinematic-robot.ts';
 import { Planner, type PlannerEvent } from '../../host/planner/planner.ts';
 import { parseCommand, RulePlanner } from '../../host/planner/rule-planner.ts';
-import { randomScene } from '../../host/sim/world.ts';
+import { randomScene } from '../../host/world/world.ts';
 import { blockState, SCENE } from './helpers.ts';
 
 t.test('command forms', (t) => {

@@ -9,8 +9,8 @@ import { ChatClient, warmUpFetch } from '../../host/planner/llm-client.ts';
 import { MemoryStore } from '../../host/planner/memory.ts';
 import { Planner, type PlannerEvent } from '../../host/planner/planner.ts';
 import { LlmSlowMind } from '../../host/planner/slow-mind.ts';
-import { requestState } from '../../host/planner/testing/saycan-model.ts';
-import { startScriptedLlm, type ScriptedCall } from '../../host/planner/testing/scripted-llm.ts';
+import { requestState } from './testing/saycan-model.ts';
+import { startScriptedLlm, type ScriptedCall } from './testing/scripted-llm.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { createRegistry } from '../../host/skills/registry.ts';
 import { armed } from './helpers.ts';
@@ -82,7 +82,7 @@ t.test('LLM planner -> RobotRuntime: grounded plan, correction while the executo
   }
   if (r.outcome !== 'done') t.comment(`steps: ${JSON.stringify(r.steps.slice(-6))}; snapshot: ${JSON.stringify({ mode: rt.snapshot().mode, estop: rt.snapshot().estop, armed: rt.snapshot().armed })}`);
   t.equal(r.outcome, 'done', r.message);
-  t.equal(rt.world!.blocks.find((b) => b.id === block.id)!.state, 'in_bin', 'the block is in the bin in the simulated world');
+  t.equal(sim.tabletop.world.blocks.find((b) => b.id === block.id)!.state, 'in_bin', 'the block is in the bin in the simulated world');
   const g = events.find((e) => e.type === 'grounding' && e.scored.length > 1) as Extract<PlannerEvent, { type: 'grounding' }>;
   t.equal(g.chosen?.skill, 'drive_to', 'grounding passed over the out-of-reach reach');
   t.equal(g.scored.find((s) => s.skill === 'reach')!.affordance.value, 0);

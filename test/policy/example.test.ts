@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evalSeeds, scoreReach } from '../../host/demos/train-eval.ts';
 import { reachTask } from '../../host/demos/record-demos.ts';
-import { SkillHarness } from '../../host/sim/kinematic/harness.ts';
-import { gripperTip } from '../../host/sim/world.ts';
+import { SkillHarness } from '../../host/world/kinematic/harness.ts';
+import { gripperTip } from '../../host/world/world.ts';
 import { createRegistry, loadSkillPackages } from '../../host/skills/registry.ts';
 
 const EXAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'host', 'skills', 'policy', 'examples');

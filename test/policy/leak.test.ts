@@ -3,7 +3,7 @@ import t from 'tap';
 import * as tf from '@tensorflow/tfjs';
 import { evalSeeds } from '../../host/demos/train-eval.ts';
 import { reachTask } from '../../host/demos/record-demos.ts';
-import { SkillHarness } from '../../host/sim/kinematic/harness.ts';
+import { SkillHarness } from '../../host/world/kinematic/harness.ts';
 import { REACH_POLICY_DIR } from '../../host/skills/policy/examples/reach.ts';
 import { loadPolicySkill } from '../../host/skills/policy/skill.ts';
 import { createRegistry } from '../../host/skills/registry.ts';

@@ -3,7 +3,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { baseToWorld, forwardArm, inverseArm, reachRange_m, tipInWorld, worldToBase, wrapAngle } from '../../host/skills/arm.ts';
 import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
-import { createWorld, gripperTip } from '../../host/sim/world.ts';
+import { createWorld, gripperTip } from '../../host/world/world.ts';
 
 t.test('the geometry comes from the schematic and the envelope', (t) => {
   t.equal(G.wheel_radius_m, 0.035);

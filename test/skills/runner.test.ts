@@ -1,9 +1,9 @@
 // The skill runner on the kinematic robot: a full pick-and-place through the envelope, corrections at the next step, timeouts, throws, preemption.
 import t from 'tap';
 import { z } from 'zod';
-import { SkillHarness } from '../../host/sim/kinematic/harness.ts';
-import { pickAndPlace } from '../../host/sim/kinematic/pick-place.ts';
-import { randomScene, type Scene } from '../../host/sim/world.ts';
+import { SkillHarness } from '../../host/world/kinematic/harness.ts';
+import { pickAndPlace } from '../../host/world/kinematic/pick-place.ts';
+import { randomScene, type Scene } from '../../host/world/world.ts';
 import { defineSkill } from '../../host/skills/contract.ts';
 import { parseCorrection } from '../../host/skills/corrections.ts';
 import { createRegistry } from '../../host/skills/registry.ts';

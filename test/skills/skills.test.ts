@@ -1,8 +1,8 @@
 // Each built-in skill on the kinematic robot through the real envelope: affordance (with reasons), done, failed, refusals.
 import t from 'tap';
-import { SkillHarness } from '../../host/sim/kinematic/harness.ts';
-import type { Scene } from '../../host/sim/world.ts';
-import { gripperTip } from '../../host/sim/world.ts';
+import { SkillHarness } from '../../host/world/kinematic/harness.ts';
+import type { Scene } from '../../host/world/world.ts';
+import { gripperTip } from '../../host/world/world.ts';
 import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
 import { createRegistry } from '../../host/skills/registry.ts';
 

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { REFERENCE_GEOMETRY as G } from '../../host/skills/geometry.ts';
 import { inverseArm, reachRange_m, worldToBase } from '../../host/skills/arm.ts';
-import { createWorld, gripperTip, integrateBase, perceive, randomScene, stepWorld, type Scene, type World, type WorldInput } from '../../host/sim/world.ts';
+import { createWorld, gripperTip, integrateBase, perceive, randomScene, stepWorld, type Scene, type World, type WorldInput } from '../../host/world/world.ts';
 
 const still: WorldInput = { wheel_left_radps: 0, wheel_right_radps: 0, shoulder_rad: 0, elbow_rad: 0, gripper_rad: 0 };
 const scene = (over: Partial<Scene> = {}): Scene => ({

@@ -5,8 +5,8 @@ import { decodePayload, encodeMessage, type Decoded, type MessageName } from '..
 import { FrameDecoder, encodeFrame } from '../../host/protocol/frame.ts';
 import { CONSTANTS, PIN_NONE } from '../../host/protocol/messages.ts';
 import type { AnyMessages } from '../../host/protocol/messages.gen.ts';
-import type { EmulatedNode } from '../../host/sim/node.ts';
-import { resolvePin } from '../../host/sim/wiring.ts';
+import type { EmulatedNode } from '../../host/emulator/node.ts';
+import { resolvePin } from '../../host/emulator/wiring.ts';
 
 export type Received = Decoded & { t_ms: number };
 

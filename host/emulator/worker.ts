@@ -9,7 +9,7 @@ import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './
 import { zodIssue } from '../util/zod-issue.ts';
 
 const port = parentPort;
-if (!port) throw new Error('host/sim/worker.ts must run in a worker thread (see worker-node.ts)');
+if (!port) throw new Error('host/emulator/worker.ts must run in a worker thread (see worker-node.ts)');
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {

@@ -24,7 +24,7 @@ import {
 import { fastInstruction } from './fast-instruction.ts';
 import { makeTimerEventSkipping } from './fast-timer.ts';
 
-// avr8js's avrInstruction, looked up in a decode table (test/sim/fast-instruction.test.ts checks every opcode against it).
+// avr8js's avrInstruction, looked up in a decode table (test/emulator/fast-instruction.test.ts checks every opcode against it).
 const avrInstruction = fastInstruction().step;
 
 export const ATMEGA328P = { flashBytes: 0x8000, sramBytes: 0x800, eepromBytes: 1024, clockHz: 16_000_000 } as const;

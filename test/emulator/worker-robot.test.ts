@@ -5,7 +5,7 @@ import { decodePayload, encodeMessage, type Decoded } from '../../host/protocol/
 import { FrameDecoder, encodeFrame } from '../../host/protocol/frame.ts';
 import { PROTO_HASH } from '../../host/protocol/messages.gen.ts';
 import { TransportError } from '../../host/link/transport.ts';
-import { bootEmulatedRobot } from '../../host/sim/robot.ts';
+import { bootEmulatedRobot } from '../../host/emulator/robot.ts';
 import { firmwareFlash } from './boot-node.ts';
 
 firmwareFlash(); // build the image before any worker needs it

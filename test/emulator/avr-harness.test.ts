@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AvrMcu } from '../../host/sim/avr.ts';
-import { parseIntelHex } from '../../host/sim/ihex.ts';
-import { PinMeter } from '../../host/sim/pin-meter.ts';
+import { AvrMcu } from '../../host/emulator/avr.ts';
+import { parseIntelHex } from '../../host/emulator/ihex.ts';
+import { PinMeter } from '../../host/emulator/pin-meter.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gng-harness-'));
 const src = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'harness.c');

@@ -1,6 +1,6 @@
 // The real-time pacer on a fake node: emulated time follows the wall clock and never passes it; kick() runs a turn at once instead of at the next timer.
 import t from 'tap';
-import { RealtimePacer, type Paceable } from '../../host/sim/pacer.ts';
+import { RealtimePacer, type Paceable } from '../../host/emulator/pacer.ts';
 
 /** A node that "runs" by moving its cycle counter, and remembers when it was asked to. */
 function fakeNode(clockHz = 16_000_000) {

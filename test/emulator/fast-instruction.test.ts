@@ -1,7 +1,7 @@
 // The decode-table instruction step against avr8js's own avrInstruction: every one of the 65,536 opcodes, from random CPU states, leaves the same state.
 import t from 'tap';
 import { avrInstruction, CPU } from 'avr8js';
-import { buildFastInstruction, fastInstruction, parseInstructionSource } from '../../host/sim/fast-instruction.ts';
+import { buildFastInstruction, fastInstruction, parseInstructionSource } from '../../host/emulator/fast-instruction.ts';
 
 const FLASH_WORDS = 0x4000; // ATmega328P: 32 KB
 const SRAM = 0x800;

@@ -1,8 +1,8 @@
 // Test helper: boots one node of the reference robot on the real firmware (built if missing), with a TestLink attached.
 import { loadBoard, type Board } from '../../host/hw/board.ts';
 import { loadRobot, type NodeWiring } from '../../host/hw/robot.ts';
-import { ensureFirmware, loadFirmware } from '../../host/sim/firmware.ts';
-import { EmulatedNode } from '../../host/sim/node.ts';
+import { ensureFirmware, loadFirmware } from '../../host/emulator/firmware.ts';
+import { EmulatedNode } from '../../host/emulator/node.ts';
 import { TestLink } from './link-helper.ts';
 
 let flash: Uint8Array | null = null;

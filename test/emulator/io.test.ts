@@ -1,7 +1,7 @@
 // Servo pulses, potentiometers, buttons and the e-stop against the real firmware, in emulated time.
 import t from 'tap';
 import { CONSTANTS } from '../../host/protocol/messages.ts';
-import { ServoPlant } from '../../host/sim/plant/servo.ts';
+import { ServoPlant } from '../../host/emulator/plant/servo.ts';
 import { bootNode, holdMotors, keepAlive } from './boot-node.ts';
 
 /** [us] a servo pulse may differ this much from the command: the firmware's edges come from ISRs with latency. */

@@ -1,8 +1,8 @@
 // The firmware's link watchdog in emulated time: when the host goes silent while armed, PWM stops within the window.
 import t from 'tap';
 import { CONSTANTS } from '../../host/protocol/messages.ts';
-import { splitPin } from '../../host/sim/avr.ts';
-import { resolvePin } from '../../host/sim/wiring.ts';
+import { splitPin } from '../../host/emulator/avr.ts';
+import { resolvePin } from '../../host/emulator/wiring.ts';
 import { bootNode, holdMotors } from './boot-node.ts';
 
 t.test('host silent while armed: PWM off within watchdog_ms, WATCHDOG_TRIP reported, re-arm recovers', (t) => {

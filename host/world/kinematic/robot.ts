@@ -21,7 +21,7 @@ export const DEFAULT_DYNAMICS: Readonly<Record<string, JointDynamics>> = {
   [WHEEL_RIGHT]: { tau_s: 0.03, accel_max_radps2: 100 },
   [SHOULDER]: { tau_s: 0.04, velocity_max_radps: 3, stops_rad: [-1.6, 1.6] },
   [ELBOW]: { tau_s: 0.04, velocity_max_radps: 3, stops_rad: [-1.6, 1.6] },
-  // The servo slews at 10.5 rad/s in host/sim/plant/servo.ts; the jaws' linkage halves that.
+  // The servo slews at 10.5 rad/s in host/emulator/plant/servo.ts; the jaws' linkage halves that.
   [GRIPPER]: { tau_s: 0.03, velocity_max_radps: 5 },
 };
 

@@ -4,7 +4,7 @@
 // and control tick) that is a JS callback every ~3 cycles and caps emulation near real time. Between
 // compare matches and wraps nothing observable happens (TCNT reads bring the count up to date lazily),
 // so jumping straight to those points gives the same pin edges and interrupt flags at the same cycles.
-// The equivalence is checked by test/sim/fast-timer.test.ts against stock avr8js on the real firmware.
+// The equivalence is checked by test/emulator/fast-timer.test.ts against stock avr8js on the real firmware.
 import type { AVRTimer, CPU } from 'avr8js';
 
 type CountFn = (reschedule?: boolean, external?: boolean) => void;

@@ -1,6 +1,6 @@
 // A scripted "LLM" that plans pick-and-place from the state in the request, like a model that knows the task but not the arm's reach: the benchmark's stand-in for a real endpoint.
-import { readDataBlocks } from '../data-block.ts';
-import type { StateSummary } from '../state-summary.ts';
+import { readDataBlocks } from '../../../host/planner/data-block.ts';
+import type { StateSummary } from '../../../host/planner/state-summary.ts';
 import type { RecordedRequest, Responder, ScriptedCall, ScriptedReply } from './scripted-llm.ts';
 
 const STANDOFF_M = 0.24;
