@@ -31,6 +31,8 @@ export interface EmbeddedBrokerOptions {
   robot_credentials?: readonly RobotCredential[];
   /** mqtts listener (PEM key and certificate). */
   tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  /** [1/s] publishes per client, sustained (bursts of twice that); past it the client is throttled. Default 1000. */
+  max_publish_per_s?: number;
   /** [bytes] largest packet a client may send; bigger ones close its connection. */
   max_packet_bytes?: number;
   log?: (line: string) => void;
@@ -47,6 +49,8 @@ export interface EmbeddedBroker {
   refused(): number;
   /** Logins refused for their client id (someone else's, or a robot id already connected). */
   refusedLogins(): number;
+  /** Times a client was paused for publishing over max_publish_per_s. */
+  throttles(): number;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   const receives = memoMayReceive();
   let refused = 0;
   let refusedLogins = 0;
+  let throttles = 0;
   const log = o.log ?? (() => {});
 
   const notAuthorized = () => Object.assign(new Error('not authorized'), { returnCode: 5 as const });
@@ -140,10 +145,16 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     const inner = mqtt5Front(socket, {
       max_packet_bytes: o.max_packet_bytes ?? DEFAULT_MAX_PACKET_BYTES,
       identify: (u) => (u === null ? null : identities.get(u) ?? null),
+      ...(o.max_publish_per_s !== undefined ? { max_publish_per_s: o.max_publish_per_s } : {}),
+      onThrottled: (who) => {
+        throttles++;
+        if (throttles === 1 || throttles % 100 === 0) log(`broker: ${who ?? '?'} throttled (over ${o.max_publish_per_s ?? 1000} publishes/s; ${throttles} throttles so far)`);
+      },
       clientId: (u, cid) => namespacedClientId(u, cid, isUser, () => randomBytes(6).toString('hex')),
       onRefused: (who, topic, why) => {
         refused++;
-        log(`broker: ${who ?? '?'}: ${why}`);
+        // Bounded: a flood of refused publishes must not become a flood of log lines.
+        if (refused <= 20 || refused % 1000 === 0) log(`broker: ${who ?? '?'}: ${why}${refused > 20 ? ` (${refused} refused so far)` : ''}`);
       },
     });
     aedes.handle(inner);
@@ -197,6 +208,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     aedes,
     refused: () => refused,
     refusedLogins: () => refusedLogins,
+    throttles: () => throttles,
     async close() {
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const s of sockets) s.destroy();

@@ -34,6 +34,10 @@ export interface FrontOptions {
   identify(username: string | null): Identity | null;
   /** A publish refused by the ACL (for logs and tests). */
   onRefused?(who: string | null, topic: string, why: string): void;
+  /** [1/s] publishes a client may send, sustained (bursts of twice that); past it its socket is paused (TCP backpressure). Default 1000. */
+  max_publish_per_s?: number;
+  /** A client was throttled (its socket paused), for logs and stats. */
+  onThrottled?(who: string | null): void;
   /** The client id to register for this username and the id the client sent (client-ids.ts: ids go under their account). */
   clientId?(username: string | null, id: string): string;
 }
@@ -154,6 +158,27 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     inner.destroy(e instanceof WireError ? undefined : (e as Error));
   };
 
+  // Per-client token bucket: a flood from one client (malformed or not) costs the process at most this rate, so the
+  // MCU links and the executor on the same event loop keep their time.
+  const rate = o.max_publish_per_s ?? 1000;
+  let tokens = 2 * rate;
+  let tokensAt = performance.now();
+  let throttled = false;
+  const spend = () => {
+    const now = performance.now();
+    tokens = Math.min(2 * rate, tokens + ((now - tokensAt) / 1000) * rate);
+    tokensAt = now;
+    tokens--;
+    if (tokens >= 0 || throttled) return;
+    throttled = true;
+    socket.pause();
+    o.onThrottled?.(username);
+    setTimeout(() => {
+      throttled = false;
+      if (!socket.destroyed) socket.resume();
+    }, Math.ceil((-tokens / rate) * 1000) + 1);
+  };
+
   socket.on('data', (chunk: Buffer) => {
     try {
       inFramer.push(chunk, ingress);
@@ -178,6 +203,7 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     }
     switch (type) {
       case PACKET.PUBLISH:
+        spend();
         return publishIn(p);
       case PACKET.PUBACK: case PACKET.PUBREC: case PACKET.PUBREL: case PACKET.PUBCOMP: {
         const { start } = body(p);
