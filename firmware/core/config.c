@@ -42,8 +42,9 @@ static void configured(void) {
 }
 
 uint16_t gng_config_link(const gng_config_link_t *c) {
-  if (c->telemetry_hz > 1000) return GNG_REFUSE(GNG_ERR_BAD_VALUE, 0);
-  if (c->status_div == 0) return GNG_REFUSE(GNG_ERR_BAD_VALUE, 0);
+  /* The ranges are the message table's (GNG_MSG_<MSG>_<FIELD>_MIN/_MAX); a u16 or u8 cannot be below 0. */
+  if (c->telemetry_hz > GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_MAX) return GNG_REFUSE(GNG_ERR_BAD_VALUE, 0);
+  if (c->status_div < GNG_MSG_CONFIG_LINK_STATUS_DIV_MIN) return GNG_REFUSE(GNG_ERR_BAD_VALUE, 0);
   gng.watchdog_ms = c->watchdog_ms ? c->watchdog_ms : GNG_DEFAULT_WATCHDOG_MS;
   gng.telemetry_hz = c->telemetry_hz;
   gng.status_div = c->status_div;
@@ -71,7 +72,7 @@ static void motor_unwire(uint8_t i) {
 uint16_t gng_config_motor(const gng_config_motor_t *c) {
   uint8_t i = c->index;
   if (i >= GNG_MAX_MOTORS) return GNG_REFUSE(GNG_ERR_BAD_INDEX, i);
-  if (c->max_pwm_permille > 1000) return GNG_REFUSE(GNG_ERR_BAD_VALUE, i);
+  if (c->max_pwm_permille > GNG_MSG_CONFIG_MOTOR_MAX_PWM_PERMILLE_MAX) return GNG_REFUSE(GNG_ERR_BAD_VALUE, i);
   if ((c->enc_a_pin == GNG_PIN_NONE) != (c->enc_b_pin == GNG_PIN_NONE)) return GNG_REFUSE(GNG_ERR_BAD_VALUE, i);
   const uint8_t pins[7] = {c->pwm_pin, c->dir_pin, c->dir2_pin, c->enc_a_pin, c->enc_b_pin, c->limit_neg_pin,
                            c->limit_pos_pin};
@@ -138,7 +139,8 @@ uint16_t gng_config_servo(const gng_config_servo_t *c) {
   uint8_t i = c->index;
   if (i >= GNG_MAX_SERVOS) return GNG_REFUSE(GNG_ERR_BAD_INDEX, i);
   if (c->pin != GNG_PIN_NONE) {
-    if (c->min_us < 500 || c->max_us > 2500 || c->min_us > c->max_us) return GNG_REFUSE(GNG_ERR_BAD_VALUE, i);
+    if (c->min_us < GNG_MSG_CONFIG_SERVO_MIN_US_MIN || c->max_us > GNG_MSG_CONFIG_SERVO_MAX_US_MAX || c->min_us > c->max_us)
+      return GNG_REFUSE(GNG_ERR_BAD_VALUE, i); /* min_us <= max_us also keeps each inside the other's range */
     if (c->default_us != 0 && (c->default_us < c->min_us || c->default_us > c->max_us))
       return GNG_REFUSE(GNG_ERR_BAD_VALUE, i);
     uint16_t r = check_pin(c->pin, 0, OWNER_SERVO, i);

@@ -10,7 +10,7 @@
 #include "../hal/hal.h"
 
 static int8_t host_msg_size(uint8_t id) {
-  if (id & 0x80u) return -1; /* MCU->host ids are not commands */
+  if (id & GNG_MSG_M2H_BIT) return -1; /* MCU->host ids are not commands (the generated header asserts the rule) */
   return gng_msg_size(id);
 }
 
@@ -71,10 +71,13 @@ static inline int32_t get_i32(const uint8_t *p) {
 #endif
 }
 
-/* The 1 kHz setpoint stream: read straight from the payload (layout: mode[4], then value[4] as int32). */
+/* The 1 kHz setpoint stream: read straight from the payload at the generated offsets (mode[4] u8, value[4] i32). */
+_Static_assert(sizeof(((gng_set_motors_t *)0)->mode[0]) == 1 && sizeof(((gng_set_motors_t *)0)->value[0]) == 4,
+               "set_motors field sizes changed: update gng_dispatch_set_motors()");
 void gng_dispatch_set_motors(const uint8_t *p) {
   if (!gng_armed()) return; /* setpoints are ignored while disarmed: outputs stay at their defaults */
-  for (uint8_t i = 0; i < GNG_MAX_MOTORS; i++) gng_motor_set(i, p[i], get_i32(&p[GNG_MAX_MOTORS + 4u * i]));
+  for (uint8_t i = 0; i < GNG_MAX_MOTORS; i++)
+    gng_motor_set(i, p[GNG_MSG_SET_MOTORS_MODE_AT + i], get_i32(&p[GNG_MSG_SET_MOTORS_VALUE_AT + 4u * i]));
 }
 
 static void set_servo(const gng_set_servo_t *m) {
@@ -111,7 +114,7 @@ static void apply(uint8_t id, const uint8_t *p) {
     gng_config_servo_t servo;
     gng_config_analog_t analog;
     gng_config_input_t input;
-        gng_set_servo_t set_servo;
+    gng_set_servo_t set_servo;
     gng_ping_t ping;
     gng_set_node_id_t node_id;
     gng_set_position_t set_position;

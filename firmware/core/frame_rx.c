@@ -14,8 +14,9 @@ void gng_frame_rx_init(gng_frame_rx_t *rx) {
 
 static uint8_t frame_ok(const uint8_t *f, uint8_t len) {
   if (f[len - 1] != GNG_FRAME_SYNC) return 0;
-  uint16_t crc = gng_crc16(f, (uint8_t)(len - 3));
-  return f[len - 3] == (uint8_t)(crc >> 8) && f[len - 2] == (uint8_t)crc;
+  uint8_t crc_at = (uint8_t)(len - GNG_FRAME_TRAILER_BYTES);
+  uint16_t crc = gng_crc16(f, crc_at);
+  return f[crc_at] == (uint8_t)(crc >> 8) && f[crc_at + 1] == (uint8_t)crc;
 }
 
 static void consume(gng_frame_rx_t *rx, uint8_t k) {

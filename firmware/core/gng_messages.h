@@ -9,6 +9,12 @@
 #define GNG_FRAME_TRAILER_BYTES 3
 #define GNG_FRAME_MIN_BYTES 5
 #define GNG_FRAME_MAX_BYTES 64
+#define GNG_FRAME_LEN_AT 0
+#define GNG_FRAME_SEQ_AT 1
+#define GNG_FRAME_PAYLOAD_AT 2
+#define GNG_FRAME_CRC_BYTES 2
+#define GNG_FRAME_PAYLOAD_MAX_BYTES 59
+#define GNG_MSG_M2H_BIT 0x80 /* set in every MCU->host id, clear in every host->MCU id */
 #define GNG_PIN_NONE 0xFF
 #define GNG_MAX_MOTORS 4
 #define GNG_MAX_SERVOS 4
@@ -17,6 +23,7 @@
 
 #define GNG_FW_VERSION_MAJOR 0
 #define GNG_FW_VERSION_MINOR 1
+#define GNG_CONTROL_TICK_HZ 1000
 #define GNG_MCU_ATMEGA328P 1
 #define GNG_MCU_ATMEGA2560 2
 #define GNG_MCU_POSIX 3
@@ -68,6 +75,7 @@
 typedef struct {
   uint8_t unused_;
 } gng_identify_t;
+_Static_assert((GNG_MSG_IDENTIFY & GNG_MSG_M2H_BIT) == 0, "identify: h2m ids have bit 7 clear");
 static inline void gng_decode_identify(const uint8_t *p, gng_identify_t *m) {
   (void)p; (void)m;
 }
@@ -82,9 +90,17 @@ static inline uint8_t gng_encode_identify(uint8_t *p, const gng_identify_t *m) {
 #define GNG_MSG_CONFIG_LINK_SIZE 5 /* payload bytes after the id */
 typedef struct {
   uint16_t watchdog_ms; /* [ms] no valid frame for this long trips the link watchdog; 0 keeps 100 */
-  uint16_t telemetry_hz; /* [Hz] telemetry rate, 1..1000; 0 stops telemetry */
-  uint8_t status_div; /* send status every Nth telemetry frame (>=1) */
+  uint16_t telemetry_hz; /* [Hz] telemetry rate, at most one frame per control tick; 0 stops telemetry (0..1000) */
+  uint8_t status_div; /* send status every Nth telemetry frame (1..255) */
 } gng_config_link_t;
+#define GNG_MSG_CONFIG_LINK_WATCHDOG_MS_AT 0 /* u16 */
+#define GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_AT 2 /* u16 */
+#define GNG_MSG_CONFIG_LINK_STATUS_DIV_AT 4 /* u8 */
+#define GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_MIN 0 /* [Hz] */
+#define GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_MAX 1000 /* [Hz] */
+#define GNG_MSG_CONFIG_LINK_STATUS_DIV_MIN 1
+#define GNG_MSG_CONFIG_LINK_STATUS_DIV_MAX 255
+_Static_assert((GNG_MSG_CONFIG_LINK & GNG_MSG_M2H_BIT) == 0, "config_link: h2m ids have bit 7 clear");
 static inline void gng_decode_config_link(const uint8_t *p, gng_config_link_t *m) {
   m->watchdog_ms = (uint16_t)((uint16_t)p[0] | ((uint16_t)p[0 + 1] << 8));
   m->telemetry_hz = (uint16_t)((uint16_t)p[2] | ((uint16_t)p[2 + 1] << 8));
@@ -111,8 +127,21 @@ typedef struct {
   uint8_t limit_neg_pin; /* limit switch at the negative end; MCU pin = port*8+bit (PB5 = 13), 0xFF none */
   uint8_t limit_pos_pin; /* limit switch at the positive end; MCU pin = port*8+bit (PB5 = 13), 0xFF none */
   uint8_t flags; /* MOTOR_FLAG bits */
-  uint16_t max_pwm_permille; /* [permille] output clamp, 0..1000 */
+  uint16_t max_pwm_permille; /* [permille] output clamp (0..1000) */
 } gng_config_motor_t;
+#define GNG_MSG_CONFIG_MOTOR_INDEX_AT 0 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_PWM_PIN_AT 1 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_DIR_PIN_AT 2 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_DIR2_PIN_AT 3 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_ENC_A_PIN_AT 4 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_ENC_B_PIN_AT 5 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_LIMIT_NEG_PIN_AT 6 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_LIMIT_POS_PIN_AT 7 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_FLAGS_AT 8 /* u8 */
+#define GNG_MSG_CONFIG_MOTOR_MAX_PWM_PERMILLE_AT 9 /* u16 */
+#define GNG_MSG_CONFIG_MOTOR_MAX_PWM_PERMILLE_MIN 0 /* [permille] */
+#define GNG_MSG_CONFIG_MOTOR_MAX_PWM_PERMILLE_MAX 1000 /* [permille] */
+_Static_assert((GNG_MSG_CONFIG_MOTOR & GNG_MSG_M2H_BIT) == 0, "config_motor: h2m ids have bit 7 clear");
 static inline void gng_decode_config_motor(const uint8_t *p, gng_config_motor_t *m) {
   m->index = (uint8_t)p[0];
   m->pwm_pin = (uint8_t)p[1];
@@ -148,10 +177,20 @@ typedef struct {
   int32_t kp_q16; /* [permille/count] Q16.16 */
   int32_t ki_q16; /* [permille/(count*s)] Q16.16 */
   int32_t kd_q16; /* [permille/(count/s)] Q16.16 */
-  uint16_t i_limit_permille; /* [permille] anti-windup clamp of the integral term */
+  uint16_t i_limit_permille; /* [permille] anti-windup clamp of the integral term (larger values act as the maximum) (0..1000) */
   int32_t vel_limit_cps; /* [counts/s] velocity limit of the trajectory */
   int32_t accel_limit_cps2; /* [counts/s^2] acceleration limit (soft start) */
 } gng_config_pid_t;
+#define GNG_MSG_CONFIG_PID_INDEX_AT 0 /* u8 */
+#define GNG_MSG_CONFIG_PID_KP_Q16_AT 1 /* i32 */
+#define GNG_MSG_CONFIG_PID_KI_Q16_AT 5 /* i32 */
+#define GNG_MSG_CONFIG_PID_KD_Q16_AT 9 /* i32 */
+#define GNG_MSG_CONFIG_PID_I_LIMIT_PERMILLE_AT 13 /* u16 */
+#define GNG_MSG_CONFIG_PID_VEL_LIMIT_CPS_AT 15 /* i32 */
+#define GNG_MSG_CONFIG_PID_ACCEL_LIMIT_CPS2_AT 19 /* i32 */
+#define GNG_MSG_CONFIG_PID_I_LIMIT_PERMILLE_MIN 0 /* [permille] */
+#define GNG_MSG_CONFIG_PID_I_LIMIT_PERMILLE_MAX 1000 /* [permille] */
+_Static_assert((GNG_MSG_CONFIG_PID & GNG_MSG_M2H_BIT) == 0, "config_pid: h2m ids have bit 7 clear");
 static inline void gng_decode_config_pid(const uint8_t *p, gng_config_pid_t *m) {
   m->index = (uint8_t)p[0];
   m->kp_q16 = (int32_t)((uint32_t)p[1] | ((uint32_t)p[1 + 1] << 8) | ((uint32_t)p[1 + 2] << 16) | ((uint32_t)p[1 + 3] << 24));
@@ -179,10 +218,20 @@ static inline uint8_t gng_encode_config_pid(uint8_t *p, const gng_config_pid_t *
 typedef struct {
   uint8_t index; /* servo channel 0..3 */
   uint8_t pin; /* signal pin; MCU pin = port*8+bit (PB5 = 13), 0xFF none */
-  uint16_t min_us; /* [us] shortest pulse accepted, >=500 */
-  uint16_t max_us; /* [us] longest pulse accepted, <=2500 */
+  uint16_t min_us; /* [us] shortest pulse accepted (500..2500) */
+  uint16_t max_us; /* [us] longest pulse accepted, >= min_us (500..2500) */
   uint16_t default_us; /* [us] safe default pulse; 0 = no pulse (servo limp) */
 } gng_config_servo_t;
+#define GNG_MSG_CONFIG_SERVO_INDEX_AT 0 /* u8 */
+#define GNG_MSG_CONFIG_SERVO_PIN_AT 1 /* u8 */
+#define GNG_MSG_CONFIG_SERVO_MIN_US_AT 2 /* u16 */
+#define GNG_MSG_CONFIG_SERVO_MAX_US_AT 4 /* u16 */
+#define GNG_MSG_CONFIG_SERVO_DEFAULT_US_AT 6 /* u16 */
+#define GNG_MSG_CONFIG_SERVO_MIN_US_MIN 500 /* [us] */
+#define GNG_MSG_CONFIG_SERVO_MIN_US_MAX 2500 /* [us] */
+#define GNG_MSG_CONFIG_SERVO_MAX_US_MIN 500 /* [us] */
+#define GNG_MSG_CONFIG_SERVO_MAX_US_MAX 2500 /* [us] */
+_Static_assert((GNG_MSG_CONFIG_SERVO & GNG_MSG_M2H_BIT) == 0, "config_servo: h2m ids have bit 7 clear");
 static inline void gng_decode_config_servo(const uint8_t *p, gng_config_servo_t *m) {
   m->index = (uint8_t)p[0];
   m->pin = (uint8_t)p[1];
@@ -207,6 +256,9 @@ typedef struct {
   uint8_t index; /* analog channel 0..3 */
   uint8_t pin; /* ADC pin; MCU pin = port*8+bit (PB5 = 13), 0xFF none */
 } gng_config_analog_t;
+#define GNG_MSG_CONFIG_ANALOG_INDEX_AT 0 /* u8 */
+#define GNG_MSG_CONFIG_ANALOG_PIN_AT 1 /* u8 */
+_Static_assert((GNG_MSG_CONFIG_ANALOG & GNG_MSG_M2H_BIT) == 0, "config_analog: h2m ids have bit 7 clear");
 static inline void gng_decode_config_analog(const uint8_t *p, gng_config_analog_t *m) {
   m->index = (uint8_t)p[0];
   m->pin = (uint8_t)p[1];
@@ -227,6 +279,11 @@ typedef struct {
   uint8_t role; /* INPUT_ROLE */
   uint8_t flags; /* INPUT_FLAG bits */
 } gng_config_input_t;
+#define GNG_MSG_CONFIG_INPUT_INDEX_AT 0 /* u8 */
+#define GNG_MSG_CONFIG_INPUT_PIN_AT 1 /* u8 */
+#define GNG_MSG_CONFIG_INPUT_ROLE_AT 2 /* u8 */
+#define GNG_MSG_CONFIG_INPUT_FLAGS_AT 3 /* u8 */
+_Static_assert((GNG_MSG_CONFIG_INPUT & GNG_MSG_M2H_BIT) == 0, "config_input: h2m ids have bit 7 clear");
 static inline void gng_decode_config_input(const uint8_t *p, gng_config_input_t *m) {
   m->index = (uint8_t)p[0];
   m->pin = (uint8_t)p[1];
@@ -248,6 +305,7 @@ static inline uint8_t gng_encode_config_input(uint8_t *p, const gng_config_input
 typedef struct {
   uint8_t unused_;
 } gng_arm_t;
+_Static_assert((GNG_MSG_ARM & GNG_MSG_M2H_BIT) == 0, "arm: h2m ids have bit 7 clear");
 static inline void gng_decode_arm(const uint8_t *p, gng_arm_t *m) {
   (void)p; (void)m;
 }
@@ -263,6 +321,7 @@ static inline uint8_t gng_encode_arm(uint8_t *p, const gng_arm_t *m) {
 typedef struct {
   uint8_t unused_;
 } gng_disarm_t;
+_Static_assert((GNG_MSG_DISARM & GNG_MSG_M2H_BIT) == 0, "disarm: h2m ids have bit 7 clear");
 static inline void gng_decode_disarm(const uint8_t *p, gng_disarm_t *m) {
   (void)p; (void)m;
 }
@@ -277,8 +336,11 @@ static inline uint8_t gng_encode_disarm(uint8_t *p, const gng_disarm_t *m) {
 #define GNG_MSG_SET_MOTORS_SIZE 20 /* payload bytes after the id */
 typedef struct {
   uint8_t mode[4]; /* MODE per channel */
-  int32_t value[4]; /* PWM: [permille]; VELOCITY: [counts/s]; POSITION: [counts] */
+  int32_t value[4]; /* [permille | counts/s | counts] by mode: PWM permille, VELOCITY counts/s, POSITION counts */
 } gng_set_motors_t;
+#define GNG_MSG_SET_MOTORS_MODE_AT 0 /* u8 x 4 */
+#define GNG_MSG_SET_MOTORS_VALUE_AT 4 /* i32 x 4 */
+_Static_assert((GNG_MSG_SET_MOTORS & GNG_MSG_M2H_BIT) == 0, "set_motors: h2m ids have bit 7 clear");
 static inline void gng_decode_set_motors(const uint8_t *p, gng_set_motors_t *m) {
   for (uint8_t i = 0; i < 4; i++) { m->mode[i] = (uint8_t)p[0 + i * 1]; }
   for (uint8_t i = 0; i < 4; i++) { m->value[i] = (int32_t)((uint32_t)p[4 + i * 4] | ((uint32_t)p[4 + i * 4 + 1] << 8) | ((uint32_t)p[4 + i * 4 + 2] << 16) | ((uint32_t)p[4 + i * 4 + 3] << 24)); }
@@ -297,6 +359,9 @@ typedef struct {
   uint8_t index; /* servo channel 0..3 */
   uint16_t pulse_us; /* [us] pulse width; 0 = stop pulsing */
 } gng_set_servo_t;
+#define GNG_MSG_SET_SERVO_INDEX_AT 0 /* u8 */
+#define GNG_MSG_SET_SERVO_PULSE_US_AT 1 /* u16 */
+_Static_assert((GNG_MSG_SET_SERVO & GNG_MSG_M2H_BIT) == 0, "set_servo: h2m ids have bit 7 clear");
 static inline void gng_decode_set_servo(const uint8_t *p, gng_set_servo_t *m) {
   m->index = (uint8_t)p[0];
   m->pulse_us = (uint16_t)((uint16_t)p[1] | ((uint16_t)p[1 + 1] << 8));
@@ -314,6 +379,8 @@ static inline uint8_t gng_encode_set_servo(uint8_t *p, const gng_set_servo_t *m)
 typedef struct {
   uint32_t token; /* echoed back */
 } gng_ping_t;
+#define GNG_MSG_PING_TOKEN_AT 0 /* u32 */
+_Static_assert((GNG_MSG_PING & GNG_MSG_M2H_BIT) == 0, "ping: h2m ids have bit 7 clear");
 static inline void gng_decode_ping(const uint8_t *p, gng_ping_t *m) {
   m->token = (uint32_t)((uint32_t)p[0] | ((uint32_t)p[0 + 1] << 8) | ((uint32_t)p[0 + 2] << 16) | ((uint32_t)p[0 + 3] << 24));
 }
@@ -329,6 +396,8 @@ static inline uint8_t gng_encode_ping(uint8_t *p, const gng_ping_t *m) {
 typedef struct {
   uint8_t node_id[8]; /* ASCII, NUL-padded, e.g. "base" */
 } gng_set_node_id_t;
+#define GNG_MSG_SET_NODE_ID_NODE_ID_AT 0 /* u8 x 8 */
+_Static_assert((GNG_MSG_SET_NODE_ID & GNG_MSG_M2H_BIT) == 0, "set_node_id: h2m ids have bit 7 clear");
 static inline void gng_decode_set_node_id(const uint8_t *p, gng_set_node_id_t *m) {
   for (uint8_t i = 0; i < 8; i++) { m->node_id[i] = (uint8_t)p[0 + i * 1]; }
 }
@@ -345,6 +414,9 @@ typedef struct {
   uint8_t index; /* motor channel 0..3 */
   int32_t counts; /* [counts] new current position */
 } gng_set_position_t;
+#define GNG_MSG_SET_POSITION_INDEX_AT 0 /* u8 */
+#define GNG_MSG_SET_POSITION_COUNTS_AT 1 /* i32 */
+_Static_assert((GNG_MSG_SET_POSITION & GNG_MSG_M2H_BIT) == 0, "set_position: h2m ids have bit 7 clear");
 static inline void gng_decode_set_position(const uint8_t *p, gng_set_position_t *m) {
   m->index = (uint8_t)p[0];
   m->counts = (int32_t)((uint32_t)p[1] | ((uint32_t)p[1 + 1] << 8) | ((uint32_t)p[1 + 2] << 16) | ((uint32_t)p[1 + 3] << 24));
@@ -362,6 +434,7 @@ static inline uint8_t gng_encode_set_position(uint8_t *p, const gng_set_position
 typedef struct {
   uint8_t unused_;
 } gng_heartbeat_t;
+_Static_assert((GNG_MSG_HEARTBEAT & GNG_MSG_M2H_BIT) == 0, "heartbeat: h2m ids have bit 7 clear");
 static inline void gng_decode_heartbeat(const uint8_t *p, gng_heartbeat_t *m) {
   (void)p; (void)m;
 }
@@ -385,6 +458,16 @@ typedef struct {
   uint8_t rx_buffer_bytes; /* [bytes] receive buffer: the host keeps fewer bytes in flight */
   uint8_t node_id[8]; /* ASCII node id from EEPROM, NUL-padded; empty if never set */
 } gng_identify_reply_t;
+#define GNG_MSG_IDENTIFY_REPLY_FW_MAJOR_AT 0 /* u8 */
+#define GNG_MSG_IDENTIFY_REPLY_FW_MINOR_AT 1 /* u8 */
+#define GNG_MSG_IDENTIFY_REPLY_PROTO_HASH_AT 2 /* u32 */
+#define GNG_MSG_IDENTIFY_REPLY_MCU_AT 6 /* u8 */
+#define GNG_MSG_IDENTIFY_REPLY_CAPS_AT 7 /* u16 */
+#define GNG_MSG_IDENTIFY_REPLY_MAX_MOTORS_AT 9 /* u8 */
+#define GNG_MSG_IDENTIFY_REPLY_MAX_SERVOS_AT 10 /* u8 */
+#define GNG_MSG_IDENTIFY_REPLY_RX_BUFFER_BYTES_AT 11 /* u8 */
+#define GNG_MSG_IDENTIFY_REPLY_NODE_ID_AT 12 /* u8 x 8 */
+_Static_assert((GNG_MSG_IDENTIFY_REPLY & GNG_MSG_M2H_BIT) != 0, "identify_reply: m2h ids have bit 7 set");
 static inline void gng_decode_identify_reply(const uint8_t *p, gng_identify_reply_t *m) {
   m->fw_major = (uint8_t)p[0];
   m->fw_minor = (uint8_t)p[1];
@@ -421,6 +504,13 @@ typedef struct {
   int16_t out_permille[4]; /* [permille] signed PWM output applied */
   uint8_t faults; /* FAULT bits */
 } gng_telemetry_t;
+#define GNG_MSG_TELEMETRY_COUNTER_AT 0 /* u16 */
+#define GNG_MSG_TELEMETRY_TIME_US_AT 2 /* u32 */
+#define GNG_MSG_TELEMETRY_COUNTS_AT 6 /* i32 x 4 */
+#define GNG_MSG_TELEMETRY_VEL_CPS_AT 22 /* i16 x 4 */
+#define GNG_MSG_TELEMETRY_OUT_PERMILLE_AT 30 /* i16 x 4 */
+#define GNG_MSG_TELEMETRY_FAULTS_AT 38 /* u8 */
+_Static_assert((GNG_MSG_TELEMETRY & GNG_MSG_M2H_BIT) != 0, "telemetry: m2h ids have bit 7 set");
 static inline void gng_decode_telemetry(const uint8_t *p, gng_telemetry_t *m) {
   m->counter = (uint16_t)((uint16_t)p[0] | ((uint16_t)p[0 + 1] << 8));
   m->time_us = (uint32_t)((uint32_t)p[2] | ((uint32_t)p[2 + 1] << 8) | ((uint32_t)p[2 + 2] << 16) | ((uint32_t)p[2 + 3] << 24));
@@ -452,6 +542,14 @@ typedef struct {
   uint16_t seq_errors; /* frames dropped as replayed or out of order, wraps */
   uint16_t servo_us[4]; /* [us] servo pulses being output (0 = none) */
 } gng_status_t;
+#define GNG_MSG_STATUS_COUNTER_AT 0 /* u16 */
+#define GNG_MSG_STATUS_ANALOG_AT 2 /* u16 x 4 */
+#define GNG_MSG_STATUS_INPUTS_AT 10 /* u8 */
+#define GNG_MSG_STATUS_OVERRUNS_AT 11 /* u16 */
+#define GNG_MSG_STATUS_CRC_ERRORS_AT 13 /* u16 */
+#define GNG_MSG_STATUS_SEQ_ERRORS_AT 15 /* u16 */
+#define GNG_MSG_STATUS_SERVO_US_AT 17 /* u16 x 4 */
+_Static_assert((GNG_MSG_STATUS & GNG_MSG_M2H_BIT) != 0, "status: m2h ids have bit 7 set");
 static inline void gng_decode_status(const uint8_t *p, gng_status_t *m) {
   m->counter = (uint16_t)((uint16_t)p[0] | ((uint16_t)p[0 + 1] << 8));
   for (uint8_t i = 0; i < 4; i++) { m->analog[i] = (uint16_t)((uint16_t)p[2 + i * 2] | ((uint16_t)p[2 + i * 2 + 1] << 8)); }
@@ -480,6 +578,9 @@ typedef struct {
   uint32_t token; /* from the ping */
   uint32_t time_us; /* [us] MCU clock */
 } gng_pong_t;
+#define GNG_MSG_PONG_TOKEN_AT 0 /* u32 */
+#define GNG_MSG_PONG_TIME_US_AT 4 /* u32 */
+_Static_assert((GNG_MSG_PONG & GNG_MSG_M2H_BIT) != 0, "pong: m2h ids have bit 7 set");
 static inline void gng_decode_pong(const uint8_t *p, gng_pong_t *m) {
   m->token = (uint32_t)((uint32_t)p[0] | ((uint32_t)p[0 + 1] << 8) | ((uint32_t)p[0 + 2] << 16) | ((uint32_t)p[0 + 3] << 24));
   m->time_us = (uint32_t)((uint32_t)p[4] | ((uint32_t)p[4 + 1] << 8) | ((uint32_t)p[4 + 2] << 16) | ((uint32_t)p[4 + 3] << 24));
@@ -499,6 +600,10 @@ typedef struct {
   uint8_t msg_id; /* the refused message */
   uint8_t arg; /* the offending index or pin */
 } gng_error_t;
+#define GNG_MSG_ERROR_CODE_AT 0 /* u8 */
+#define GNG_MSG_ERROR_MSG_ID_AT 1 /* u8 */
+#define GNG_MSG_ERROR_ARG_AT 2 /* u8 */
+_Static_assert((GNG_MSG_ERROR & GNG_MSG_M2H_BIT) != 0, "error: m2h ids have bit 7 set");
 static inline void gng_decode_error(const uint8_t *p, gng_error_t *m) {
   m->code = (uint8_t)p[0];
   m->msg_id = (uint8_t)p[1];
@@ -519,6 +624,9 @@ typedef struct {
   uint8_t code; /* EVENT */
   uint8_t arg; /* BOOT: MCUSR reset flags; LIMIT_HIT: motor index */
 } gng_event_t;
+#define GNG_MSG_EVENT_CODE_AT 0 /* u8 */
+#define GNG_MSG_EVENT_ARG_AT 1 /* u8 */
+_Static_assert((GNG_MSG_EVENT & GNG_MSG_M2H_BIT) != 0, "event: m2h ids have bit 7 set");
 static inline void gng_decode_event(const uint8_t *p, gng_event_t *m) {
   m->code = (uint8_t)p[0];
   m->arg = (uint8_t)p[1];

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include "gng_messages.h"
 
-#define GNG_PAYLOAD_MAX (GNG_FRAME_MAX_BYTES - GNG_FRAME_MIN_BYTES)
+#define GNG_PAYLOAD_MAX GNG_FRAME_PAYLOAD_MAX_BYTES
 
 typedef struct {
   uint8_t *frame;   /* the frame being built, in place in a hal TX buffer (no copy on send); 0 = none yet */

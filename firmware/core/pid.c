@@ -1,6 +1,7 @@
 /* Fixed-point PID (see pid.h). */
 #include "pid.h"
 #include "fixed.h"
+#include "gng_messages.h"
 
 static int32_t input_limit(int32_t k) {
   int32_t a = gng_abs32(k);
@@ -21,7 +22,9 @@ void gng_pid_config(gng_pid_t *pid, int32_t kp_q16, int32_t ki_q16, int32_t kd_q
   pid->e_max_i = input_limit(pid->ki_tick_q24);
   pid->e_max_d = input_limit(kd_q16);
   /* An integral term beyond full scale only delays recovery from saturation. */
-  pid->i_limit_q16 = (int32_t)(i_limit_permille > 1000 ? 1000 : i_limit_permille) << 16;
+  uint16_t lim = i_limit_permille > GNG_MSG_CONFIG_PID_I_LIMIT_PERMILLE_MAX ? GNG_MSG_CONFIG_PID_I_LIMIT_PERMILLE_MAX
+                                                                            : i_limit_permille;
+  pid->i_limit_q16 = (int32_t)lim << 16;
   gng_pid_reset(pid);
 }
 

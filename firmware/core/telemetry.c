@@ -18,19 +18,26 @@ static uint8_t *put32(uint8_t *p, uint32_t v) {
   return p + 4;
 }
 
-/* Written straight from the motor state in the generated layout (id, counter, time_us, counts[4], vel_cps[4],
-   out_permille[4], faults): at 1 kHz, going through gng_telemetry_t and gng_encode_telemetry() costs twice the
-   cycles. test_link checks the bytes against gng_encode_telemetry(). */
+/* Written straight from the motor state at the generated field offsets (GNG_MSG_TELEMETRY_*_AT): at 1 kHz, going
+   through gng_telemetry_t and gng_encode_telemetry() costs twice the cycles. test_link checks the bytes against
+   gng_encode_telemetry(). */
 void gng_telemetry_encode(uint8_t *p, uint32_t time_us) {
-  const gng_motor_t *m;
-  *p++ = GNG_MSG_TELEMETRY;
-  p = put16(p, gng.tel_counter);
-  p = put32(p, time_us);
-  for (m = gng.motor; m < gng.motor + GNG_MAX_MOTORS; m++) p = put32(p, (uint32_t)m->pos);
-  for (m = gng.motor; m < gng.motor + GNG_MAX_MOTORS; m++) p = put16(p, (uint16_t)m->vel_cps);
-  for (m = gng.motor; m < gng.motor + GNG_MAX_MOTORS; m++) p = put16(p, (uint16_t)m->out_permille);
-  *p = (uint8_t)(gng.faults | (gng.overrun_pending ? GNG_FAULT_OVERRUN : 0));
+  uint8_t *f = p + 1; /* the fields, after the id */
+  p[0] = GNG_MSG_TELEMETRY;
+  put16(f + GNG_MSG_TELEMETRY_COUNTER_AT, gng.tel_counter);
+  put32(f + GNG_MSG_TELEMETRY_TIME_US_AT, time_us);
+  for (uint8_t i = 0; i < GNG_MAX_MOTORS; i++) {
+    const gng_motor_t *m = &gng.motor[i];
+    put32(f + GNG_MSG_TELEMETRY_COUNTS_AT + 4u * i, (uint32_t)m->pos);
+    put16(f + GNG_MSG_TELEMETRY_VEL_CPS_AT + 2u * i, (uint16_t)m->vel_cps);
+    put16(f + GNG_MSG_TELEMETRY_OUT_PERMILLE_AT + 2u * i, (uint16_t)m->out_permille);
+  }
+  f[GNG_MSG_TELEMETRY_FAULTS_AT] = (uint8_t)(gng.faults | (gng.overrun_pending ? GNG_FAULT_OVERRUN : 0));
 }
+/* The element sizes the writes above assume. */
+_Static_assert(sizeof(((gng_telemetry_t *)0)->counts[0]) == 4 && sizeof(((gng_telemetry_t *)0)->vel_cps[0]) == 2 &&
+                   sizeof(((gng_telemetry_t *)0)->out_permille[0]) == 2 && sizeof(((gng_telemetry_t *)0)->time_us) == 4,
+               "telemetry field sizes changed: update gng_telemetry_encode()");
 
 static void send_telemetry(uint32_t time_us) {
   uint8_t *p = gng_outbox_reserve(&gng.out, 1 + GNG_MSG_TELEMETRY_SIZE, gng.expected_seq);
@@ -60,10 +67,10 @@ static void send_status(void) {
 
 void gng_telemetry_tick(uint32_t time_us) {
   if (gng.telemetry_hz == 0) return;
-  /* Rate accumulator: exact average rate for any 1..1000 Hz without a divider. */
+  /* Rate accumulator: exact average rate for any 1 Hz..tick rate without a divider. */
   gng.tel_phase = (uint16_t)(gng.tel_phase + gng.telemetry_hz);
-  if (gng.tel_phase < 1000u) return;
-  gng.tel_phase = (uint16_t)(gng.tel_phase - 1000u);
+  if (gng.tel_phase < GNG_CONTROL_TICK_HZ) return;
+  gng.tel_phase = (uint16_t)(gng.tel_phase - GNG_CONTROL_TICK_HZ);
   /* Never stall the control loop for telemetry: with the link saturated, skip this frame. Its counter still
      advances, so the host sees the gap as a lost frame. */
   if (gng_outbox_would_wait(&gng.out, 1u + GNG_MSG_TELEMETRY_SIZE)) {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "gng_messages.h"
-#include "crc16.h"
+#include "frame_tx.h"
 
 static uint8_t buf[2048];
 static size_t n;
@@ -10,14 +10,8 @@ static uint8_t seq;
 
 static void frame(const uint8_t *p, uint8_t len) {
   uint8_t *f = buf + n;
-  f[0] = (uint8_t)(len + 5);
-  f[1] = seq++;
-  memcpy(f + 2, p, len);
-  uint16_t crc = gng_crc16(f, (uint8_t)(len + 2));
-  f[len + 2] = (uint8_t)(crc >> 8);
-  f[len + 3] = (uint8_t)crc;
-  f[len + 4] = GNG_FRAME_SYNC;
-  n += (size_t)len + 5;
+  memcpy(f + GNG_FRAME_PAYLOAD_AT, p, len);
+  n += gng_frame_seal(f, len, seq++);
 }
 
 static void simple(uint8_t id) { frame(&id, 1); }

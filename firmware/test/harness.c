@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "harness.h"
-#include "crc16.h"
+#include "frame_tx.h"
 #include "frame_rx.h"
 #include "app.h"
 #include "../hal/hal.h"
@@ -112,15 +112,8 @@ void t_run_ms(uint32_t ms) {
 }
 
 size_t t_frame(uint8_t *out, uint8_t seq, const uint8_t *payload, uint8_t n) {
-  uint8_t len = (uint8_t)(n + GNG_FRAME_MIN_BYTES);
-  out[0] = len;
-  out[1] = seq;
-  memcpy(out + 2, payload, n);
-  uint16_t crc = gng_crc16(out, (uint8_t)(len - 3));
-  out[len - 3] = (uint8_t)(crc >> 8);
-  out[len - 2] = (uint8_t)crc;
-  out[len - 1] = GNG_FRAME_SYNC;
-  return len;
+  memcpy(out + GNG_FRAME_PAYLOAD_AT, payload, n);
+  return gng_frame_seal(out, n, seq);
 }
 
 void t_send_raw(const uint8_t *bytes, size_t n) {

@@ -244,6 +244,37 @@ static void config_refusals(void) {
   CHECK(e && e->body[0] == GNG_ERR_NOT_CONFIGURED);
 }
 
+/* The limits the firmware refuses beyond are exactly the message table's ranges (GNG_MSG_*_MIN/_MAX), both edges. */
+static uint8_t refused_value(void) {
+  const t_msg_t *e = t_last_error();
+  uint8_t r = e && e->body[0] == GNG_ERR_BAD_VALUE;
+  t_forget();
+  return r;
+}
+
+static void ranges_are_the_tables(void) {
+  t_boot();
+  t_forget();
+  t_config_servo(0, SERVO, GNG_MSG_CONFIG_SERVO_MIN_US_MIN, GNG_MSG_CONFIG_SERVO_MAX_US_MAX, 0);
+  CHECK(!refused_value());
+  t_config_servo(0, SERVO, GNG_MSG_CONFIG_SERVO_MIN_US_MIN - 1, GNG_MSG_CONFIG_SERVO_MAX_US_MAX, 0);
+  CHECK(refused_value());
+  t_config_servo(0, SERVO, GNG_MSG_CONFIG_SERVO_MIN_US_MIN, GNG_MSG_CONFIG_SERVO_MAX_US_MAX + 1, 0);
+  CHECK(refused_value());
+  t_config_motor(0, PWM, DIR, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, GNG_MSG_CONFIG_MOTOR_MAX_PWM_PERMILLE_MAX);
+  CHECK(!refused_value());
+  t_config_motor(0, PWM, DIR, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, GNG_MSG_CONFIG_MOTOR_MAX_PWM_PERMILLE_MAX + 1);
+  CHECK(refused_value());
+  t_config_link(0, GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_MAX, GNG_MSG_CONFIG_LINK_STATUS_DIV_MIN);
+  CHECK(!refused_value());
+  t_config_link(0, GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_MAX + 1, GNG_MSG_CONFIG_LINK_STATUS_DIV_MIN);
+  CHECK(refused_value());
+  t_config_link(0, GNG_MSG_CONFIG_LINK_TELEMETRY_HZ_MAX, GNG_MSG_CONFIG_LINK_STATUS_DIV_MIN - 1);
+  CHECK(refused_value());
+  CHECK_EQ(GNG_MSG_CONFIG_SERVO_MIN_US_MIN, 500); /* the figures the protocol doc states */
+  CHECK_EQ(GNG_MSG_CONFIG_SERVO_MAX_US_MAX, 2500);
+}
+
 int main(void) {
   RUN(outputs_follow_pwm_mode_and_pins);
   RUN(invert_dir_flips_pins);
@@ -256,5 +287,6 @@ int main(void) {
   RUN(estop_trips_within_a_tick_and_latches);
   RUN(limit_switch_blocks_one_direction);
   RUN(config_refusals);
+  RUN(ranges_are_the_tables);
   return t_summary("test_safety");
 }

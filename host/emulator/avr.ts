@@ -102,10 +102,19 @@ export class AvrMcu {
   rxOverruns = 0;
   /** [cycles] when the RX line finishes the byte on it. */
   private rxLineFree = 0;
+  /** [cycles] when the TX line finishes the last byte handed to it (0: nothing sent yet). */
+  private txLineFree = 0;
   /** Watchdog resets so far; the firmware sees WDRF in MCUSR after each. */
   resets = 0;
   /** TX bytes sent while the USART was not at the host baud rate. */
   baudErrors = 0;
+  /**
+   * [cycles] when the serial line last carried or will finish carrying a byte, either way: the end of the byte now
+   * on the RX or TX line, or of the last one. A pacer tracks the wall clock finely until a little after it.
+   */
+  get lineBusyUntil(): number {
+    return Math.max(this.rxInFlight || this.rxPending > 0 ? Infinity : this.rxLineFree, this.txLineFree);
+  }
   /** Bytes the host queued and the USART has not yet received. */
   get rxPending(): number {
     return this.rxQueue.length - this.rxHead;
@@ -229,6 +238,7 @@ export class AvrMcu {
     const shiftOut = (byte: number, start: number) => {
       if (Math.abs(usart.baudRate - this.hostBaud) > this.hostBaud * 0.02) this.baudErrors++;
       shiftEnd = start + this.cyclesPerChar();
+      this.txLineFree = shiftEnd;
       for (const l of this.txListeners) l(byte, shiftEnd);
       cpu.addClockEvent(shiftDone, shiftEnd - cpu.cycles);
     };

@@ -91,6 +91,10 @@ interface AnalogSim {
   volts: number;
 }
 
+/** [us] after the line goes quiet, the firmware may still be parsing a frame and starting its reply (a pong takes
+ * ~30 us of cycles; a tick can delay it by one control step, ~100-300 us under load). */
+const ANSWER_WINDOW_US = 400;
+
 export class EmulatedNode {
   readonly id: string;
   readonly mcu: AvrMcu;
@@ -178,6 +182,14 @@ export class EmulatedNode {
       onFailure: () => () => {},
     };
     this.transport = new EmulatorTransport(`emulator:${this.id}`, pipe);
+  }
+
+  /**
+   * True while a byte is on the serial line or was within the last ANSWER_WINDOW_US: the firmware is receiving,
+   * answering or sending, so a pacer should track the wall clock closely (see RealtimePacer.ioActive).
+   */
+  ioActive(): boolean {
+    return this.mcu.cycles < this.mcu.lineBusyUntil + (ANSWER_WINDOW_US * this.clockHz) / 1e6;
   }
 
   get cycles(): number {

@@ -4,6 +4,12 @@ export interface Paceable {
   readonly cycles: number;
   readonly clockHz: number;
   runUntilCycles(target: number): void;
+  /**
+   * Optional: true while bytes are on (or just left) the emulated serial line. The pacer then follows the wall clock
+   * turn by turn (setImmediate) instead of sleeping for the next millisecond: a byte takes 10 us at 1 Mbaud, and a
+   * 1 ms timer (~1.1 ms in practice) between them was most of a ping's round trip. Idle, it sleeps as before.
+   */
+  ioActive?(): boolean;
 }
 
 export interface PacerStats {
@@ -107,10 +113,11 @@ export class RealtimePacer {
       this.lagging = false;
     }
     if (!this.active) return; // stopped from a callback
-    // Behind: continue right after pending I/O. On time: sleep until the next millisecond is due.
+    // Behind, or bytes on the line: continue right after pending I/O (emulated time still never passes the wall
+    // clock, so this tracks it turn by turn). On time and quiet: sleep until the next millisecond is due.
     this.timer = null;
     this.immediate = null;
-    if (node.cycles < target) this.immediate = setImmediate(this.turn);
+    if (node.cycles < target || node.ioActive?.()) this.immediate = setImmediate(this.turn);
     else this.timer = setTimeout(this.turn, 1);
   };
 }

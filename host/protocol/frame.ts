@@ -1,7 +1,7 @@
 // Frame layer: CRC-16, frame encoding, and a streaming decoder that resyncs after garbage and counts what it drops.
-import { FRAME } from './messages.ts';
+import { FRAME, FRAME_LAYOUT } from './messages.ts';
 
-/** CRC-16/MCRF4XX (poly 0x1021 reflected, init 0xFFFF), the same table-free form Klipper's MCUs use. */
+/** CRC-16/MCRF4XX (poly 0x1021 reflected = 0x8408, init 0xFFFF, no final xor): Klipper's crc16_ccitt, table-free. */
 export function crc16(buf: Uint8Array, start = 0, end = buf.length): number {
   let crc = 0xffff;
   for (let i = start; i < end; i++) {
@@ -17,12 +17,13 @@ export function encodeFrame(seq: number, payload: Uint8Array): Uint8Array {
   const len = payload.length + FRAME.MIN_BYTES;
   if (len > FRAME.MAX_BYTES) throw new RangeError(`frame of ${len} bytes exceeds the ${FRAME.MAX_BYTES}-byte maximum`);
   const out = new Uint8Array(len);
-  out[0] = len;
-  out[1] = seq & 0xff;
-  out.set(payload, 2);
-  const crc = crc16(out, 0, len - 3);
-  out[len - 3] = crc >> 8;
-  out[len - 2] = crc & 0xff;
+  const crcAt = len - FRAME.TRAILER_BYTES;
+  out[FRAME_LAYOUT.LEN_AT] = len;
+  out[FRAME_LAYOUT.SEQ_AT] = seq & 0xff;
+  out.set(payload, FRAME_LAYOUT.PAYLOAD_AT);
+  const crc = crc16(out, 0, crcAt);
+  out[crcAt] = crc >> 8;
+  out[crcAt + 1] = crc & 0xff;
   out[len - 1] = FRAME.SYNC;
   return out;
 }

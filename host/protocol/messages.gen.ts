@@ -8,9 +8,9 @@ export interface Identify {
 export interface ConfigLink {
   /** [ms] no valid frame for this long trips the link watchdog; 0 keeps 100 */
   watchdog_ms: number;
-  /** [Hz] telemetry rate, 1..1000; 0 stops telemetry */
+  /** [Hz] telemetry rate, at most one frame per control tick; 0 stops telemetry (0..1000) */
   telemetry_hz: number;
-  /** send status every Nth telemetry frame (>=1) */
+  /** send status every Nth telemetry frame (1..255) */
   status_div: number;
 }
 /** Wire a DC motor channel: H-bridge pins, encoder, limit switches. */
@@ -33,7 +33,7 @@ export interface ConfigMotor {
   limit_pos_pin: number;
   /** MOTOR_FLAG bits */
   flags: number;
-  /** [permille] output clamp, 0..1000 */
+  /** [permille] output clamp (0..1000) */
   max_pwm_permille: number;
 }
 /** Closed-loop gains and limits of one motor. Units are for POSITION mode; in VELOCITY mode the same gains act on the velocity error: kp per count/s, ki per count, kd per count/s^2. */
@@ -46,7 +46,7 @@ export interface ConfigPid {
   ki_q16: number;
   /** [permille/(count/s)] Q16.16 */
   kd_q16: number;
-  /** [permille] anti-windup clamp of the integral term */
+  /** [permille] anti-windup clamp of the integral term (larger values act as the maximum) (0..1000) */
   i_limit_permille: number;
   /** [counts/s] velocity limit of the trajectory */
   vel_limit_cps: number;
@@ -59,9 +59,9 @@ export interface ConfigServo {
   index: number;
   /** signal pin; MCU pin = port*8+bit (PB5 = 13), 0xFF none */
   pin: number;
-  /** [us] shortest pulse accepted, >=500 */
+  /** [us] shortest pulse accepted (500..2500) */
   min_us: number;
-  /** [us] longest pulse accepted, <=2500 */
+  /** [us] longest pulse accepted, >= min_us (500..2500) */
   max_us: number;
   /** [us] safe default pulse; 0 = no pulse (servo limp) */
   default_us: number;
@@ -94,7 +94,7 @@ export interface Disarm {
 export interface SetMotors {
   /** MODE per channel (4 values) */
   mode: number[];
-  /** PWM: [permille]; VELOCITY: [counts/s]; POSITION: [counts] (4 values) */
+  /** [permille | counts/s | counts] by mode: PWM permille, VELOCITY counts/s, POSITION counts (4 values) */
   value: number[];
 }
 /** Servo pulse width, clamped to its configured range. */

@@ -2,11 +2,17 @@
 // into firmware/core/gng_messages.h and host/protocol/messages.gen.ts; a test fails when either is stale.
 
 export type FieldType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32';
-/** A field: name (with its unit), scalar type, optional fixed array length, and a comment for humans. */
+/** A field: name (with its unit suffix), scalar type, optional fixed array length, unit, accepted range, and a comment
+ * for humans. The generator renders the unit into the C header, the TS types and docs/protocol.md, and checks it
+ * against the name's suffix (`_ms` is `ms`, ...). */
 export interface FieldDef {
   name: string;
   type: FieldType;
   count?: number;
+  /** Physical unit, e.g. 'ms', 'counts/s'; absent for counters, bit sets, ids and text. */
+  unit?: string;
+  /** Values the receiver accepts (inclusive), emitted as GNG_<MSG>_<FIELD>_MIN/_MAX; the firmware refuses others. */
+  range?: readonly [number, number];
   doc: string;
 }
 export interface MessageDef {
@@ -30,6 +36,19 @@ export const FRAME = {
   MAX_BYTES: 64,
 } as const;
 
+/** Where the frame's parts sit, derived from FRAME (not hashed: FRAME already fixes them). CRC over len..payload. */
+export const FRAME_LAYOUT = {
+  LEN_AT: 0,
+  SEQ_AT: 1,
+  PAYLOAD_AT: FRAME.HEADER_BYTES,
+  /** CRC high byte, then low byte, then SYNC: the trailer, counted back from the frame's end. */
+  CRC_BYTES: 2,
+  PAYLOAD_MAX_BYTES: FRAME.MAX_BYTES - FRAME.MIN_BYTES,
+} as const;
+
+/** Every MCU->host id has this bit set and no host->MCU id has: the MCU refuses its own ids as commands by it. */
+export const M2H_ID_BIT = 0x80;
+
 /** A pin field holding this value means "not connected". */
 export const PIN_NONE = 0xff;
 export const MAX_MOTORS = 4;
@@ -40,6 +59,8 @@ export const MAX_INPUTS = 4;
 /** Constant groups, emitted as `GNG_<GROUP>_<NAME>` in C and as objects in TS. */
 export const CONSTANTS = {
   FW_VERSION: { MAJOR: 0, MINOR: 1 },
+  /** The MCU's control tick: PID, trajectory and telemetry run at this rate (the telemetry_hz maximum). */
+  CONTROL: { TICK_HZ: 1000 },
   MCU: { ATMEGA328P: 1, ATMEGA2560: 2, POSIX: 3 },
   MODE: { OFF: 0, PWM: 1, VELOCITY: 2, POSITION: 3 },
   /** Bits of telemetry.faults. */
@@ -85,9 +106,9 @@ export const MESSAGES: MessageDef[] = [
   {
     id: 0x02, name: 'config_link', dir: 'h2m', doc: 'Link watchdog window and telemetry rates.',
     fields: [
-      { name: 'watchdog_ms', type: 'u16', doc: '[ms] no valid frame for this long trips the link watchdog; 0 keeps 100' },
-      { name: 'telemetry_hz', type: 'u16', doc: '[Hz] telemetry rate, 1..1000; 0 stops telemetry' },
-      { name: 'status_div', type: 'u8', doc: 'send status every Nth telemetry frame (>=1)' },
+      { name: 'watchdog_ms', type: 'u16', unit: 'ms', doc: 'no valid frame for this long trips the link watchdog; 0 keeps 100' },
+      { name: 'telemetry_hz', type: 'u16', unit: 'Hz', range: [0, CONSTANTS.CONTROL.TICK_HZ], doc: 'telemetry rate, at most one frame per control tick; 0 stops telemetry' },
+      { name: 'status_div', type: 'u8', range: [1, 255], doc: 'send status every Nth telemetry frame' },
     ],
   },
   {
@@ -102,19 +123,19 @@ export const MESSAGES: MessageDef[] = [
       pin('limit_neg_pin', 'limit switch at the negative end'),
       pin('limit_pos_pin', 'limit switch at the positive end'),
       { name: 'flags', type: 'u8', doc: 'MOTOR_FLAG bits' },
-      { name: 'max_pwm_permille', type: 'u16', doc: '[permille] output clamp, 0..1000' },
+      { name: 'max_pwm_permille', type: 'u16', unit: 'permille', range: [0, 1000], doc: 'output clamp' },
     ],
   },
   {
     id: 0x04, name: 'config_pid', dir: 'h2m', doc: 'Closed-loop gains and limits of one motor. Units are for POSITION mode; in VELOCITY mode the same gains act on the velocity error: kp per count/s, ki per count, kd per count/s^2.',
     fields: [
       { name: 'index', type: 'u8', doc: 'motor channel 0..3' },
-      { name: 'kp_q16', type: 'i32', doc: '[permille/count] Q16.16' },
-      { name: 'ki_q16', type: 'i32', doc: '[permille/(count*s)] Q16.16' },
-      { name: 'kd_q16', type: 'i32', doc: '[permille/(count/s)] Q16.16' },
-      { name: 'i_limit_permille', type: 'u16', doc: '[permille] anti-windup clamp of the integral term' },
-      { name: 'vel_limit_cps', type: 'i32', doc: '[counts/s] velocity limit of the trajectory' },
-      { name: 'accel_limit_cps2', type: 'i32', doc: '[counts/s^2] acceleration limit (soft start)' },
+      { name: 'kp_q16', type: 'i32', unit: 'permille/count', doc: 'Q16.16' },
+      { name: 'ki_q16', type: 'i32', unit: 'permille/(count*s)', doc: 'Q16.16' },
+      { name: 'kd_q16', type: 'i32', unit: 'permille/(count/s)', doc: 'Q16.16' },
+      { name: 'i_limit_permille', type: 'u16', unit: 'permille', range: [0, 1000], doc: 'anti-windup clamp of the integral term (larger values act as the maximum)' },
+      { name: 'vel_limit_cps', type: 'i32', unit: 'counts/s', doc: 'velocity limit of the trajectory' },
+      { name: 'accel_limit_cps2', type: 'i32', unit: 'counts/s^2', doc: 'acceleration limit (soft start)' },
     ],
   },
   {
@@ -122,9 +143,9 @@ export const MESSAGES: MessageDef[] = [
     fields: [
       { name: 'index', type: 'u8', doc: 'servo channel 0..3' },
       pin('pin', 'signal pin'),
-      { name: 'min_us', type: 'u16', doc: '[us] shortest pulse accepted, >=500' },
-      { name: 'max_us', type: 'u16', doc: '[us] longest pulse accepted, <=2500' },
-      { name: 'default_us', type: 'u16', doc: '[us] safe default pulse; 0 = no pulse (servo limp)' },
+      { name: 'min_us', type: 'u16', unit: 'us', range: [500, 2500], doc: 'shortest pulse accepted' },
+      { name: 'max_us', type: 'u16', unit: 'us', range: [500, 2500], doc: 'longest pulse accepted, >= min_us' },
+      { name: 'default_us', type: 'u16', unit: 'us', doc: 'safe default pulse; 0 = no pulse (servo limp)' },
     ],
   },
   {
@@ -149,14 +170,14 @@ export const MESSAGES: MessageDef[] = [
     id: 0x0a, name: 'set_motors', dir: 'h2m', stream: true, doc: 'Setpoints of all four motor channels.',
     fields: [
       { name: 'mode', type: 'u8', count: MAX_MOTORS, doc: 'MODE per channel' },
-      { name: 'value', type: 'i32', count: MAX_MOTORS, doc: 'PWM: [permille]; VELOCITY: [counts/s]; POSITION: [counts]' },
+      { name: 'value', type: 'i32', count: MAX_MOTORS, unit: 'permille | counts/s | counts', doc: 'by mode: PWM permille, VELOCITY counts/s, POSITION counts' },
     ],
   },
   {
     id: 0x0b, name: 'set_servo', dir: 'h2m', doc: 'Servo pulse width, clamped to its configured range.',
     fields: [
       { name: 'index', type: 'u8', doc: 'servo channel 0..3' },
-      { name: 'pulse_us', type: 'u16', doc: '[us] pulse width; 0 = stop pulsing' },
+      { name: 'pulse_us', type: 'u16', unit: 'us', doc: 'pulse width; 0 = stop pulsing' },
     ],
   },
   { id: 0x0c, name: 'ping', dir: 'h2m', doc: 'Round-trip probe; answered by pong.', fields: [{ name: 'token', type: 'u32', doc: 'echoed back' }] },
@@ -168,7 +189,7 @@ export const MESSAGES: MessageDef[] = [
     id: 0x0e, name: 'set_position', dir: 'h2m', doc: 'Redefine the encoder count of a motor (homing).',
     fields: [
       { name: 'index', type: 'u8', doc: 'motor channel 0..3' },
-      { name: 'counts', type: 'i32', doc: '[counts] new current position' },
+      { name: 'counts', type: 'i32', unit: 'counts', doc: 'new current position' },
     ],
   },
   { id: 0x0f, name: 'heartbeat', dir: 'h2m', stream: true, doc: 'Keeps the link watchdog fed when nothing else is sent.', fields: [] },
@@ -184,7 +205,7 @@ export const MESSAGES: MessageDef[] = [
       { name: 'caps', type: 'u16', doc: 'CAP bits' },
       { name: 'max_motors', type: 'u8', doc: 'motor channels' },
       { name: 'max_servos', type: 'u8', doc: 'servo channels' },
-      { name: 'rx_buffer_bytes', type: 'u8', doc: '[bytes] receive buffer: the host keeps fewer bytes in flight' },
+      { name: 'rx_buffer_bytes', type: 'u8', unit: 'bytes', doc: 'receive buffer: the host keeps fewer bytes in flight' },
       { name: 'node_id', type: 'u8', count: 8, doc: 'ASCII node id from EEPROM, NUL-padded; empty if never set' },
     ],
   },
@@ -192,10 +213,10 @@ export const MESSAGES: MessageDef[] = [
     id: 0x82, name: 'telemetry', dir: 'm2h', doc: 'Motor state, streamed at telemetry_hz without acks.',
     fields: [
       { name: 'counter', type: 'u16', doc: 'increments per telemetry frame; a gap is a lost frame' },
-      { name: 'time_us', type: 'u32', doc: '[us] MCU clock at sampling, wraps' },
-      { name: 'counts', type: 'i32', count: MAX_MOTORS, doc: '[counts] encoder positions, 4x decoded' },
-      { name: 'vel_cps', type: 'i16', count: MAX_MOTORS, doc: '[counts/s] filtered velocity, saturates at +-32767' },
-      { name: 'out_permille', type: 'i16', count: MAX_MOTORS, doc: '[permille] signed PWM output applied' },
+      { name: 'time_us', type: 'u32', unit: 'us', doc: 'MCU clock at sampling, wraps' },
+      { name: 'counts', type: 'i32', count: MAX_MOTORS, unit: 'counts', doc: 'encoder positions, 4x decoded' },
+      { name: 'vel_cps', type: 'i16', count: MAX_MOTORS, unit: 'counts/s', doc: 'filtered velocity, saturates at +-32767' },
+      { name: 'out_permille', type: 'i16', count: MAX_MOTORS, unit: 'permille', doc: 'signed PWM output applied' },
       { name: 'faults', type: 'u8', doc: 'FAULT bits' },
     ],
   },
@@ -203,19 +224,19 @@ export const MESSAGES: MessageDef[] = [
     id: 0x83, name: 'status', dir: 'm2h', doc: 'Slow inputs and link health, every status_div telemetry frames.',
     fields: [
       { name: 'counter', type: 'u16', doc: 'increments per status frame' },
-      { name: 'analog', type: 'u16', count: MAX_ANALOG, doc: '[adc counts] 10-bit readings' },
+      { name: 'analog', type: 'u16', count: MAX_ANALOG, unit: 'adc counts', doc: '10-bit readings' },
       { name: 'inputs', type: 'u8', doc: 'bit i: input i active; bits 4..7: any limit switch of motor 0..3 active' },
       { name: 'overruns', type: 'u16', doc: 'control periods that overran, wraps' },
       { name: 'crc_errors', type: 'u16', doc: 'frames dropped for a bad CRC or length, wraps' },
       { name: 'seq_errors', type: 'u16', doc: 'frames dropped as replayed or out of order, wraps' },
-      { name: 'servo_us', type: 'u16', count: MAX_SERVOS, doc: '[us] servo pulses being output (0 = none)' },
+      { name: 'servo_us', type: 'u16', count: MAX_SERVOS, unit: 'us', doc: 'servo pulses being output (0 = none)' },
     ],
   },
   {
     id: 0x84, name: 'pong', dir: 'm2h', doc: 'Answer to ping.',
     fields: [
       { name: 'token', type: 'u32', doc: 'from the ping' },
-      { name: 'time_us', type: 'u32', doc: '[us] MCU clock' },
+      { name: 'time_us', type: 'u32', unit: 'us', doc: 'MCU clock' },
     ],
   },
   {
@@ -236,6 +257,40 @@ export const MESSAGES: MessageDef[] = [
 ];
 
 export const SIZES: Record<FieldType, number> = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4 };
+
+/** Name suffix -> the unit a field so named must carry (the style's units-in-names, checked against `unit`). */
+export const UNIT_OF_SUFFIX: Record<string, string> = {
+  _ms: 'ms', _us: 'us', _hz: 'Hz', _permille: 'permille', _cps: 'counts/s', _cps2: 'counts/s^2', _bytes: 'bytes',
+};
+
+/** Byte offset of each field after the message's id byte, in table order. */
+export function fieldOffsets(m: MessageDef): Map<string, number> {
+  const at = new Map<string, number>();
+  let off = 0;
+  for (const f of m.fields) {
+    at.set(f.name, off);
+    off += SIZES[f.type] * (f.count ?? 1);
+  }
+  return at;
+}
+
+/** The table's own rules; the generator refuses to write from a table that breaks one. Returns the problems. */
+export function tableProblems(messages: readonly MessageDef[] = MESSAGES): string[] {
+  const out: string[] = [];
+  const ids = new Set<number>();
+  for (const m of messages) {
+    if (ids.has(m.id)) out.push(`${m.name}: id ${m.id} is used twice`);
+    ids.add(m.id);
+    if (((m.id & M2H_ID_BIT) !== 0) !== (m.dir === 'm2h')) out.push(`${m.name}: ${m.dir} ids must have bit 7 ${m.dir === 'm2h' ? 'set' : 'clear'} (0x${m.id.toString(16)})`);
+    if (1 + payloadBytes(m) > FRAME_LAYOUT.PAYLOAD_MAX_BYTES) out.push(`${m.name}: ${1 + payloadBytes(m)} bytes do not fit one frame's ${FRAME_LAYOUT.PAYLOAD_MAX_BYTES}-byte payload`);
+    for (const f of m.fields) {
+      const suffix = Object.keys(UNIT_OF_SUFFIX).find((s) => f.name.endsWith(s));
+      if (suffix && f.unit !== UNIT_OF_SUFFIX[suffix]) out.push(`${m.name}.${f.name}: a "${suffix}" field has unit '${UNIT_OF_SUFFIX[suffix]}', not '${f.unit ?? '(none)'}'`);
+      if (f.range && !(f.range[0] <= f.range[1])) out.push(`${m.name}.${f.name}: range [${f.range[0]}, ${f.range[1]}] is empty`);
+    }
+  }
+  return out;
+}
 
 /** Payload bytes of a message after its id byte. */
 export function payloadBytes(m: MessageDef): number {

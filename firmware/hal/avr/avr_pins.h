@@ -20,9 +20,18 @@ uint8_t avr_port_reserved(uint8_t port);     /* bits the firmware owns (UART) */
 /* PCINT group (0..2) of a pin with its bit in PCMSKn; AVR_NO_CHANNEL if the pin has no pin-change interrupt. */
 uint8_t avr_pcint(uint8_t pin, uint8_t *pcmsk_bit);
 uint8_t avr_adc_channel(uint8_t pin);        /* 0..15, or AVR_NO_CHANNEL */
-/* Each chip's pin file (pins_<mcu>.c) defines its PWM channels; the lookup is shared (gpio_avr.c). */
+/* A timer that drives PWM channels: its two control registers, and whether it is a 16-bit one. */
+typedef struct {
+  volatile uint8_t *tccra, *tccrb;
+  uint8_t is16;
+} avr_pwm_timer_t;
+
+/* Each chip's pin file (pins_<mcu>.c) defines its PWM channels and their timers as data; the lookup and the timer
+   set-up are shared (gpio_avr.c). */
 extern const avr_pwm_t avr_pwm_table[];
 extern const uint8_t avr_pwm_count;
+extern const avr_pwm_timer_t avr_pwm_timers[];
+extern const uint8_t avr_pwm_timer_count;
 const avr_pwm_t *avr_pwm_find(uint8_t pin);  /* or 0 */
 void avr_pwm_timers_init(void);              /* every PWM timer in 8-bit fast PWM, prescaler 8 (7.8 kHz) */
 

@@ -12,6 +12,18 @@ const avr_pwm_t *avr_pwm_find(uint8_t pin) {
   return 0;
 }
 
+/* Fast PWM with TOP 0xFF at clk/8: 16 MHz / 8 / 256 = 7.8 kHz, the same duty resolution on every channel. The bits
+   sit at the same places in every timer of both chips, so timer0's and timer1's names stand for all: an 8-bit timer
+   is WGM mode 3 (WGMn1|WGMn0 in TCCRnA), a 16-bit one mode 5, "fast PWM, 8-bit" (WGMn0 in A, WGMn2 in B); CSn1 is
+   clk/8. Outputs stay disconnected (COM bits 0) until a duty is set. */
+void avr_pwm_timers_init(void) {
+  for (uint8_t i = 0; i < avr_pwm_timer_count; i++) {
+    const avr_pwm_timer_t *t = &avr_pwm_timers[i];
+    *t->tccra = t->is16 ? _BV(WGM00) : (uint8_t)(_BV(WGM01) | _BV(WGM00));
+    *t->tccrb = t->is16 ? (uint8_t)(_BV(WGM12) | _BV(CS01)) : _BV(CS01);
+  }
+}
+
 #define AVR_PINS 88u /* ports A..L */
 
 volatile uint8_t *avr_port_of(uint8_t pin) { return avr_pin_reg(pin >> 3) + 2; }

@@ -65,16 +65,7 @@ const avr_pwm_t avr_pwm_table[] = {
 
 const uint8_t avr_pwm_count = sizeof avr_pwm_table / sizeof avr_pwm_table[0];
 
-void avr_pwm_timers_init(void) {
-  /* All in fast PWM with TOP 0xFF at clk/8 = 7.8 kHz, the same duty resolution on every channel. */
-  TCCR0A = _BV(WGM01) | _BV(WGM00);
-  TCCR0B = _BV(CS01);
-  TCCR2A = _BV(WGM21) | _BV(WGM20);
-  TCCR2B = _BV(CS21);
-  TCCR3A = _BV(WGM30); /* mode 5: fast PWM, 8-bit */
-  TCCR3B = _BV(WGM32) | _BV(CS31);
-  TCCR4A = _BV(WGM40);
-  TCCR4B = _BV(WGM42) | _BV(CS41);
-  TCCR5A = _BV(WGM50);
-  TCCR5B = _BV(WGM52) | _BV(CS51);
-}
+const avr_pwm_timer_t avr_pwm_timers[] = {
+    {&TCCR0A, &TCCR0B, 0}, {&TCCR2A, &TCCR2B, 0}, {&TCCR3A, &TCCR3B, 1}, {&TCCR4A, &TCCR4B, 1}, {&TCCR5A, &TCCR5B, 1},
+};
+const uint8_t avr_pwm_timer_count = sizeof avr_pwm_timers / sizeof avr_pwm_timers[0];

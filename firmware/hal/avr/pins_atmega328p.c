@@ -1,4 +1,4 @@
-/* ATmega328P pin table: ports B, C, D; PWM on timer0 (PD6, PD5) and timer2 (PB3, PD3); timer1 is the tick. */
+/* ATmega328P pin table (data only): ports B, C, D; PWM on timer0 (PD6, PD5) and timer2 (PB3, PD3); timer1 is the tick. */
 #include <avr/io.h>
 #include "avr_pins.h"
 
@@ -44,10 +44,5 @@ const avr_pwm_t avr_pwm_table[] = {
 
 const uint8_t avr_pwm_count = sizeof avr_pwm_table / sizeof avr_pwm_table[0];
 
-void avr_pwm_timers_init(void) {
-  /* Fast PWM, TOP 0xFF, clk/8: 16 MHz / 8 / 256 = 7.8 kHz. Outputs stay disconnected until a duty is set. */
-  TCCR0A = _BV(WGM01) | _BV(WGM00);
-  TCCR0B = _BV(CS01);
-  TCCR2A = _BV(WGM21) | _BV(WGM20);
-  TCCR2B = _BV(CS21);
-}
+const avr_pwm_timer_t avr_pwm_timers[] = {{&TCCR0A, &TCCR0B, 0}, {&TCCR2A, &TCCR2B, 0}};
+const uint8_t avr_pwm_timer_count = sizeof avr_pwm_timers / sizeof avr_pwm_timers[0];
