@@ -32,6 +32,8 @@ export interface BridgeOptions {
   version?: string;
   /** [s] MQTT keepalive: how soon the broker notices a dead robot and publishes its Last Will (default 5). */
   keepalive_s?: number;
+  /** [ms] a command's at_ms must be within this of the robot's clock, either way (default COMMAND_WINDOW_MS, 10 s). */
+  command_window_ms?: number;
   log?: (line: string) => void;
   /** A recorder the operator may start/stop/discard episodes of (cmd/recording); its state goes out on recording. */
   recording?: RecordingControl;
@@ -139,7 +141,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const commands = new CommandHandler(robot, `${t.base}/cmd/`, {
     reply: (topic, payload, correlationData) => publish('replies', topic, payload, 1, false, correlationData ? { correlationData } : undefined),
     event,
-  }, o.recording ?? null);
+  }, o.recording ?? null, {
+    ...(o.command_window_ms !== undefined ? { window_ms: o.command_window_ms } : {}),
+    known: { joints: () => joints.map((j) => j.name), skills: () => robot.skills() },
+  });
 
   // ------------------------------------------------------------------ state, skills
   let snapCache: { at: number; snap: RobotSnapshot } | null = null;
@@ -224,8 +229,13 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   // ------------------------------------------------------------------ connection
   client.on('message', (topic, payload, packet) => {
     const t0 = performance.now();
+    // An empty payload on a command topic is a retained command being deleted (by us, below): nothing to answer.
+    if (payload.length === 0 && !packet.properties?.responseTopic) return;
     st.commands++;
-    commands.onMessage({ topic, payload, responseTopic: packet.properties?.responseTopic, correlationData: packet.properties?.correlationData });
+    commands.onMessage({ topic, payload, retain: packet.retain, responseTopic: packet.properties?.responseTopic, correlationData: packet.properties?.correlationData });
+    // mosquitto cannot refuse a retained publish per topic without a plugin: the robot deletes any retained command it
+    // is handed (an empty retained message), so no later subscriber gets it either. The embedded broker never stores one.
+    if (packet.retain && payload.length > 0) client.publish(topic, '', { qos: 1, retain: true });
     st.command_errors = commands.refused;
     st.busy_ms += performance.now() - t0;
   });
@@ -234,7 +244,8 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     st.connects++;
     st.connected = true;
     log(`bridge: connected to ${o.url} as ${o.username} (robot ${robotId})`);
-    client.subscribe(t.cmdAll, { qos: 1 }, (err, granted) => {
+    // No-local: the empty retained publishes that delete a retained command do not come back to us.
+    client.subscribe(t.cmdAll, { qos: 1, nl: true }, (err, granted) => {
       const refused = granted?.find((g) => g.qos > 2);
       if (err || refused) event({ level: 'error', kind: 'bridge', text: `cannot subscribe to ${t.cmdAll}: ${err?.message ?? `reason 0x${refused!.qos.toString(16)}`}` });
     });

@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
+import { commandOf, mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
+import { authorizeClientId, namespacedClientId, ROBOT_CLIENT_PREFIX } from './client-ids.ts';
+import { randomBytes } from 'node:crypto';
 import { mqtt5Front } from './mqtt5-front.ts';
 import { RobotIdSchema } from './topics.ts';
 import { verifyUser, type User, type UsersFile } from './users.ts';
@@ -29,6 +31,8 @@ export interface EmbeddedBrokerOptions {
   robot_credentials?: readonly RobotCredential[];
   /** mqtts listener (PEM key and certificate). */
   tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  /** [1/s] publishes per client, sustained (bursts of twice that); past it the client is throttled. Default 1000. */
+  max_publish_per_s?: number;
   /** [bytes] largest packet a client may send; bigger ones close its connection. */
   max_packet_bytes?: number;
   log?: (line: string) => void;
@@ -43,6 +47,10 @@ export interface EmbeddedBroker {
   aedes: Aedes;
   /** Publishes refused by the ACL so far. */
   refused(): number;
+  /** Logins refused for their client id (someone else's, or a robot id already connected). */
+  refusedLogins(): number;
+  /** Times a client was paused for publishing over max_publish_per_s. */
+  throttles(): number;
   close(): Promise<void>;
 }
 
@@ -61,17 +69,39 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   const byClient = new WeakMap<Client, Identity>();
   const receives = memoMayReceive();
   let refused = 0;
+  let refusedLogins = 0;
+  let throttles = 0;
   const log = o.log ?? (() => {});
 
   const notAuthorized = () => Object.assign(new Error('not authorized'), { returnCode: 5 as const });
+  const isUser = (u: string) => identities.has(u);
+  /** Robot ids whose login passed the checks but is not registered yet: two logins at once cannot both take the id. */
+  const claiming = new Map<string, number>();
+  const CLAIM_MS = 5000;
+  /** After the password: the client id must be the account's own (client-ids.ts); a refusal is logged and answered "identifier rejected". */
+  const admit = (client: Client, id: Identity, done: (e: never, ok: boolean) => void) => {
+    const live = (cid: string) => {
+      const c = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[cid];
+      const claim = claiming.get(cid);
+      return (!!c && !c.closed) || (claim !== undefined && performance.now() - claim < CLAIM_MS);
+    };
+    const why = authorizeClientId(id, client.id, isUser, live);
+    if (why) {
+      refusedLogins++;
+      log(`broker: refused login of ${id.username}: ${why}`);
+      return done(Object.assign(new Error(why), { returnCode: 2 as const }) as never, false);
+    }
+    if (client.id.startsWith(ROBOT_CLIENT_PREFIX)) claiming.set(client.id, performance.now());
+    byClient.set(client, id);
+    done(null as never, true);
+  };
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       if (!username || !password) return done(notAuthorized() as never, false);
       const rc = robotCreds.get(username);
       if (rc) {
         const ok = timingSafeEqual(digest(password.toString('utf8')), rc.digest);
-        if (ok) byClient.set(client, rc.identity);
-        return ok ? done(null, true) : done(notAuthorized() as never, false);
+        return ok ? admit(client, rc.identity, done) : done(notAuthorized() as never, false);
       }
       verifyUser(users, username, password.toString('utf8')).then(
         (u) => {
@@ -79,8 +109,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
             log(`broker: refused login for "${username}"`);
             return done(notAuthorized() as never, false);
           }
-          byClient.set(client, identities.get(u.username)!);
-          done(null, true);
+          admit(client, identities.get(u.username)!, done);
         },
         () => done(notAuthorized() as never, false),
       );
@@ -89,6 +118,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     authorizePublish(client, packet, cb) {
       const id = client ? byClient.get(client) : undefined;
       if (client && (!id || !mayPublish(id, packet.topic))) return cb(new Error(`not authorized to publish to ${packet.topic}`));
+      if (packet.retain && commandOf(packet.topic)) return cb(new Error(`commands are never retained (${packet.topic})`));
       cb(null);
     },
     authorizeSubscribe(client, sub, cb) {
@@ -106,6 +136,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     },
   });
 
+  aedes.on('client', (c) => claiming.delete(c.id));
+
   const sockets = new Set<Duplex>();
   const front = (socket: Duplex) => {
     sockets.add(socket);
@@ -113,9 +145,16 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     const inner = mqtt5Front(socket, {
       max_packet_bytes: o.max_packet_bytes ?? DEFAULT_MAX_PACKET_BYTES,
       identify: (u) => (u === null ? null : identities.get(u) ?? null),
+      ...(o.max_publish_per_s !== undefined ? { max_publish_per_s: o.max_publish_per_s } : {}),
+      onThrottled: (who) => {
+        throttles++;
+        if (throttles === 1 || throttles % 100 === 0) log(`broker: ${who ?? '?'} throttled (over ${o.max_publish_per_s ?? 1000} publishes/s; ${throttles} throttles so far)`);
+      },
+      clientId: (u, cid) => namespacedClientId(u, cid, isUser, () => randomBytes(6).toString('hex')),
       onRefused: (who, topic, why) => {
         refused++;
-        log(`broker: ${who ?? '?'}: ${why}`);
+        // Bounded: a flood of refused publishes must not become a flood of log lines.
+        if (refused <= 20 || refused % 1000 === 0) log(`broker: ${who ?? '?'}: ${why}${refused > 20 ? ` (${refused} refused so far)` : ''}`);
       },
     });
     aedes.handle(inner);
@@ -168,6 +207,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     ports: { tcp: tcpPort, ws: wsPort, tls: tlsPort },
     aedes,
     refused: () => refused,
+    refusedLogins: () => refusedLogins,
+    throttles: () => throttles,
     async close() {
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const s of sockets) s.destroy();

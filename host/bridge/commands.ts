@@ -1,8 +1,10 @@
-// Commands from MQTT into RobotControl: parse and refuse (error reply + event, nothing changes), e-stop ahead of everything queued, one reply per command on its response topic.
+// Commands from MQTT into RobotControl: parse and refuse (error reply + event, nothing changes: retained, stale, replayed, unknown names), e-stop ahead of everything queued, one reply per command on its response topic.
 import type { RobotControl } from '../runtime/control.ts';
 import { DashboardTeleoperator } from '../teleop/dashboard.ts';
 import { TeleopDriver } from '../teleop/driver.ts';
 import { replyOwner } from './acl.ts';
+import { checkNames, type KnownNames } from './command-names.ts';
+import { ReplayGuard } from './freshness.ts';
 import { skillStatusPayload } from './payloads.ts';
 import { COMMANDS, parseCommandPayload, REPLY_PREFIX, type CommandName, type RecordingPayload, type ReplyPayload } from './topics.ts';
 
@@ -20,6 +22,8 @@ export interface IncomingCommand {
   payload: Buffer;
   responseTopic?: string | undefined;
   correlationData?: Buffer | undefined;
+  /** The broker delivered it from its retained store: a command that old never runs. */
+  retain?: boolean;
 }
 
 export interface CommandSink {
@@ -35,6 +39,16 @@ export function isReplyTopic(t: string): boolean {
 
 const isCommand = (c: string): c is CommandName => (COMMANDS as readonly string[]).includes(c);
 
+export interface CommandHandlerOptions {
+  /** [ms] freshness window (default COMMAND_WINDOW_MS). */
+  window_ms?: number;
+  /** Joints and skills the robot has: a command naming another is refused with the name. */
+  known?: KnownNames;
+  /** Refusal events published per second at most (the rest are counted into the next one): a flood of bad commands must not become a flood of events. */
+  events_per_s?: number;
+  now_ms?: () => number;
+}
+
 export class CommandHandler {
   private readonly queue: { name: CommandName; value: unknown; msg: IncomingCommand; reply: string | null; who: string }[] = [];
   private draining = false;
@@ -42,6 +56,13 @@ export class CommandHandler {
   lastTeleop_ms = -Infinity;
   received = 0;
   refused = 0;
+  /** Refusal events not published (over events_per_s); each next published one says how many. */
+  eventsSuppressed = 0;
+  private readonly guard: ReplayGuard;
+  private readonly now: () => number;
+  private tokens: number;
+  private tokensAt = performance.now();
+  private unreported = 0;
   /** The dashboard's teleop, behind the teleop seam: each message is read at once (the page heartbeats at 20 Hz). */
   readonly dashboardTeleop = new DashboardTeleoperator();
   private readonly teleopDriver: TeleopDriver;
@@ -51,8 +72,16 @@ export class CommandHandler {
     private readonly cmdPrefix: string,
     private readonly sink: CommandSink,
     private readonly recording: RecordingControl | null = null,
+    private readonly o: CommandHandlerOptions = {},
   ) {
+    this.guard = new ReplayGuard(o.window_ms);
+    this.now = o.now_ms ?? Date.now;
+    this.tokens = o.events_per_s ?? 20;
     this.teleopDriver = new TeleopDriver(robot, this.dashboardTeleop);
+  }
+
+  get window_ms(): number {
+    return this.guard.window_ms;
   }
 
   /**
@@ -69,8 +98,13 @@ export class CommandHandler {
     if (name === 'estop') return this.estop(msg, reply);
     if (!isCommand(name)) return this.refuse(msg, reply, name || '?', `unknown command "${name}" (commands: ${COMMANDS.join(', ')})`);
     if (rt !== undefined && reply === null) return this.refuse(msg, null, name, `${name}: response topic "${rt.slice(0, 100)}" is not under ${REPLY_PREFIX}<username>/`);
+    if (msg.retain) return this.refuse(msg, reply, name, `${name}: arrived retained (from the broker's store, not sent now): not run; commands are never retained, send it without the retain flag`);
     const p = parseCommandPayload(name, msg.payload);
     if (!p.ok) return this.refuse(msg, reply, name, p.error);
+    const stale = this.guard.check(name, p.value.id, p.value.at_ms, this.now());
+    if (stale) return this.refuse(msg, reply, name, stale);
+    const unknown = this.o.known ? checkNames(name, p.value, this.o.known) : null;
+    if (unknown) return this.refuse(msg, reply, name, unknown);
     if (name === 'teleop') this.lastTeleop_ms = performance.now();
     this.queue.push({ name, value: p.value, msg, reply, who });
     if (!this.draining) {
@@ -81,8 +115,13 @@ export class CommandHandler {
 
   /** Fails safe: an e-stop whose payload does not parse still stops the robot; only the reason is lost (and reported). */
   private estop(msg: IncomingCommand, reply: string | null): void {
-    const p = parseCommandPayload('estop', msg.payload);
-    const reason = p.ok ? p.value.reason : 'e-stop over MQTT (payload refused)';
+    const parsed = parseCommandPayload('estop', msg.payload);
+    // A stale, replayed or retained e-stop still stops (stopping is always safe); the reply says what was wrong with it.
+    const flaw = !parsed.ok ? null
+      : msg.retain ? 'estop: arrived retained (from the broker\'s store)'
+      : this.guard.check('estop', parsed.value.id, parsed.value.at_ms, this.now());
+    const p: { ok: true; value: { reason: string } } | { ok: false; error: string } = flaw ? { ok: false, error: flaw } : parsed;
+    const reason = p.ok ? p.value.reason : parsed.ok ? parsed.value.reason : 'e-stop over MQTT (payload refused)';
     const done = this.robot.estop(reason);
     // Queued commands were sent before the e-stop was pressed: they must not run after it.
     const dropped = this.queue.splice(0);
@@ -91,7 +130,7 @@ export class CommandHandler {
       () => {
         if (!p.ok) {
           this.refused++;
-          this.sink.event({ level: 'warn', kind: 'command_error', text: `${p.error} (the e-stop was applied anyway)`, topic: msg.topic });
+          this.limitedEvent({ level: 'warn', kind: 'command_error', text: `${p.error} (the e-stop was applied anyway)`, topic: msg.topic });
         }
         this.answer(reply, msg, p.ok ? { ok: true, command: 'estop' } : { ok: true, command: 'estop', error: `${p.error} (the e-stop was applied anyway)` });
       },
@@ -104,8 +143,25 @@ export class CommandHandler {
 
   private refuse(msg: IncomingCommand, reply: string | null, command: string, error: string): void {
     this.refused++;
-    this.sink.event({ level: 'warn', kind: 'command_error', text: error, topic: msg.topic });
+    this.limitedEvent({ level: 'warn', kind: 'command_error', text: error, topic: msg.topic });
     this.answer(reply, msg, { ok: false, command, error });
+  }
+
+  /** A refusal event, at most events_per_s of them (token bucket); the next one out counts those left out. */
+  private limitedEvent(e: Parameters<CommandSink['event']>[0]): void {
+    const rate = this.o.events_per_s ?? 20;
+    const t = performance.now();
+    this.tokens = Math.min(rate, this.tokens + ((t - this.tokensAt) / 1000) * rate);
+    this.tokensAt = t;
+    if (this.tokens < 1) {
+      this.eventsSuppressed++;
+      this.unreported++;
+      return;
+    }
+    this.tokens--;
+    const more = this.unreported;
+    this.unreported = 0;
+    this.sink.event(more ? { ...e, text: `${e.text} (and ${more} more refused commands not reported one by one)` } : e);
   }
 
   private answer(reply: string | null, msg: IncomingCommand, payload: ReplyPayload): void {

@@ -1,6 +1,6 @@
 // An MQTT 5 front for aedes (which speaks only 3.1.1): translates each connection's packets both ways, carries MQTT 5 publish properties through aedes inside the payload, and enforces publish ACL and response-topic ownership with MQTT 5 reason codes.
 import { Duplex } from 'node:stream';
-import { mayPublish, mayUseResponseTopic, replyOwner, type Identity } from './acl.ts';
+import { commandOf, mayPublish, mayUseResponseTopic, replyOwner, type Identity } from './acl.ts';
 import { body, Framer, packet, PACKET, PROP, readField, readVarint, str, u16, varint, walkProps, WireError } from './mqtt-wire.ts';
 
 /**
@@ -34,6 +34,12 @@ export interface FrontOptions {
   identify(username: string | null): Identity | null;
   /** A publish refused by the ACL (for logs and tests). */
   onRefused?(who: string | null, topic: string, why: string): void;
+  /** [1/s] publishes a client may send, sustained (bursts of twice that); past it its socket is paused (TCP backpressure). Default 1000. */
+  max_publish_per_s?: number;
+  /** A client was throttled (its socket paused), for logs and stats. */
+  onThrottled?(who: string | null): void;
+  /** The client id to register for this username and the id the client sent (client-ids.ts: ids go under their account). */
+  clientId?(username: string | null, id: string): string;
 }
 
 interface Connect {
@@ -152,6 +158,27 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     inner.destroy(e instanceof WireError ? undefined : (e as Error));
   };
 
+  // Per-client token bucket: a flood from one client (malformed or not) costs the process at most this rate, so the
+  // MCU links and the executor on the same event loop keep their time.
+  const rate = o.max_publish_per_s ?? 1000;
+  let tokens = 2 * rate;
+  let tokensAt = performance.now();
+  let throttled = false;
+  const spend = () => {
+    const now = performance.now();
+    tokens = Math.min(2 * rate, tokens + ((now - tokensAt) / 1000) * rate);
+    tokensAt = now;
+    tokens--;
+    if (tokens >= 0 || throttled) return;
+    throttled = true;
+    socket.pause();
+    o.onThrottled?.(username);
+    setTimeout(() => {
+      throttled = false;
+      if (!socket.destroyed) socket.resume();
+    }, Math.ceil((-tokens / rate) * 1000) + 1);
+  };
+
   socket.on('data', (chunk: Buffer) => {
     try {
       inFramer.push(chunk, ingress);
@@ -176,6 +203,7 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     }
     switch (type) {
       case PACKET.PUBLISH:
+        spend();
         return publishIn(p);
       case PACKET.PUBACK: case PACKET.PUBREC: case PACKET.PUBREL: case PACKET.PUBCOMP: {
         const { start } = body(p);
@@ -209,7 +237,9 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     }
     level = c.level;
     username = c.username ? c.username.toString('utf8') : null;
-    if (level !== 5 && !(c.will && hasMagic(c.will.payload))) return p;
+    const clientId = o.clientId ? Buffer.from(o.clientId(username, c.clientId.toString('utf8')), 'utf8') : c.clientId;
+    const sameId = clientId.equals(c.clientId);
+    if (level !== 5 && sameId && !(c.will && hasMagic(c.will.payload))) return p;
     let will = EMPTY;
     if (c.will) {
       const props = filterProps(c.will.props, (id, v) =>
@@ -218,7 +248,7 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
       will = Buffer.concat([str(c.will.topic), str(payload)]);
     }
     const name = level === 5 ? Buffer.from('MQTT') : c.protocolName;
-    return packet(0x10, str(name), Buffer.from([level === 5 ? 4 : level, c.flags]), u16(c.keepalive), str(c.clientId), will,
+    return packet(0x10, str(name), Buffer.from([level === 5 ? 4 : level, c.flags]), u16(c.keepalive), str(clientId), will,
       c.username ? str(c.username) : EMPTY, c.password ? str(c.password) : EMPTY);
   }
 
@@ -250,6 +280,10 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     const payload = p.subarray(at, end);
     if (!identity || !mayPublish(identity, topic)) {
       return refuse(qos, pid, topic, `not authorized: ${identity ? `role ${identity.role}` : 'unknown user'} may not publish to ${topic}`);
+    }
+    // A retained command would run again at every (re)subscribe of the robot: refused whole, for every role.
+    if (p[0]! & 0x01 && commandOf(topic)) {
+      return refuse(qos, pid, topic, `retain refused: commands (${topic}) are never retained; publish it without the retain flag`);
     }
     let kept = props;
     if (props.length) {

@@ -216,23 +216,45 @@ export type RecordingPayload = z.infer<typeof RecordingPayload>;
 
 const Name = z.string().min(1).max(64).regex(/^[a-z_][a-z0-9_]*$/, 'a skill name: lower_snake_case');
 
+/**
+ * Every command carries an id (unique per command: a repeated id is a replay and is refused) and the sender's
+ * Date.now() when it was sent (older than the bridge's freshness window, or as far in the future: refused).
+ */
+const META = {
+  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'id: 1-128 of A-Z a-z 0-9 _ . : -'),
+  at_ms: finite,
+};
+export type CommandMeta = { id: string; at_ms: number };
+
 export const CommandPayloads = {
   /** A macro action: one skill with its args (validated again by the skill's own schema). The reply comes when it ends. */
-  action: z.strictObject({ skill: Name, args: z.record(z.string(), z.unknown()).default({}), task: z.string().max(2000).optional() }),
-  cancel: z.strictObject({ reason: z.string().max(200).default('cancelled over MQTT') }),
-  correction: z.strictObject({ phrase: z.string().min(1).max(500) }),
-  estop: z.strictObject({ reason: z.string().max(200).default('e-stop over MQTT') }),
-  clear: z.strictObject({}),
+  action: z.strictObject({ ...META, skill: Name, args: z.record(z.string(), z.unknown()).default({}), task: z.string().max(2000).optional() }),
+  cancel: z.strictObject({ ...META, reason: z.string().max(200).default('cancelled over MQTT') }),
+  correction: z.strictObject({ ...META, phrase: z.string().min(1).max(500) }),
+  estop: z.strictObject({ ...META, reason: z.string().max(200).default('e-stop over MQTT') }),
+  clear: z.strictObject({ ...META }),
   /** Joint-space teleop setpoints; each message is also the operator's heartbeat (silence > 250 ms stops the robot). */
   teleop: z
-    .strictObject({ position_rad: jointMap.optional(), velocity_radps: jointMap.optional(), deadman: z.literal(true) })
+    .strictObject({ ...META, position_rad: jointMap.optional(), velocity_radps: jointMap.optional(), deadman: z.literal(true) })
     .refine((t) => t.position_rad || t.velocity_radps, 'teleop needs position_rad or velocity_radps'),
-  teleop_release: z.strictObject({}),
-  arm: z.strictObject({}),
-  disarm: z.strictObject({}),
+  teleop_release: z.strictObject({ ...META }),
+  arm: z.strictObject({ ...META }),
+  disarm: z.strictObject({ ...META }),
   /** Operator control of a running recorder: start the next episode now (ends the reset), stop this one and keep it, or discard it (re-record). */
-  recording: z.strictObject({ action: z.enum(['start', 'stop', 'discard']) }),
+  recording: z.strictObject({ ...META, action: z.enum(['start', 'stop', 'discard']) }),
 } as const satisfies Record<CommandName, z.ZodType>;
+
+/** A fresh command id: 16 random bytes in hex (getRandomValues also works on a page served over plain http). */
+export function newCommandId(): string {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** The payload with a new id and the sender's clock: what every command publisher sends. */
+export function stampCommand<P extends object>(payload: P, id: string = newCommandId(), now_ms: number = Date.now()): P & CommandMeta {
+  return { ...payload, id, at_ms: now_ms };
+}
 
 /** Every command gets exactly one reply on its response topic (when it gave one). */
 export const ReplyPayload = z.strictObject({

@@ -1,7 +1,7 @@
 // `ganglion broker-config`: manage the broker's users file and write mosquitto's password file, ACL (from ROLE_COMMANDS) and mosquitto.conf.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { writeMosquittoConfig } from '../bridge/mosquitto.ts';
+import { isLoopback, writeMosquittoConfig } from '../bridge/mosquitto.ts';
 import { ROLES, type Role } from '../bridge/topics.ts';
 import { addUser, loadUsers } from '../bridge/users.ts';
 
@@ -23,7 +23,9 @@ Everyone reads their own replies under ganglion/_reply/<username>/.
   --host ADDR         listener address (default 127.0.0.1)
   --port N            MQTT listener (default 1883)
   --ws-port N|none    WebSocket listener for the dashboard (default 9001)
-  --tls-cert C --tls-key K [--tls-port N]   an mqtts listener (default port 8883)
+  --tls-cert C --tls-key K [--tls-port N]   TLS only: an mqtts listener (default port 8883), the WebSocket
+                      listener becomes wss, and there is no plain listener
+  --allow-plain-localhost   with TLS, also a plain MQTT listener (--port) on 127.0.0.1 only
   --run-as USER       the account mosquitto runs as (mosquitto started as root otherwise drops to "mosquitto",
                       which must then be able to read DIR/passwd)
 `;
@@ -50,7 +52,7 @@ export async function brokerConfigMain(argv: string[], print: (s: string) => voi
       users: { type: 'string' }, 'add-user': { type: 'string' }, role: { type: 'string' }, robots: { type: 'string' },
       out: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'ws-port': { type: 'string' },
       'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-port': { type: 'string' }, 'run-as': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      'allow-plain-localhost': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -61,6 +63,7 @@ export async function brokerConfigMain(argv: string[], print: (s: string) => voi
   if (!values.users) throw new Error('--users FILE is required (see --help)');
   if (!values['add-user'] && !values.out) throw new Error('nothing to do: give --add-user and/or --out (see --help)');
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new Error('--tls-cert and --tls-key go together');
+  if (values['allow-plain-localhost'] && !values['tls-cert']) throw new Error('--allow-plain-localhost only means something with --tls-cert/--tls-key (without TLS every listener is plain)');
 
   if (values['add-user']) {
     const role = values.role as Role | undefined;
@@ -79,7 +82,12 @@ export async function brokerConfigMain(argv: string[], print: (s: string) => voi
       ws_port: ws,
       tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']!, port: port('--tls-port', values['tls-port'], 8883) } : null,
       ...(values['run-as'] ? { run_as_user: values['run-as'] } : {}),
+      allow_plain_localhost: !!values['allow-plain-localhost'],
     });
+    const host = values.host ?? '127.0.0.1';
+    if (!values['tls-cert'] && !isLoopback(host)) {
+      print(`warning: plain MQTT on ${host}: passwords cross the network in clear text; add --tls-cert/--tls-key\n`);
+    }
     print(`wrote ${files.passwd} (${users.users.length} users), ${files.acl}, ${files.conf}\nstart it with: mosquitto -c ${files.conf}\n`);
   }
   return 0;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { CommandPayloads, ReplyPayload, replyTopic, SkillsPayload, SkillStatusPayload, StatePayload, topics } from '../bridge/topics.ts';
+import { CommandPayloads, ReplyPayload, replyTopic, SkillsPayload, SkillStatusPayload, StatePayload, stampCommand, topics } from '../bridge/topics.ts';
 import type { RobotEvents, RobotSnapshot, SkillInfo } from '../runtime/control.ts';
 import type { Affordance } from '../skills/contract.ts';
 import { parseCorrection } from '../skills/corrections.ts';
@@ -135,7 +135,7 @@ export class MqttPlannerRobot extends EventEmitter<RobotEvents> implements Plann
     }
   }
 
-  private async command(name: 'action' | 'cancel', payload: unknown, timeout_ms: number): Promise<ReplyPayload> {
+  private async command(name: 'action' | 'cancel', payload: object, timeout_ms: number): Promise<ReplyPayload> {
     const id = randomBytes(8).toString('hex');
     const reply = new Promise<ReplyPayload>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -147,7 +147,8 @@ export class MqttPlannerRobot extends EventEmitter<RobotEvents> implements Plann
         resolve(r);
       });
     });
-    await this.client.publishAsync(this.t.cmd(name), JSON.stringify(payload), {
+    // The reply id doubles as the command id (fresh per command), with the clock: the bridge refuses replays and stale ones.
+    await this.client.publishAsync(this.t.cmd(name), JSON.stringify(stampCommand(payload, id)), {
       qos: 1,
       properties: { responseTopic: replyTopic(this.o.username, id), correlationData: Buffer.from(id, 'utf8') },
     });

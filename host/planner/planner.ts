@@ -8,6 +8,7 @@ import type { CandidateResult, Plan, ReplanReason } from './plan.ts';
 import type { PlannerRobot } from './robot.ts';
 import { PlannerError, type SlowMind } from './slow-mind.ts';
 import type { StepOutcome } from './state-summary.ts';
+import { taskGoal, type TaskGoal } from './task-goal.ts';
 import { worldChange } from './world-change.ts';
 
 export type PlannerEvent =
@@ -21,7 +22,7 @@ export type PlannerEvent =
   | { type: 'step_end'; skill: string; args: Record<string, unknown>; state: StepOutcome['state']; reason?: string; elapsed_s: number }
   | { type: 'correction'; phrase: string; source: string; memory_id: string | null }
   | { type: 'log'; line: string }
-  | { type: 'finished'; outcome: PlanRunResult['outcome']; message: string };
+  | { type: 'finished'; outcome: PlanRunResult['outcome']; message: string; model_message: string | null };
 
 export interface PlannerOptions {
   robot: PlannerRobot;
@@ -42,7 +43,10 @@ export interface PlannerOptions {
 
 export interface PlanRunResult {
   outcome: 'done' | 'failed' | 'cancelled' | 'stopped';
+  /** The outcome in the planner's own words: what was checked on the perceived state. Never the model's text. */
   message: string;
+  /** What the slow mind (the model) said when it finished or stopped: its claim, to be shown quoted, never as the outcome. */
+  model_message: string | null;
   steps: StepOutcome[];
   plans: number;
   /** HTTP requests to the LLM (repairs included) and replies rejected by validation. */
@@ -150,13 +154,27 @@ export class Planner {
     const onAbort = () => void robot.cancel('the planner was cancelled').catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const finish = (outcome: PlanRunResult['outcome'], message: string): PlanRunResult => {
+    const finish = (outcome: PlanRunResult['outcome'], message: string, model_message: string | null = null): PlanRunResult => {
       if (this.o.memory && memoryIds.length) {
         const task_outcome = outcome === 'stopped' ? 'failed' : outcome;
         this.o.memory.setOutcomeAsync(memoryIds, { task: task_outcome }).catch(memoryError);
       }
-      emit({ type: 'finished', outcome, message });
-      return { outcome, message, steps: history, plans, llm_requests: requests, rejected_replies: rejected, overhead_ms: overhead, infeasible_steps: infeasibleSteps };
+      emit({ type: 'finished', outcome, message, model_message });
+      return { outcome, message, model_message, steps: history, plans, llm_requests: requests, rejected_replies: rejected, overhead_ms: overhead, infeasible_steps: infeasibleSteps };
+    };
+    // The model's word is a claim: success stands only when the task's own done predicate holds on the perceived state.
+    let goal: TaskGoal | null = null;
+    const claimed = (f: NonNullable<Plan['finish']>): PlanRunResult => {
+      if (!f.success) return finish('failed', 'the planner reported that the task cannot be done', f.message);
+      if (goal) {
+        const g = goal.check(robot.snapshot());
+        return g.done ? finish('done', `checked on the perceived state: ${g.why}`, f.message)
+          : finish('failed', `the planner claimed success, but ${g.why} (goal: ${goal.describe})`, f.message);
+      }
+      const last = history.at(-1);
+      if (!last) return finish('failed', 'the planner claimed success before any step ran, and this task names no goal that can be checked on the perceived state', f.message);
+      if (last.state !== 'done') return finish('failed', `the planner claimed success, but its last step ${last.skill} ended ${last.state}`, f.message);
+      return finish('done', `not checked: this task names no goal checkable on the perceived state; ${history.filter((h) => h.state === 'done').length} of ${history.length} step(s) done, the last one (${last.skill}) done`, f.message);
     };
     const markRest = (plan: Plan, from: number, status: CandidateResult['status'], reason: string) => {
       for (const st of plan.steps.slice(from)) for (const c of st.candidates) if (!results.has(c.id)) results.set(c.id, { status, reason });
@@ -164,6 +182,7 @@ export class Planner {
 
     robot.setTask(task);
     slow.reset(task);
+    goal = taskGoal(task, robot.snapshot());
     try {
       let decisionStart = performance.now();
       llmInDecision = 0;
@@ -172,8 +191,8 @@ export class Planner {
       for (;;) {
         if (signal?.aborted) return finish('cancelled', 'cancelled');
         if (i >= plan.steps.length) {
-          if (plan.finish) return finish(plan.finish.success ? 'done' : 'failed', plan.finish.message);
-          if (plan.steps.length === 0) return finish('stopped', plan.message ?? 'the planner replied without a step');
+          if (plan.finish) return claimed(plan.finish);
+          if (plan.steps.length === 0) return finish('stopped', 'the planner replied without a step', plan.message ?? null);
           plan = await ask({ kind: 'plan_complete' });
           i = 0;
           continue;

@@ -62,5 +62,7 @@ export function formatEvent(e: PlannerEvent): string[] {
 
 export function formatResult(r: PlanRunResult): string {
   const oh = r.overhead_ms.length ? `, decision overhead p50 ${percentile(r.overhead_ms, 50).toFixed(2)} ms` : '';
-  return `outcome: ${r.outcome}: ${quote(r.message)} (${r.steps.length} step(s), ${r.plans} plan(s), ${r.llm_requests} LLM request(s), ${r.rejected_replies} rejected${oh})`;
+  const line = `outcome: ${r.outcome}: ${quote(r.message)} (${r.steps.length} step(s), ${r.plans} plan(s), ${r.llm_requests} LLM request(s), ${r.rejected_replies} rejected${oh})`;
+  // The model's text is its claim, quoted on its own line: never the outcome.
+  return r.model_message === null ? line : `${line}\n  model output (not checked): ${quote(r.model_message)}`;
 }

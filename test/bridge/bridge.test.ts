@@ -6,7 +6,7 @@ import { startBridge } from '../../host/bridge/bridge.ts';
 import { CommandHandler } from '../../host/bridge/commands.ts';
 import {
   CadencePayload, EventPayload, LinkPayload, MAX_COMMAND_BYTES, ReplyPayload, SkillsPayload, SkillStatusPayload, StatePayload, StatusPayload,
-  TelemetryPayload,
+  TelemetryPayload, stampCommand,
 } from '../../host/bridge/topics.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { Peer, PASSWORDS, testUsers, waitFor, type Received } from './helpers.ts';
@@ -31,11 +31,14 @@ async function peer(t: Test, user: keyof typeof PASSWORDS) {
   return p;
 }
 
-/** Sends a command with a response topic and correlation data; resolves with the reply (and its properties). */
+/** A command payload as bytes, with a fresh id and the clock. */
+const cmd = (body: object) => Buffer.from(JSON.stringify(stampCommand(body)));
+
+/** Sends a command (an object gets a fresh id and the clock; a string goes as it is) with a response topic and correlation data; resolves with the reply (and its properties). */
 async function request(p: Peer, user: string, command: string, payload: unknown, timeout_ms = 8000): Promise<{ reply: ReplyPayload; m: Received }> {
   const id = randomUUID();
   const corr = Buffer.from(`corr-${id}`);
-  await p.client.publishAsync(`ganglion/ref/cmd/${command}`, typeof payload === 'string' ? payload : JSON.stringify(payload), {
+  await p.client.publishAsync(`ganglion/ref/cmd/${command}`, typeof payload === 'string' ? payload : JSON.stringify(stampCommand(payload as object)), {
     qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: corr },
   });
   const m = await p.next((x) => x.topic === `ganglion/_reply/${user}/${id}`, timeout_ms, `the reply to ${command}`);
@@ -138,7 +141,8 @@ t.test('malformed, oversized and refused commands: an error reply and an event, 
     ['teleop', { velocity_radps: { wheel_left: 1 } }, /deadman/],
     ['teleop', { velocity_radps: { wheel_left: 'fast' }, deadman: true }, /velocity_radps/],
     ['correction', { phrase: '' }, /phrase/],
-    ['action', JSON.stringify({ skill: 'home', args: { pad: 'x'.repeat(MAX_COMMAND_BYTES) } }), /bytes; the limit is 16384/],
+    ['action', JSON.stringify(stampCommand({ skill: 'home', args: { pad: 'x'.repeat(MAX_COMMAND_BYTES) } })), /bytes; the limit is 16384/],
+    ['action', JSON.stringify({ skill: 'home' }), /id/],
   ];
   for (const [cmd, payload, err] of cases) {
     const { reply } = await request(op, 'op', cmd, payload);
@@ -162,16 +166,16 @@ t.test('defence in depth (a broker with a looser ACL): unknown commands and fore
   const replies: { topic: string; payload: ReplyPayload }[] = [];
   const events: { kind: string; text: string }[] = [];
   const h = new CommandHandler(runtime, 'ganglion/ref/cmd/', { reply: (topic, payload) => replies.push({ topic, payload }), event: (e) => events.push(e) });
-  h.onMessage({ topic: 'ganglion/ref/cmd/fly', payload: Buffer.from('{}'), responseTopic: 'ganglion/_reply/op/1' });
-  h.onMessage({ topic: 'ganglion/ref/cmd/arm', payload: Buffer.from('{}'), responseTopic: 'ganglion/ref/cmd/disarm' });
-  h.onMessage({ topic: 'ganglion/ref/cmd/cancel', payload: Buffer.from('{}'), responseTopic: 'elsewhere/x' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/fly', payload: cmd({}), responseTopic: 'ganglion/_reply/op/1' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/arm', payload: cmd({}), responseTopic: 'ganglion/ref/cmd/disarm' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/cancel', payload: cmd({}), responseTopic: 'elsewhere/x' });
   t.same(replies.map((r) => r.topic), ['ganglion/_reply/op/1'], 'a reply goes only to a reply topic');
   t.match(replies[0]!.payload.error, /unknown command "fly"/);
   t.equal(events.length, 3, 'each refusal is an event');
   t.match(events[1]!.text, /response topic/);
 
   // An e-stop whose payload does not parse still stops the robot: refusing it would be the unsafe choice.
-  h.onMessage({ topic: 'ganglion/ref/cmd/estop', payload: Buffer.from('{"reason": 42}'), responseTopic: 'ganglion/_reply/op/2' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/estop', payload: cmd({ reason: 42 }), responseTopic: 'ganglion/_reply/op/2' });
   await waitFor(() => runtime.snapshot().estop.latched, 2000, 'e-stop latched');
   const r = await waitFor(() => replies.find((x) => x.topic === 'ganglion/_reply/op/2'), 2000, 'the e-stop reply');
   t.equal(r.payload.ok, true);
@@ -190,10 +194,10 @@ t.test('e-stop goes ahead of commands queued with it, and never waits behind a r
   const onStatus = (s: { skill: string; state: string }) => statuses.push(`${s.skill}:${s.state}`);
   runtime.on('skill_status', onStatus);
   t.teardown(() => void runtime.off('skill_status', onStatus));
-  h.onMessage({ topic: 'ganglion/ref/cmd/action', payload: Buffer.from('{"skill":"hold"}'), responseTopic: 'ganglion/_reply/op/a' });
-  h.onMessage({ topic: 'ganglion/ref/cmd/teleop', payload: Buffer.from('{"velocity_radps":{"wheel_left":2},"deadman":true}'), responseTopic: 'ganglion/_reply/op/t' });
-  h.onMessage({ topic: 'ganglion/ref/cmd/clear', payload: Buffer.from('{}'), responseTopic: 'ganglion/_reply/op/c' });
-  h.onMessage({ topic: 'ganglion/ref/cmd/estop', payload: Buffer.from('{"reason":"test"}'), responseTopic: 'ganglion/_reply/op/e' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/action', payload: cmd({ skill: 'hold' }), responseTopic: 'ganglion/_reply/op/a' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/teleop', payload: cmd({ velocity_radps: { wheel_left: 2 }, deadman: true }), responseTopic: 'ganglion/_reply/op/t' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/clear', payload: cmd({}), responseTopic: 'ganglion/_reply/op/c' });
+  h.onMessage({ topic: 'ganglion/ref/cmd/estop', payload: cmd({ reason: 'test' }), responseTopic: 'ganglion/_reply/op/e' });
   await waitFor(() => replies.length === 4, 3000, 'four replies');
   const by = Object.fromEntries(replies.map((r) => [r.topic.split('/').at(-1)!, r.payload]));
   t.equal(by.e!.ok, true, 'e-stop applied');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startBridge } from '../../host/bridge/bridge.ts';
-import { ReplyPayload, SkillStatusPayload, StatePayload } from '../../host/bridge/topics.ts';
+import { ReplyPayload, SkillStatusPayload, StatePayload, stampCommand } from '../../host/bridge/topics.ts';
 import { brokerConfigMain } from '../../host/cli/broker-config.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { connackCode, freePort, Peer, selfSignedCert, startMosquitto, tempDir, waitFor } from './helpers.ts';
@@ -24,6 +24,7 @@ const [tcp, ws, tls] = [await freePort(), await freePort(), await freePort()];
 const out = join(dir, 'mosquitto');
 const code = await brokerConfigMain([
   '--users', usersFile, '--out', out, '--port', String(tcp), '--ws-port', String(ws), '--tls-cert', cert, '--tls-key', key, '--tls-port', String(tls),
+  '--allow-plain-localhost', // TLS only otherwise; most of these tests talk plain MQTT on 127.0.0.1
   // As root, mosquitto would drop to the "mosquitto" account, which cannot read our 0600 passwd.
   ...(userInfo().uid === 0 ? ['--run-as', 'root'] : []),
 ], quiet);
@@ -79,15 +80,15 @@ t.test('mosquitto: the generated ACL gives each role what ROLE_COMMANDS says, an
   t.equal(view.inbox.filter((m) => m.topic.startsWith('ganglion/_reply/')).length, 0, "the viewer on ganglion/# never sees op's reply");
 });
 
-t.test('mosquitto: TLS with the self-signed certificate, and the WebSocket listener', async (t) => {
+t.test('mosquitto: TLS with the self-signed certificate, and the WebSocket listener (wss)', async (t) => {
   const ca = readFileSync(cert);
   const p = await Peer.connect(`mqtts://127.0.0.1:${tls}`, 'view', PW.view, { ca, rejectUnauthorized: true });
   t.teardown(() => p.end());
   t.ok(p.client.connected, 'mqtts login');
   t.equal(await connackCode(`mqtts://127.0.0.1:${tls}`, { protocolVersion: 5, username: 'view', password: 'bad', ca, rejectUnauthorized: true }) !== 0, true, 'auth over TLS');
-  const w = await Peer.connect(`ws://127.0.0.1:${ws}`, 'view', PW.view);
+  const w = await Peer.connect(`wss://127.0.0.1:${ws}`, 'view', PW.view, { ca, rejectUnauthorized: true });
   t.teardown(() => w.end());
-  t.ok(w.client.connected, 'WebSocket login');
+  t.ok(w.client.connected, 'WebSocket login, over TLS (wss) since the config has TLS');
 });
 
 t.test('the bridge on the real runtime through mosquitto: replies with correlation data, planner step results, ACL in front of the robot', async (t) => {
@@ -105,7 +106,7 @@ t.test('the bridge on the real runtime through mosquitto: replies with correlati
 
   const ask = async (p: Peer, user: string, cmd: string, body: unknown) => {
     const id = randomUUID();
-    await p.client.publishAsync(`ganglion/ref/cmd/${cmd}`, JSON.stringify(body), { qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: Buffer.from(id) } });
+    await p.client.publishAsync(`ganglion/ref/cmd/${cmd}`, JSON.stringify(stampCommand(body as object)), { qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: Buffer.from(id) } });
     const m = await p.next((x) => x.topic === `ganglion/_reply/${user}/${id}`, 8000, `reply to ${cmd}`);
     t.equal(Buffer.from(m.properties?.correlationData ?? []).toString(), id, `${cmd}: correlation data echoed`);
     return ReplyPayload.parse(m.json);

@@ -3,7 +3,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { startEmbeddedBroker } from '../../host/bridge/broker.ts';
 import { startBridge } from '../../host/bridge/bridge.ts';
-import { ReplyPayload, StatePayload, StatusPayload, TelemetryPayload } from '../../host/bridge/topics.ts';
+import { ReplyPayload, StatePayload, StatusPayload, TelemetryPayload, stampCommand } from '../../host/bridge/topics.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 
@@ -35,7 +35,7 @@ t.test('two robots share one broker without collisions', async (t) => {
   }
 
   const id = randomUUID();
-  await op.client.publishAsync('ganglion/ra/cmd/estop', JSON.stringify({ reason: 'only a' }), {
+  await op.client.publishAsync('ganglion/ra/cmd/estop', JSON.stringify(stampCommand({ reason: 'only a' })), {
     qos: 1, properties: { responseTopic: `ganglion/_reply/op/${id}`, correlationData: Buffer.from(id) },
   });
   const reply = await op.next((m) => m.topic === `ganglion/_reply/op/${id}`, 3000, 'the reply');

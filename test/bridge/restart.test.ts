@@ -2,7 +2,7 @@
 import t from 'tap';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../host/bridge/broker.ts';
 import { startBridge } from '../../host/bridge/bridge.ts';
-import { SkillsPayload, StatePayload, StatusPayload } from '../../host/bridge/topics.ts';
+import { SkillsPayload, StatePayload, StatusPayload, stampCommand } from '../../host/bridge/topics.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { freePort, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 
@@ -24,7 +24,7 @@ t.test('broker restart during teleop', async (t) => {
   const op = await Peer.connect(broker.tcpUrl, 'op', PASSWORDS.op);
   let driving = true;
   const drive = setInterval(() => {
-    if (driving && op.client.connected) op.client.publish('ganglion/ref/cmd/teleop', JSON.stringify({ velocity_radps: { wheel_left: 2, wheel_right: 2 }, deadman: true }), { qos: 1 });
+    if (driving && op.client.connected) op.client.publish('ganglion/ref/cmd/teleop', JSON.stringify(stampCommand({ velocity_radps: { wheel_left: 2, wheel_right: 2 }, deadman: true })), { qos: 1 });
   }, 40);
   t.teardown(() => {
     clearInterval(drive);

@@ -5,7 +5,7 @@ import t from 'tap';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startServices } from '../../host/cli/services.ts';
-import { topics, replyTopic } from '../../host/bridge/topics.ts';
+import { topics, replyTopic, stampCommand } from '../../host/bridge/topics.ts';
 import { startSimRobot, type SimRobot } from '../../host/runtime/sim-robot.ts';
 import { connackCode, Peer, tempDir, waitFor } from '../bridge/helpers.ts';
 
@@ -38,7 +38,7 @@ t.test('first run: users created, operator commands over the embedded broker, da
   await op.sub([topics('svc').status, replyTopic('operator', '#')]);
   const online = await op.next((m) => m.topic === topics('svc').status, 5000, 'retained status');
   t.equal(online.json.online, true);
-  op.client.publish(topics('svc').cmd('estop'), JSON.stringify({ reason: 'services test' }), {
+  op.client.publish(topics('svc').cmd('estop'), JSON.stringify(stampCommand({ reason: 'services test' })), {
     qos: 1, properties: { responseTopic: replyTopic('operator', 'e1'), correlationData: Buffer.from('c1') },
   });
   const reply = await op.next((m) => m.topic === replyTopic('operator', 'e1'), 5000, 'the e-stop reply');

@@ -101,5 +101,5 @@ t.test('the offline rule planner matches only the user\'s words: hostile labels 
   t.ok(robot.maxBaseSpeed_mps <= NOMINAL_MPS, `${robot.maxBaseSpeed_mps.toFixed(3)} m/s`);
   const label = await new Planner({ robot: new KinematicPlannerRobot({ scene: SCENE }), slow: new RulePlanner() }).run(HOSTILE);
   t.equal(label.outcome, 'failed', 'the hostile text as a task is simply not understood');
-  t.match(label.message, /does not understand/);
+  t.match(label.model_message, /does not understand/);
 });

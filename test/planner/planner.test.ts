@@ -46,7 +46,8 @@ t.test('a step with no feasible candidate is not run; the user and the LLM are t
   const events: PlannerEvent[] = [];
   const r = await new Planner({ robot: rig.robot, slow: rig.slow, onEvent: (e) => events.push(e) }).run('pick the red block');
   t.equal(r.outcome, 'failed');
-  t.equal(r.message, 'cannot reach it');
+  t.equal(r.model_message, 'cannot reach it', "the model's reason, as its output");
+  t.equal(r.message, 'the planner reported that the task cannot be done');
   t.equal(r.infeasible_steps, 1);
   t.same(rig.robot.runs, [], 'nothing ran');
   const inf = events.find((e) => e.type === 'infeasible') as Extract<PlannerEvent, { type: 'infeasible' }>;
@@ -125,7 +126,9 @@ t.test('the world changes under the plan (a block is moved): the rest is not run
       }
     },
   }).run('pick the red block');
-  t.equal(r.outcome, 'done');
+  // The scripted model claims success after the replan although nothing is held: the claim is checked and refused.
+  t.equal(r.outcome, 'failed');
+  t.match(r.message, /claimed success, but b1 is not held/);
   t.same(rig.robot.runs.map((x) => x.skill), ['drive_to']);
   const d = lastData(userMessages(rig, 1).at(-1)!.content);
   t.equal(d.reason, 'world_changed');
@@ -172,7 +175,8 @@ t.test('a reply without tool calls ends the task as stopped, with the model\'s w
   t.teardown(rig.close);
   const r = await new Planner({ robot: rig.robot, slow: rig.slow }).run('pick the red block');
   t.equal(r.outcome, 'stopped');
-  t.equal(r.message, 'Which red block do you mean?');
+  t.equal(r.model_message, 'Which red block do you mean?', "the model's words, as its output");
+  t.equal(r.message, 'the planner replied without a step', 'the outcome in the planner\'s own words');
 });
 
 t.test('grounding scores alternatives of the same skill with their own args', async (t) => {

@@ -66,7 +66,7 @@ t.test('a block wider than the jaws: grasp is never feasible, the planner says s
   const events: PlannerEvent[] = [];
   const { robot, r } = await run('put the red block in the bin', scene, events);
   t.equal(r.outcome, 'failed');
-  t.match(r.message, /gave up on b1 after 3 failed attempts: .*wider than the open jaws/);
+  t.match(r.model_message, /gave up on b1 after 3 failed attempts: .*wider than the open jaws/);
   t.equal(r.infeasible_steps, 3);
   t.notOk(robot.runs.some((x) => x.skill === 'grasp'), 'no grasp was ever started');
   t.equal(events.filter((e) => e.type === 'infeasible').length, 3, 'each time the user is told');
@@ -75,9 +75,9 @@ t.test('a block wider than the jaws: grasp is never feasible, the planner says s
 t.test('unknown commands and missing objects end clearly', async (t) => {
   const poem = await run('write me a poem');
   t.equal(poem.r.outcome, 'failed');
-  t.match(poem.r.message, /does not understand "write me a poem"; it knows: go home; put all blocks/);
+  t.match(poem.r.model_message, /does not understand "write me a poem"; it knows: go home; put all blocks/);
   const green = await run('put the green block in the bin');
-  t.match(green.r.message, /no perceived block matches "green"/);
+  t.match(green.r.model_message, /no perceived block matches "green"/);
 });
 
 t.test('ganglion plan --kinematic: prints the plan, steps, affordances and the outcome', async (t) => {
@@ -89,7 +89,8 @@ t.test('ganglion plan --kinematic: prints the plan, steps, affordances and the o
   t.match(out, /plan from rules .* 7 step\(s\)/);
   t.match(out, /1\. drive_to \{"x_m":-?\d+\.\d{1,3},"y_m":-?\d+\.\d{1,3},"standoff_m":0\.24\}/);
   t.match(out, /run grasp \{"object_id":"b\d"\}  \(decided in \d+\.\d\d ms\)/);
-  t.match(out, /outcome: done: "every block is in the bin \(3 placed\)"/);
+  t.match(out, /outcome: done: "checked on the perceived state: no block is perceived outside the bin and nothing is held"/);
+  t.match(out, /model output \(not checked\): "every block is in the bin \(3 placed\)"/);
   let json = '';
   t.equal(await planMain(['--kinematic', '--no-memory', '--json', 'go home'], (s) => (json += s), () => {}, {}), 0);
   const lines = json.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outcome?: string });

@@ -1,6 +1,6 @@
 // The page's MQTT-over-WebSocket connection: log in as a broker user, subscribe, validate what arrives, send commands and match their replies.
 import mqtt, { type MqttClient } from 'mqtt';
-import { CommandPayloads, replyTopic, ROLES, topics, TOPIC_ROOT, type CommandName, type ReplyPayload, type Role } from '../../bridge/topics.ts';
+import { CommandPayloads, replyTopic, ROLES, stampCommand, topics, TOPIC_ROOT, type CommandName, type ReplyPayload, type Role } from '../../bridge/topics.ts';
 import { parseIncoming, type Incoming } from './messages.ts';
 import { zodIssue } from '../../util/zod-issue.ts';
 
@@ -124,7 +124,9 @@ export class Connection {
    * Publishes a command (QoS 1) with a response topic and correlation data, and resolves with the reply. The payload is
    * checked against the command's schema first, so a malformed command never leaves the page.
    */
-  command<C extends CommandName>(robot: string, name: C, payload: unknown): Promise<ReplyPayload> {
+  command<C extends CommandName>(robot: string, name: C, body: object): Promise<ReplyPayload> {
+    // A new id and the clock on every command: the bridge refuses a repeated id (replay) and a stale timestamp.
+    const payload = stampCommand(body);
     const check = CommandPayloads[name].safeParse(payload);
     if (!check.success) {
       return Promise.resolve({ ok: false, command: name, error: `${name}: ${zodIssue(check.error)}` });
@@ -149,8 +151,8 @@ export class Connection {
   }
 
   /** A command without a response topic, so without a reply (teleop heartbeats at 20 Hz: a reply each would only add traffic). */
-  send(robot: string, name: CommandName, payload: unknown, onRefused?: (r: Refusal) => void): void {
-    this.client.publish(topics(robot).cmd(name), JSON.stringify(payload), { qos: 1 }, (err, packet) => {
+  send(robot: string, name: CommandName, body: object, onRefused?: (r: Refusal) => void): void {
+    this.client.publish(topics(robot).cmd(name), JSON.stringify(stampCommand(body)), { qos: 1 }, (err, packet) => {
       if (err) onRefused?.(this.refused(err, packet));
     });
   }

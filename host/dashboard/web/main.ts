@@ -96,7 +96,7 @@ setInterval(() => {
 const controls = new Controls({
   robot: () => store.selected,
   role: () => role,
-  command: (robot, name, payload) => conn ? conn.command(robot, name, payload) : Promise.resolve({ ok: false, command: name, error: 'not connected' }),
+  command: (robot, name, payload) => conn ? conn.command(robot, name, payload as object) : Promise.resolve({ ok: false, command: name, error: 'not connected' }),
   log: (level, kind, text) => log.add(level, kind, text),
 });
 

@@ -1,0 +1,49 @@
+// Load does not disarm the robot: 10k malformed commands from one operator through the embedded broker (same process as the emulated MCU links): no watchdog trip, the bridge stays up, the offender is throttled, an e-stop still gets through.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { startEmbeddedBroker } from '../../host/bridge/broker.ts';
+import { startBridge } from '../../host/bridge/bridge.ts';
+import { ReplyPayload, stampCommand } from '../../host/bridge/topics.ts';
+import { startSimRobot } from '../../host/runtime/sim-robot.ts';
+import { Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
+
+const BURST = 10_000;
+
+t.test(`${BURST} malformed messages from one client`, async (t) => {
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+  const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };
+  const broker = await startEmbeddedBroker({ users: await testUsers(['ref']), robot_credentials: [CRED], ws_port: null });
+  const bridge = await startBridge({ robot: sim.runtime, url: broker.tcpUrl, username: CRED.username, password: CRED.password });
+  t.teardown(async () => {
+    await bridge.stop();
+    await broker.close();
+    await sim.stop();
+  });
+  const tripped = () => Object.entries(sim.runtime.linkHealth()).filter(([, s]) => s.watchdogTripped).map(([n]) => n);
+  t.same(tripped(), [], 'no watchdog tripped before');
+  const connects = bridge.stats().connects;
+  const before = bridge.stats().commands;
+
+  const bad = await Peer.connect(broker.tcpUrl, 'op', PASSWORDS.op);
+  t.teardown(() => bad.end());
+  const junk = ['{"skill": "home"', 'null', '{"id":1}', '\u0000\u00ff', JSON.stringify({ skill: 'NOPE!' })];
+  const t0 = performance.now();
+  for (let i = 0; i < BURST; i++) bad.client.publish('ganglion/ref/cmd/action', junk[i % junk.length]!, { qos: 0 });
+  await waitFor(() => bridge.stats().commands - before >= BURST, 60_000, 'the bridge to have seen the whole burst', 50);
+  const s = (performance.now() - t0) / 1000;
+  t.comment(`${BURST} malformed commands in ${s.toFixed(2)} s (${(BURST / s).toFixed(0)} msg/s held); ${broker.throttles()} throttles`);
+  t.ok(broker.throttles() > 0, 'the offender was throttled');
+  t.same(tripped(), [], 'no watchdog trip during the burst');
+  t.equal(bridge.stats().connected, true, 'the bridge is up');
+  t.equal(bridge.stats().connects, connects, 'and never reconnected');
+
+  const op = await Peer.connect(broker.tcpUrl, 'op', PASSWORDS.op, { clientId: 'op-second' });
+  t.teardown(() => op.end());
+  await op.sub('ganglion/_reply/op/#');
+  const id = randomUUID();
+  const e0 = performance.now();
+  await op.client.publishAsync('ganglion/ref/cmd/estop', JSON.stringify(stampCommand({ reason: 'after the burst' })), { qos: 1, properties: { responseTopic: `ganglion/_reply/op/${id}` } });
+  const reply = await op.next((m) => m.topic === `ganglion/_reply/op/${id}`, 5000, 'the e-stop reply');
+  t.equal(ReplyPayload.parse(reply.json).ok, true, `an e-stop answered ${(performance.now() - e0).toFixed(0)} ms after`);
+  await sim.runtime.clearEstop();
+});
