@@ -1,7 +1,11 @@
 // Control-loop jitter: the worker loop (hybrid sleep+spin timer) beside setInterval and a setTimeout chain, at 500 Hz and 1 kHz;
-// then the loop under SCHED_FIFO beside the default scheduling, on an idle machine and with a busy process on every core.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+// then the loop under SCHED_FIFO beside the default scheduling, on an idle machine and with a busy process on every core;
+// each worker figure is also given as a ratio to the machine's floor: a C loop (bench/ref-loop.c) in the same conditions.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CadenceStats, type CadenceSnapshot } from '../host/executor/cadence.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
 import { monoNow_ns } from '../host/executor/timer.ts';
@@ -13,6 +17,45 @@ const MEASURE_S = 10;
 const WARMUP_S = 1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** What bench/ref-loop.c prints: the same period-error measure as CadenceStats. */
+interface FloorSnapshot { period_error_p50_us: number; period_error_p99_us: number; period_error_max_us: number; missed: number; rt_error: string }
+
+/** Builds the C reference loop once per run, into a fresh temp dir (others run benches at the same time). */
+let refLoopBin: string | undefined;
+function refLoop(): string {
+  if (refLoopBin) return refLoopBin;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-ref-loop-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const bin = path.join(dir, 'ref-loop');
+  execFileSync('cc', ['-std=c11', '-O2', path.join(HERE, 'ref-loop.c'), '-o', bin]);
+  return (refLoopBin = bin);
+}
+
+/** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
+async function cFloor(rate_hz: number, rt_priority: number | null = null): Promise<FloorSnapshot> {
+  const child = spawn(refLoop(), [String(rate_hz), String(MEASURE_S), String(WARMUP_S), String(rt_priority ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code: number = await new Promise((r) => child.once('close', r));
+  if (code !== 0) throw new Error(`bench/ref-loop.c exited with ${code}`);
+  return JSON.parse(out) as FloorSnapshot;
+}
+
+const FLOOR_GOAL = '<= 1.5x the C floor (clock_nanosleep, same conditions)';
+/** The worker's p99 period error as a ratio to the C loop's, measured in the same conditions just before it. */
+function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot): Figure {
+  const ratio = w.period_error_p99_us / Math.max(floor.period_error_p99_us, 0.001);
+  return {
+    name: `worker loop p99 period error vs machine floor, ${label}`,
+    value: w.period_error_p99_us, unit: 'us',
+    baseline: { label: 'C clock_nanosleep loop p99, same conditions', value: floor.period_error_p99_us },
+    goal: FLOOR_GOAL, pass: ratio <= 1.5,
+    note: `${ratio.toFixed(2)}x the floor. C floor: p50 ${floor.period_error_p50_us.toFixed(0)} / p99 ${floor.period_error_p99_us.toFixed(0)} / max ${floor.period_error_max_us.toFixed(0)} us, ${floor.missed} missed` +
+      (floor.rt_error ? ` (SCHED_FIFO refused: ${floor.rt_error})` : ''),
+  };
+}
 
 /**
  * The real loop, set up as in production: reference-robot envelope, the main thread feeding state at
@@ -60,12 +103,14 @@ export async function run(): Promise<Figure[]> {
   const figures: Figure[] = [];
   let intervalAt1kHz: CadenceSnapshot | undefined;
   for (const rate of [500, 1000]) {
+    const floor = await cFloor(rate);
     const w = await workerLoop(rate);
     const { interval, chain } = await mainThreadTimers(rate);
     if (rate === RT_RATE_HZ) intervalAt1kHz = interval;
     const at = `@ ${rate} Hz, ${MEASURE_S} s`;
     const ratio = interval.period_error_p99_us / Math.max(w.period_error_p99_us, 0.001);
     figures.push(
+      floorFigure(`default scheduling, idle ${at}`, w, floor),
       {
         name: `worker loop period error p99 ${at}`,
         value: w.period_error_p99_us,
@@ -130,15 +175,18 @@ function busyEveryCore(): { stop(): void } {
  */
 async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   const at = `@ ${RT_RATE_HZ} Hz, ${MEASURE_S} s`;
+  const idleFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
   const idleFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
   if (idleFifo.realtime.error) {
     return [{ name: `worker loop under SCHED_FIFO ${at}`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(idleFifo.realtime)}` }];
   }
   const idleDefault = await workerLoop(RT_RATE_HZ);
   const hogs = busyEveryCore();
-  let loadDefault, loadFifo, loadTimers;
+  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor;
   try {
+    loadFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
     loadFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
+    loadDefaultFloor = await cFloor(RT_RATE_HZ);
     loadDefault = await workerLoop(RT_RATE_HZ);
     loadTimers = await mainThreadTimers(RT_RATE_HZ);
   } finally {
@@ -147,6 +195,9 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   const load = `${cpus().length} busy processes (one per core)`;
   const ratio = interval.period_error_p99_us / Math.max(idleFifo.period_error_p99_us, 0.001);
   return [
+    floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor),
+    floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load} ${at}`, loadFifo, loadFifoFloor),
+    floorFigure(`default scheduling, ${load} ${at}`, loadDefault, loadDefaultFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',

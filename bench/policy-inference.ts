@@ -4,6 +4,7 @@ import { buildMlp } from '../host/demos/train-bc.ts';
 import { evalSeeds, scoreReach } from '../host/demos/train-eval.ts';
 import { EXAMPLE_DIR } from '../host/demos/train-policy.ts';
 import { initPolicyBackend, useBackend, type PolicyBackend } from '../host/skills/policy/backend.ts';
+import { compileDenseMlp } from '../host/skills/policy/dense-mlp.ts';
 import { loadPolicy, predictOne } from '../host/skills/policy/policy.ts';
 import { createPolicySkill } from '../host/skills/policy/skill.ts';
 import { createRegistry } from '../host/skills/registry.ts';
@@ -17,14 +18,14 @@ const SCENE_OFFSET = 10_000;
 const GOAL_P99_US = 300;
 
 /** Latency of one synchronous inference [us], over SAMPLES calls after a warm-up (JIT, wasm kernel caches). */
-function time(model: tf.LayersModel, width: number): number[] {
+function time(model: tf.LayersModel, width: number, fwd: (x: Float32Array) => Float32Array = (x) => predictOne(model, x)): number[] {
   const x = new Float32Array(width);
   const us: number[] = [];
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
     // A new input each call, as a control loop would have.
     x[i % width] = Math.sin(i);
     const t0 = process.hrtime.bigint();
-    predictOne(model, x);
+    fwd(x);
     const dt = Number(process.hrtime.bigint() - t0) / 1000;
     if (i >= WARMUP) us.push(dt);
   }
@@ -108,6 +109,17 @@ export async function run(): Promise<Figure[]> {
   const wasm = await latency('wasm');
   const cpu = await latency('cpu');
   const native = await latency('tensorflow');
+  const mlp = buildMlp(64, [256, 256], 8, 1);
+  const dense = compileDenseMlp(mlp)!;
+  const js = time(mlp, 64, dense);
+  mlp.dispose();
+  figures.push({
+    name: 'MLP 64-256-256-8, one sample, pure-JS Dense forward (the skill\'s path for Dense models), p99',
+    value: percentile(js, 99), unit: 'us',
+    baseline: { label: 'TF.js wasm predict p99, same run (before)', value: wasm?.p99 ?? NaN },
+    goal: `p99 <= ${GOAL_P99_US} us`, pass: percentile(js, 99) <= GOAL_P99_US,
+    note: `p50 ${percentile(js, 50).toFixed(0)} us; cpu backend p99 ${cpu?.p99.toFixed(0)} us; ${SAMPLES} calls after ${WARMUP} warm-up`,
+  });
   if (wasm && cpu) {
     figures.push({ name: 'MLP 64-256-256-8, one sample, wasm backend, p50', value: wasm.p50, unit: 'us', baseline: { label: 'cpu backend p50', value: cpu.p50 } });
     figures.push({

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActionFeature, ObservationFeature } from './features.ts';
 import type { PolicyManifest } from './manifest.ts';
+import { compileDenseMlp, type DenseForward } from './dense-mlp.ts';
 import { loadPolicyDir } from './model-dir.ts';
 
 /**
@@ -22,6 +23,9 @@ export class Policy {
   /** Reused every call: inference runs once per control tick and must not allocate more than TF.js does. */
   private readonly xNorm: Float32Array;
   private readonly out: Float32Array;
+  /** A plain Dense stack runs as a JS loop over its weights (no per-call tensors, no GC tail); others stay on TF.js. */
+  private readonly forward: DenseForward;
+  readonly engine: 'dense-js' | 'tfjs';
 
   constructor(
     readonly manifest: PolicyManifest,
@@ -36,6 +40,9 @@ export class Policy {
     this.actStd = Float32Array.from(manifest.action, (f) => f.std);
     this.xNorm = new Float32Array(this.observation.length);
     this.out = new Float32Array(this.action.length);
+    const dense = compileDenseMlp(model);
+    this.engine = dense ? 'dense-js' : 'tfjs';
+    this.forward = dense ?? ((x) => predictOne(model, x));
     // A probe at the mean observation: a model that outputs NaN there is refused now, not at the first step.
     const probe = this.act(this.obsMean);
     const bad = probe.findIndex((v) => !Number.isFinite(v));
@@ -55,7 +62,7 @@ export class Policy {
       if (!Number.isFinite(v)) throw new Error(`policy "${this.manifest.name}": observation feature ${this.observation[k]} is ${v}`);
       this.xNorm[k] = (v - this.obsMean[k]!) / this.obsStd[k]!;
     }
-    const y = predictOne(this.model, this.xNorm);
+    const y = this.forward(this.xNorm);
     for (let k = 0; k < this.out.length; k++) this.out[k] = y[k]! * this.actStd[k]! + this.actMean[k]!;
     return this.out;
   }
