@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CadenceSnapshot } from '../host/executor/cadence.ts';
-import { REFERENCE_ENVELOPE } from '../host/executor/envelope-config.ts';
+import { referenceEnvelope } from '../host/skills/reference-robot.ts';
 import { startLoop } from '../host/executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../host/executor/shared.ts';
 import { readRecording } from '../host/record/reader.ts';
@@ -38,7 +38,7 @@ async function runLoop(file: string | null): Promise<Run> {
   feed();
   const feeder = setInterval(feed, 5);
   const loop = await startLoop({
-    rate_hz: RATE_HZ, tickModule: new URL('../host/executor/example-tick.ts', import.meta.url), shared, envelope: REFERENCE_ENVELOPE,
+    rate_hz: RATE_HZ, tickModule: new URL('../host/executor/example-tick.ts', import.meta.url), shared, envelope: referenceEnvelope(),
     tick_options: { controller: 'sine', params: { joint: 'shoulder', center_rad: 0, amplitude_rad: 0.2, frequency_hz: 0.5 } },
     stats_every_s: 1, cadence_window_s: SECONDS,
   });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { evalSeeds, scoreReach, type ReachScore } from './train-eval.ts';
-import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { POLICY_FILE } from '../skills/policy/model-dir.ts';
 import { loadPolicySkill } from '../skills/policy/skill.ts';
 import { createRegistry } from '../skills/registry.ts';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../skills/policy/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 
 const finite = z.number().finite();

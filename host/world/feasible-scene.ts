@@ -1,7 +1,8 @@
 // Scenes a task can finish: every block and the bin inside the base workspace (less the skills' margin), else another draw.
 import type { Pose2 } from '../skills/arm.ts';
 import { inWorkspace } from '../skills/builtin/common.ts';
-import { REFERENCE_GEOMETRY, type RobotGeometry } from '../skills/geometry.ts';
+import type { RobotGeometry } from '../skills/geometry.ts';
+import { referenceGeometry } from '../skills/reference-robot.ts';
 import type { World } from './world.ts';
 import { sceneAround } from './scene-around.ts';
 
@@ -10,7 +11,7 @@ import { sceneAround } from './scene-around.ts';
  * from the base to its target, so with the base and every object inside the (convex) workspace box less the margin
  * that drive_to's affordance asks for, every stop on the way is inside it too.
  */
-export function infeasibility(w: World, g: RobotGeometry = REFERENCE_GEOMETRY): string | null {
+export function infeasibility(w: World, g: RobotGeometry = referenceGeometry()): string | null {
   const points = [
     { what: 'the robot', p: w.base },
     ...w.blocks.filter((b) => b.state === 'free').map((b) => ({ what: `block ${b.id}`, p: b })),
@@ -40,7 +41,7 @@ const TURNS = 12;
  * The first scene from `seed` on that is feasible around `pose` (each seed turned about the robot in TURNS steps before the
  * next seed is drawn); throws after `max_draws` seeds (a pose with no room at all).
  */
-export function feasibleSceneAround(pose: Pose2, seed: number, g: RobotGeometry = REFERENCE_GEOMETRY, max_draws = 200): DrawnScene {
+export function feasibleSceneAround(pose: Pose2, seed: number, g: RobotGeometry = referenceGeometry(), max_draws = 200): DrawnScene {
   const dropped: DrawnScene['dropped'] = [];
   for (let s = seed; s < seed + max_draws; s++) {
     for (let k = 0; k < TURNS; k++) {

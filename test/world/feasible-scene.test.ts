@@ -4,7 +4,8 @@ import { feasibleSceneAround, infeasibility } from '../../host/world/feasible-sc
 import { sceneAround } from '../../host/world/scene-around.ts';
 import { inWorkspace } from '../../host/skills/builtin/common.ts';
 import { driveStop } from '../../host/skills/builtin/base.ts';
-import { REFERENCE_GEOMETRY } from '../../host/skills/geometry.ts';
+import { referenceGeometry } from '../../host/skills/reference-robot.ts';
+const REFERENCE_GEOMETRY = referenceGeometry();
 import { seededRandom } from '../../host/world/world.ts';
 
 const CORNER = { x_m: -1, y_m: -1, heading_rad: -0.5 };
