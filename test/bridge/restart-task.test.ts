@@ -3,7 +3,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../host/bridge/broker.ts';
 import { startBridge } from '../../host/bridge/bridge.ts';
-import { ReplyPayload, SkillStatusPayload, StatePayload, StatusPayload } from '../../host/bridge/topics.ts';
+import { ReplyPayload, SkillStatusPayload, StatePayload, StatusPayload, stampCommand } from '../../host/bridge/topics.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { freePort, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 
@@ -28,7 +28,7 @@ t.test('broker restart in the middle of a planner action', async (t) => {
   // A 1.2 s step of a task; the broker goes away 0.3 s into it and comes back after the step has ended.
   const id = randomUUID();
   const corr = Buffer.from(`corr-${id}`);
-  await plan.client.publishAsync('ganglion/ref/cmd/action', JSON.stringify({ skill: 'wait', args: { seconds: 1.2 }, task: 'restart test' }), {
+  await plan.client.publishAsync('ganglion/ref/cmd/action', JSON.stringify(stampCommand({ skill: 'wait', args: { seconds: 1.2 }, task: 'restart test' })), {
     qos: 1, properties: { responseTopic: `ganglion/_reply/plan/${id}`, correlationData: corr },
   });
   await plan.next((m) => m.topic === 'ganglion/ref/skill/status' && m.json?.state === 'running', 5000, 'the step running');
