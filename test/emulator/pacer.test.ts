@@ -93,7 +93,9 @@ t.test('while the node reports serial I/O, turns follow each other at once; quie
     quiet.push(q.ran && q.quick);
   }
   t.same(busy, Array(10).fill(true), 'bytes on the line: the next turn ran right after this one');
-  t.same(quiet, Array(10).fill(false), 'quiet: no turn until the timer');
+  // A pacer behind the wall clock also turns at once (that is its catch-up path), and on a loaded machine a turn can
+  // leave it behind; so a pacer that ignored ioActive() shows 10 of 10 here, and a loaded one at most a few.
+  t.ok(quiet.filter(Boolean).length <= 3, `quiet: no turn until the timer (${quiet.filter(Boolean).length}/10 ran at once)`);
   t.ok((node.cycles * 1000) / node.clockHz <= performance.now() - t0, 'emulated time still never passes the wall clock');
 });
 
