@@ -72,7 +72,7 @@ function vectorNames(info: z.output<typeof InfoSchema>, key: string, file: strin
   return r.data.names;
 }
 
-/** Every parquet file under data/ (the v3.0 layout is data/chunk-XXX/file-YYY.parquet), sorted so reads are deterministic. */
+/** Every parquet file under data/ (the v3.0 layout is data/chunk-NNN/file-NNN.parquet), sorted so reads are deterministic. */
 function dataFiles(dir: string): string[] {
   const root = path.join(dir, 'data');
   if (!existsSync(root)) throw new Error(`${root} is missing: a LeRobotDataset v3.0 directory keeps its frames in data/chunk-000/file-000.parquet`);

@@ -47,7 +47,7 @@ t.test('operator start / stop / discard over MQTT; the state is published; bad p
   const state = async (phase: string) => RecordingPayload.parse((await view.next((m) => m.topic === 'ganglion/ref/recording' && m.json?.phase === phase && !view.inbox.slice(view.inbox.indexOf(m) + 1).some((x) => x.topic === m.topic), 5000, `recording ${phase}`)).json);
   const request = async (payload: unknown) => {
     const id = randomUUID();
-    await op.client.publishAsync('ganglion/ref/cmd/recording', JSON.stringify(stampCommand(payload)), { qos: 1, properties: { responseTopic: `ganglion/_reply/op/${id}`, correlationData: Buffer.from(id) } });
+    await op.client.publishAsync('ganglion/ref/cmd/recording', JSON.stringify(stampCommand(payload as object)), { qos: 1, properties: { responseTopic: `ganglion/_reply/op/${id}`, correlationData: Buffer.from(id) } });
     return ReplyPayload.parse((await op.next((m) => m.topic === `ganglion/_reply/op/${id}`, 5000, 'the reply')).json);
   };
 

@@ -1,6 +1,7 @@
 // Test infrastructure: a Transport wrapper that injects faults in both directions, seeded so a failure replays:
 // per-byte corruption (one bit flipped), per-byte drops and duplicates, and per-chunk delay (which reorders chunks).
 // Counters say exactly what was injected, so a test can compare them with what both ends of the link counted.
+import { seededRandom } from '../../../host/world/world.ts';
 import type { Transport } from '../../../host/link/transport.ts';
 
 export interface FaultRates {
@@ -23,17 +24,7 @@ export interface FaultCounts {
   delayed: number;
 }
 
-/** mulberry32: small, fast, good enough for fault placement. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const zero = (): FaultCounts => ({ bytes: 0, corrupted: 0, dropped: 0, duplicated: 0, delayed: 0 });
 
