@@ -14,9 +14,10 @@ export const TASK = 'put all blocks in the bin';
 /**
  * Planner tasks until `shouldStop` aborts or `maxTasks` have run: a new scene around the robot when every block is
  * placed, or when a task failed (never the same scene again at once), after a capped backoff (TaskPolicy). Every scene
- * is feasible from where the robot is (feasibleSceneAround). An operator's e-stop is waited out. When an MCU is not armed (a link watchdog trip) or a joint stalled, it
- * stops saying why, unless `rearmsPerMinute` allows clearing and re-arming (simulation only), which it then does at
- * once, in the middle of a task too.
+ * is feasible from where the robot is (feasibleSceneAround). An operator's e-stop is waited out. When an MCU is not
+ * armed (a link watchdog trip) or a joint stalled, the task waits for a person to re-arm, unless `rearmsPerMinute`
+ * allows clearing and re-arming (simulation only), which it then does at once, in the middle of a task too; past that
+ * cap it pauses with a capped backoff and goes on. Nothing but `shouldStop` or `maxTasks` ends it.
  */
 export async function taskRounds(
   rt: RobotRuntime,
@@ -27,8 +28,8 @@ export async function taskRounds(
   say: (line: string) => void,
   /**
    * Re-arm up to this many times a minute after a link watchdog trip or a stall latch (simulation only: on a loaded
-   * machine the emulated MCUs trip when the host stalls). More often than that, it stops: the machine is too busy for
-   * the 100 ms windows. On real boards this stays 0: a human looks, then re-arms.
+   * machine the emulated MCUs trip when the host stalls). More often than that, it pauses (10 s doubling to 2 min): the
+   * machine is too busy for the 100 ms windows. On real boards this stays 0: a human looks, then re-arms.
    */
   rearmsPerMinute = 0,
   /** Return after this many planner tasks (`ganglion run --tasks N`). */
@@ -43,22 +44,20 @@ export async function taskRounds(
     if (!down.length && !stalled.length) return null;
     return [...(down.length ? [`not armed: ${down.join('; ')}`] : []), ...stalled.map((x) => x.reason)].join('; ');
   };
-  /** Re-arm when the robot is down and re-arms are left; false when it is down for good (a human has to look). */
   let recovering = false;
   const rearmedAt: number[] = [];
   // Re-arms back to back (a machine too busy for the watchdog windows) wait longer each time, up to 2 s (longer and a
   // running step times out while it waits); 5 s up without one, or a task done, resets it. The cap: rearmsPerMinute.
   const rearmWait = new Backoff({ initial_ms: 500, max_ms: 2000 });
-  const recover = async (): Promise<boolean> => {
+  // Past the cap the demo pauses, then tries again: a long run outlives a busy spell instead of ending in it.
+  const busyPause = new Backoff({ initial_ms: 10_000, max_ms: 120_000 });
+  /** One re-arm when the robot is down and the cap allows: 'up' (nothing to do), 'rearmed', or 'capped' (wait). */
+  const tryRearm = async (): Promise<'up' | 'rearmed' | 'capped'> => {
     const why = downReason();
-    if (why === null || recovering) return true;
+    if (why === null || recovering) return 'up';
     const now = performance.now();
     while (rearmedAt.length && now - rearmedAt[0]! > 60_000) rearmedAt.shift();
-    if (rearmedAt.length >= rearmsPerMinute) {
-      const busy = rearmsPerMinute > 0 ? ` (${rearmedAt.length} re-arms in the last minute: this machine is too busy for the link watchdogs)` : '';
-      say(`task stopped: ${why}${busy}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) and restart.`);
-      return false;
-    }
+    if (rearmedAt.length >= rearmsPerMinute) return 'capped';
     if (rearmedAt.length && now - rearmedAt.at(-1)! > 5000) rearmWait.succeed();
     rearmedAt.push(now);
     say(`${why}: clearing latches and re-arming (simulation demo; ${rearmedAt.length} of ${rearmsPerMinute} re-arms a minute)`);
@@ -70,7 +69,35 @@ export async function taskRounds(
     } finally {
       recovering = false;
     }
-    return true;
+    return 'rearmed';
+  };
+  /**
+   * Between tasks: the robot up again before the next one. In simulation it re-arms within the cap and past it pauses
+   * with a growing, capped wait; on real boards (no re-arm budget) it waits for a person to re-arm (dashboard or
+   * cmd/arm), saying so once. A re-arm that throws (the link is down) is a failure with a backoff too, never a tight loop.
+   */
+  const untilUp = async (): Promise<void> => {
+    let said = false;
+    while (!shouldStop.aborted) {
+      let r: 'up' | 'rearmed' | 'capped';
+      try {
+        r = await tryRearm();
+      } catch (e) {
+        say(`re-arm failed: ${(e as Error).message}; trying again later`);
+        r = 'capped';
+      }
+      if (r === 'up') return;
+      if (r === 'rearmed') continue;
+      if (rearmsPerMinute === 0) {
+        if (!said) say(`task paused: ${downReason()}. Outputs are at their safe defaults; re-arm (dashboard or cmd/arm) to go on.`);
+        said = true;
+        await sleepUnlessAborted(200, shouldStop);
+      } else {
+        const wait_ms = busyPause.fail();
+        say(`task paused ${(wait_ms / 1000).toFixed(0)} s: ${downReason()} (${rearmedAt.length} re-arms in the last minute: this machine is too busy for the link watchdogs)`);
+        await sleepUnlessAborted(wait_ms, shouldStop);
+      }
+    }
   };
   const table = rt.perception;
   if (!(table instanceof TabletopPerception)) throw new Error('the task demo needs the simulated tabletop world as the runtime\'s perception (blocks and a bin); on real boards use --demo motion');
@@ -78,7 +105,7 @@ export async function taskRounds(
   const policy = new TaskPolicy();
   let needScene = false;
   const drawScene = () => {
-    const d = feasibleSceneAround(table.world.base, seed + 1);
+    const d = feasibleSceneAround(table.world.base, seed + 1, table.geometry);
     seed = d.seed;
     table.world = d.world;
     score.scenes++;
@@ -97,7 +124,8 @@ export async function taskRounds(
       while (rt.snapshot().estop.latched && !shouldStop.aborted) await new Promise((r) => setTimeout(r, 200));
       continue;
     }
-    if (!(await recover())) return;
+    await untilUp();
+    if (shouldStop.aborted) return;
     if (needScene || !table.world.blocks.some((b) => b.state === 'free')) drawScene();
     needScene = false;
     const inBin = () => table.world.blocks.filter((b) => b.state === 'in_bin').length;
@@ -108,12 +136,13 @@ export async function taskRounds(
     const stopTask = new AbortController();
     const onStop = () => stopTask.abort();
     shouldStop.addEventListener('abort', onStop);
+    /** Why the demo itself cut the task short (the robot went down past the cap); null when it was not. */
+    let cutShort: string | null = null;
     const watcher = setInterval(() => {
-      if (rt.snapshot().estop.latched || recovering) return;
-      void recover().then((ok) => { if (!ok) stopTask.abort(); }, (e: unknown) => {
-        say(`re-arm failed: ${(e as Error).message}`);
-        stopTask.abort();
-      });
+      if (rt.snapshot().estop.latched || recovering || cutShort) return;
+      const why = downReason();
+      void tryRearm().then((r) => { if (r === 'capped') cutShort = why; }, (e: unknown) => { cutShort = `re-arm failed: ${(e as Error).message}`; })
+        .finally(() => { if (cutShort) stopTask.abort(); });
     }, 100);
     let result;
     try {
@@ -122,10 +151,16 @@ export async function taskRounds(
       clearInterval(watcher);
       shouldStop.removeEventListener('abort', onStop);
     }
+    // Cut short by the demo, not by the user: a failure like any other (a new scene after the backoff), not the end.
+    if (result.outcome === 'cancelled' && !shouldStop.aborted) {
+      say(`task cut short: ${cutShort ?? 'cancelled'}`);
+      result = { ...result, outcome: 'failed' as const };
+    }
     score.tasks++;
     if (result.outcome === 'done') {
       score.done++;
       rearmWait.succeed();
+      busyPause.succeed();
     }
     else if (result.outcome !== 'cancelled') score.failed++;
     score.placed += inBin() - before;

@@ -1,6 +1,10 @@
 // Link health while connected: `degraded` once a frame has waited half the MCU's watchdog window for its ack or the
 // MCU's watchdog tripped, healthy again once acks come within a quarter window and no trip is latched. Each change
-// is logged here; the session turns it into its state and a `health` event.
+// is logged here, at most once per LOG_QUIET_MS per link (a busy machine flaps it many times a minute, and a long run's
+// log must stay small); the session turns every change into its state and a `health` event all the same.
+
+/** [ms] after a logged degradation, further ones on this link are counted, not logged, for this long. */
+export const LOG_QUIET_MS = 10_000;
 
 export interface HealthInput {
   /** [ms] age of the oldest unacked frame (0 when none is in flight). */
@@ -16,6 +20,9 @@ export class LinkHealth {
   degradations = 0;
   /** [ms] performance.now() when it last went degraded. */
   sinceMs = 0;
+  private quietUntilMs = -Infinity;
+  private unlogged = 0;
+  private loggedThis = false;
 
   constructor(
     private readonly watchdogMs: number,
@@ -36,13 +43,19 @@ export class LinkHealth {
       this.reason = bad;
       this.degradations++;
       this.sinceMs = nowMs;
-      this.log(`link ${this.port}: DEGRADED: ${bad}`);
+      this.loggedThis = nowMs >= this.quietUntilMs;
+      if (this.loggedThis) {
+        const more = this.unlogged ? ` (and ${this.unlogged} shorter degradation(s) before, not logged)` : '';
+        this.log(`link ${this.port}: DEGRADED: ${bad}${more}`);
+        this.quietUntilMs = nowMs + LOG_QUIET_MS;
+        this.unlogged = 0;
+      } else this.unlogged++;
       return bad;
     }
     // Hysteresis: recover only once acks are prompt again, so a link at the edge does not flap every check.
     if (!x.watchdogTripped && x.oldestUnackedMs < wd / 4) {
       this.reason = null;
-      this.log(`link ${this.port}: healthy again after ${Math.round(nowMs - this.sinceMs)} ms degraded`);
+      if (this.loggedThis) this.log(`link ${this.port}: healthy again after ${Math.round(nowMs - this.sinceMs)} ms degraded`);
       return '';
     }
     return null;

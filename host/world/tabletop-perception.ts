@@ -14,6 +14,11 @@ export class TabletopPerception implements PerceptionSource {
     this.world = world;
   }
 
+  /** The robot's geometry this world models (from the robot file given): new scenes are drawn feasible for it. */
+  get geometry(): Readonly<RobotGeometry> {
+    return this.o.geometry;
+  }
+
   update(frame: TelemetryFrame): void {
     const s = wheelStep(frame, this.o.wheels);
     if (!s) return;
