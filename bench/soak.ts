@@ -1,6 +1,6 @@
 // Soak: `ganglion run` as `npm start` runs it (emulated MCUs, embedded broker, bridge, dashboard, planner) for an hour, with a viewer subscribed; per-minute figures beside the first 5 minutes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,13 +43,15 @@ class RunLog {
   retransmits = new Map<string, number>();
   brokerUrl: string | null = null;
   dashboardUrl: string | null = null;
-  private partial = '';
+  /** The unfinished last line of each stream: stdout and stderr chunks interleave, and a line split across two
+   * chunks must not be glued to the other stream's text (that once read as 26 blocks placed in one task). */
+  private partial = { out: '', err: '' };
   private placedTotal = 0;
 
-  feed(chunk: string): void {
+  feed(chunk: string, stream: 'out' | 'err'): void {
     this.bytes += Buffer.byteLength(chunk);
-    const lines = (this.partial + chunk).split('\n');
-    this.partial = lines.pop()!;
+    const lines = (this.partial[stream] + chunk).split('\n');
+    this.partial[stream] = lines.pop()!;
     for (const l of lines) this.line(l);
   }
 
@@ -108,8 +110,11 @@ export async function run(): Promise<Figure[]> {
     [path.join(ROOT, 'bin/ganglion.js'), 'run', '--duration', String(MINUTES * 60 + 30), '--mqtt-port', '0', '--ws-port', '0', '--dashboard-port', '0', '--users', path.join(usersDir, 'users.json')],
     { cwd: ROOT, env: { ...process.env, HOME: home, GANGLION_LLM_BASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  child.stdout.setEncoding('utf8').on('data', (c: string) => log.feed(c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => log.feed(c));
+  // The run's own output is kept beside the figures, to read what happened in a minute that looks wrong.
+  const keptLog = path.join(tmpdir(), `ganglion-soak-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const kept = createWriteStream(keptLog);
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { log.feed(c, 'out'); kept.write(c); });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => { log.feed(c, 'err'); kept.write(c); });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let viewer: mqtt.MqttClient | null = null;
   let viewerMsgs = 0;
@@ -127,7 +132,7 @@ export async function run(): Promise<Figure[]> {
     await viewer.subscribeAsync('ganglion/#', { qos: 0 });
     log.take();
     let prevRetx = 0;
-    console.log(`soak: ${MINUTES} min of \`ganglion run\` (pid ${child.pid}), viewer on ${log.brokerUrl}, dashboard ${log.dashboardUrl}`);
+    console.log(`soak: ${MINUTES} min of \`ganglion run\` (pid ${child.pid}), viewer on ${log.brokerUrl}, dashboard ${log.dashboardUrl}, its output kept in ${keptLog}`);
     for (let i = 0; i < MINUTES; i++) {
       await Promise.race([new Promise((r) => setTimeout(r, 60_000)), exited]);
       if (child.exitCode !== null) throw new Error(`soak: the run exited (${child.exitCode}) in minute ${i + 1}`);
@@ -146,6 +151,7 @@ export async function run(): Promise<Figure[]> {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(home, { recursive: true, force: true });
+    kept.end();
   }
   return figures(minutes);
 }
