@@ -9,7 +9,7 @@ export const REFERENCE_ROBOT = path.join(SCHEMATICS_DIR, 'reference-robot.json')
 
 const PinRef = z.string().regex(/^[A-Z][A-Z0-9]*$/, 'a board pin name such as D5 or A0');
 
-/** Physical motor + gearbox + encoder, used by the simulator's plant model (host/sim). */
+/** Physical motor + gearbox + encoder, used by the emulator's plant model (host/emulator/plant). */
 export const MotorPlantSchema = z.strictObject({
   supply_v: z.number().positive(),
   resistance_ohm: z.number().positive(),
