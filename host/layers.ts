@@ -2,7 +2,8 @@
 /**
  * Each rank lists folders of host/. Imports may go sideways within a rank (the folder graph must stay acyclic) or down
  * to any lower rank, never up. The emulator sits beside the real transports: it implements link's Transport.
- * `demos` holds the demo scenes and tasks that only the command line runs. Test helpers live in test/, never here.
+ * `boot` starts each node's MCU (or opens its port) and connects a session: what calibration and the runtime's
+ * start-up (runtime/start-robot.ts) share. `demos` holds the demo scenes and tasks that only the command line runs. Test helpers live in test/, never here.
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
@@ -12,6 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['world'],
   ['skills'],
   ['executor', 'calibration', 'flash'],
+  ['boot'],
   ['link', 'emulator', 'firmata'],
   ['hw', 'protocol'],
   ['util'],

@@ -1,10 +1,10 @@
 // The broker's users file: username, role, robots and salted password hashes (scrypt for the embedded broker, PBKDF2 for mosquitto), zod-validated, written atomically.
 import { randomBytes, scrypt, pbkdf2Sync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { RESERVED_USERNAMES } from './acl.ts';
 import { ROLES, RobotIdSchema, type Role } from './topics.ts';
-import { zodIssue } from '../util/zod-issue.ts';
+import { readJsonFile, validateJson } from '../util/read-json.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** One topic level (it appears in ganglion/_reply/<username>/... and in ACL rules): no wildcards, separators or '$'. */
@@ -95,11 +95,7 @@ export async function makeUser(
 
 /** Parses a users file's contents; the error names the file and the field ("users.2.role: ..."). */
 export function parseUsers(raw: unknown, where = 'users file'): UsersFile {
-  const r = UsersFileSchema.safeParse(raw);
-  if (!r.success) {
-    throw new Error(`${where}: ${zodIssue(r.error)}`);
-  }
-  return r.data;
+  return validateJson(raw, UsersFileSchema, where);
 }
 
 /** What to do about a users file that does not load: nothing here rewrites it, so the fix is the user's. */
@@ -107,23 +103,11 @@ const usersFix = (file: string): string =>
   `fix it by hand, or move it aside (mv ${file} ${file}.broken) and add the users again with \`ganglion broker-config --users ${file} --add-user NAME --role ROLE\``;
 
 export function loadUsers(file: string): UsersFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read the users file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: the users file is not JSON (${(e as Error).message}; truncated?): ${usersFix(file)}`);
-  }
-  try {
-    return parseUsers(json, file);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}: ${usersFix(file)}`);
-  }
+  const unreadable = (f: string, d: string) => `${f}: cannot read the users file (${d})`;
+  return readJsonFile(file, UsersFileSchema, {
+    say: { missing: (f) => unreadable(f, 'ENOENT'), unreadable, not_json: (f, d) => `${f}: the users file is not JSON (${d}; truncated?)` },
+    fix: usersFix(file),
+  });
 }
 
 /** Writes the whole file atomically (temp file, fsync, rename, fsync the folder): a crash never leaves half a users file. Mode 0600. */

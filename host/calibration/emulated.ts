@@ -2,9 +2,9 @@
 // bench/emulated-link.ts): calibration runs in emulated time, far faster than the real-time workers.
 import type { Board } from '../hw/board.ts';
 import type { NodeWiring, Robot } from '../hw/robot.ts';
-import { McuSession } from '../link/session.ts';
+import type { McuSession } from '../link/session.ts';
 import type { EmulatedNode, PlantFaults } from '../emulator/node.ts';
-import { bootEmulatedRobot } from '../emulator/robot.ts';
+import { newSession, openLinks, planNodes } from '../boot/links.ts';
 import { calibrateRobotAuto, type ProcedureOptions } from './procedure.ts';
 import type { Calibration } from './schema.ts';
 
@@ -17,8 +17,8 @@ export class InThreadRobot {
 
   /** Power on every node of `robot` (firmware built if missing), with hidden faults if given. */
   static async boot(robot: Robot, o: { faults?: PlantFaults; hexPath?: string } = {}): Promise<InThreadRobot> {
-    const sim = await bootEmulatedRobot(robot, { realtime: false, faults: o.faults, hexPath: o.hexPath });
-    return new InThreadRobot(sim.nodes);
+    const links = await openLinks(robot, planNodes(robot), { realtime: false, ...(o.faults ? { faults: o.faults } : {}), ...(o.hexPath ? { hexPath: o.hexPath } : {}) });
+    return new InThreadRobot(links.emulated);
   }
 
   node(id: string): EmulatedNode {
@@ -45,7 +45,7 @@ export class InThreadRobot {
   /** A connected (not armed) session to node `wiring.id`; emulated time runs until the session is closed. */
   async connect(wiring: NodeWiring, board: Board): Promise<McuSession> {
     const node = this.node(wiring.id);
-    const session = new McuSession({ transport: node.transport, node: wiring, board, reconnect: false });
+    const session = newSession(node.transport, wiring, board, { reconnect: false });
     if (this.active.has(node)) throw new Error(`emulated node ${wiring.id} already has a session`);
     this.active.set(node, session);
     this.startPump();

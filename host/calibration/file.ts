@@ -4,7 +4,7 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../hw/board.ts';
 import { CALIBRATION_VERSION, CalibrationSchema, type Calibration } from './schema.ts';
-import { zodIssue } from '../util/zod-issue.ts';
+import { JsonFileError, readJson, validateJson } from '../util/read-json.ts';
 import { staleTempFiles, writeFileAtomic } from '../util/atomic-write.ts';
 
 export { staleTempFiles };
@@ -62,27 +62,22 @@ function corruptFix(file: string): string {
 /** Validate a parsed object; the error names the file, the first bad field and the fix. */
 export function parseCalibration(raw: unknown, file = 'calibration'): Calibration {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CalibrationError('corrupt', `${file} is not a calibration file: expected a JSON object; ${corruptFix(file)}`);
-  const r = CalibrationSchema.safeParse(migrate(raw as Record<string, unknown>, file));
-  if (!r.success) {
-    throw new CalibrationError('corrupt', `${file} is not a valid calibration: ${zodIssue(r.error)}; ${corruptFix(file)}`);
+  try {
+    return validateJson(migrate(raw as Record<string, unknown>, file), CalibrationSchema, file, { say: { invalid: (f, field) => `${f} is not a valid calibration: ${field}; ${corruptFix(f)}` } });
+  } catch (e) {
+    throw e instanceof JsonFileError ? new CalibrationError('corrupt', e.message) : e;
   }
-  return r.data;
 }
 
 /** Load and validate; a missing file is CalibrationError('missing'), anything unreadable 'corrupt'. */
 export function loadCalibration(file: string): Calibration {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CalibrationError('missing', `no calibration file ${file}`);
-    throw new CalibrationError('corrupt', `cannot read ${file}: ${(e as Error).message}`);
-  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = readJson(file, {
+      say: { missing: (f) => `no calibration file ${f}`, unreadable: (f, d) => `cannot read ${f}: ${d}`, not_json: (f, d) => `${f} is not valid JSON (${d}; truncated?): ${corruptFix(f)}` },
+    });
   } catch (e) {
-    throw new CalibrationError('corrupt', `${file} is not valid JSON (${(e as Error).message}; truncated?): ${corruptFix(file)}`);
+    throw e instanceof JsonFileError ? new CalibrationError(e.fault === 'missing' ? 'missing' : 'corrupt', e.message) : e;
   }
   return parseCalibration(raw, file);
 }

@@ -4,29 +4,17 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadBoard, type Board } from '../hw/board.ts';
 import { assertRobotOk } from '../hw/check.ts';
-import { loadRobot, REFERENCE_ROBOT, type NodeWiring, type Robot } from '../hw/robot.ts';
-import { McuSession } from '../link/session.ts';
-import { SerialTransport } from '../link/serial.ts';
-import { PosixMcu, asPosixBoard } from '../link/posix-mcu.ts';
-import { MqttTunnelTransport } from '../link/mqtt-tunnel.ts';
-import type { Transport } from '../link/transport.ts';
-import { bootEmulatedRobot } from '../emulator/robot.ts';
+import { loadRobot, REFERENCE_ROBOT } from '../hw/robot.ts';
+import { allSimulated, planNodes } from '../boot/links.ts';
+import { startRobot } from '../runtime/start-robot.ts';
 import { MotionDriver } from '../demos/motion-driver.ts';
 import { countTelemetry, linkHealthLines } from '../demos/link-health.ts';
 import { taskRounds } from '../demos/task.ts';
 import { emptyScore, scoreLine } from '../demos/task-policy.ts';
 import { feasibleSceneAround } from '../world/feasible-scene.ts';
-import { describeRealtime } from '../executor/realtime.ts';
-import { RobotRuntime } from '../runtime/runtime.ts';
-import { envelopeWithCalibration } from '../runtime/limits.ts';
-import { envelopeFor, REFERENCE_LIMITS } from '../executor/envelope-config.ts';
-import { geometryFor } from '../skills/geometry.ts';
-import { OdometryPerception, wheelJoints } from '../world/odometry.ts';
+import { OdometryPerception } from '../world/odometry.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
-import { calibrationForRun } from '../calibration/gate.ts';
-import { calibratedNode } from '../calibration/require.ts';
 import { startServices } from './services.ts';
 import { createSlowMind } from '../planner/create.ts';
 import { loadLlmConfig } from '../planner/config.ts';
@@ -180,26 +168,6 @@ function demoName(v: string): 'task' | 'motion' | 'idle' {
   return v;
 }
 
-/** Where each node's MCU is: a real port, a posix firmware process, or the emulator. */
-interface Plan {
-  node: NodeWiring;
-  board: Board;
-  kind: 'serial' | 'posix' | 'emulator';
-  port?: string;
-}
-
-function plan(robot: Robot, args: Args): Plan[] {
-  checkNodePorts(robot, args.ports);
-  return robot.nodes.map((node) => {
-    const board = loadBoard(node.board);
-    const port = args.ports.get(node.id) ?? node.port;
-    if (port) return { node, board, kind: 'serial', port };
-    if (args.posix) return { node, board: asPosixBoard(board), kind: 'posix' };
-    if (!board.emulated) throw new Error(`node "${node.id}" is on a real ${board.id} board but no port is given: add --port ${node.id}=/dev/ttyUSB0 (see \`ganglion doctor\`)`);
-    return { node, board, kind: 'emulator' };
-  });
-}
-
 export async function main(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
   if (args === 'help') {
@@ -208,60 +176,33 @@ export async function main(argv: string[]): Promise<number> {
   }
   const robot = loadRobot(args.robotFile);
   assertRobotOk(robot);
-  const plans = plan(robot, args);
-  // Calibration gate (host/calibration): no arming without a calibration made for this wiring; a robot with no real
-  // boards calibrates its emulated twin once. Sessions then use the measured invert flags and gains.
-  const calibration = await calibrationForRun(robot, { simulated: plans.every((p) => p.kind !== 'serial'), log: (l) => console.log(l) });
-  for (const p of plans) p.node = calibratedNode(p.node, calibration);
+  checkNodePorts(robot, args.ports);
+  const plans = planNodes(robot, { ports: args.ports, filePorts: true, sim: args.posix ? 'posix' : 'emulator' });
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
 
   try {
-    const transports = new Map<string, Transport>();
-    const lag = new Map<string, number>();
-    const emulated = plans.filter((p) => p.kind === 'emulator').map((p) => p.node.id);
-    if (emulated.length) {
-      const sim = await bootEmulatedRobot(robot, { realtime: true, only: emulated });
-      cleanups.push(() => sim.shutdown());
-      for (const [id, n] of sim.nodes) {
-        transports.set(id, n.transport);
-        n.onLag((ms) => lag.set(id, ms));
-      }
-      console.log(`emulator: ${emulated.length} ATmega328P node(s) running firmware/build/atmega328p/ganglion.hex in avr8js: ${emulated.join(', ')}`);
-    }
-    for (const p of plans) {
-      if (p.kind === 'serial') {
-        const tunnel = /^(mqtts?|wss?):\/\//.test(p.port!);
-        transports.set(p.node.id, tunnel ? new MqttTunnelTransport({ url: p.port!, robot: robot.name, node: p.node.id }) : SerialTransport.forBoard(p.port!, p.board));
-      }
-      if (p.kind === 'posix') {
-        const mcu = new PosixMcu();
-        const pty = await mcu.start();
-        cleanups.push(() => mcu.stop());
-        transports.set(p.node.id, SerialTransport.forBoard(pty, p.board));
-        console.log(`posix firmware for ${p.node.id} on ${pty}`);
-      }
-    }
-
-    const sessions = new Map<string, McuSession>();
-    for (const p of plans) {
-      const s = new McuSession({ transport: transports.get(p.node.id)!, node: p.node, board: p.board, autoRearm: true });
-      cleanups.push(() => s.close());
-      s.on('event', (e) => console.log(`[${p.node.id}] ${e.text}`));
-      s.on('mcu_error', (e) => console.log(`[${p.node.id}] MCU refused: ${e.text}`));
-      s.on('disconnected', (d) => console.log(`[${p.node.id}] link lost: ${d.reason}; reconnecting`));
-      s.on('reconnected', () => console.log(`[${p.node.id}] link back`));
-      const id = await s.connect();
-      console.log(`[${p.node.id}] ${s.options.transport.name}: Ganglion firmware ${id.fw_major}.${id.fw_minor}, protocol 0x${id.proto_hash.toString(16)}, node "${id.nodeId}"`);
-      sessions.set(p.node.id, s);
-    }
-
-    const simulated = plans.every((p) => p.kind !== 'serial');
+    const simulated = allSimulated(plans);
     // Simulated robots run the pick-and-place task (the world gives perception); real boards the motion sequence.
     const demo = args.demo ?? (simulated ? 'task' : 'motion');
     if (demo === 'task' && !simulated) throw new Error('--demo task needs the simulated world (perception of blocks and a bin); on real boards use --demo motion');
+    let finalReport = () => '';
+    let settle: () => Promise<unknown> = async () => {};
+    const started = await startRobot({
+      robot, plans, log: (l) => console.log(l),
+      runtime: demo === 'motion' ? null : {
+        rate_hz: args.loopHz,
+        perception: ({ geometry, wheels }) => simulated ? new TabletopPerception(feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1, geometry).world, { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
+        ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
+        ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
+        correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),
+      },
+    });
+    cleanups.push(() => started.stop());
+    const { sessions, runtime: rt } = started;
+    const lag = started.links.lag;
     let stopNow = () => {};
     const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -270,30 +211,6 @@ export async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', stop);
       if (args.durationS !== null) setTimeout(stop, args.durationS * 1000);
     });
-    let finalReport = () => '';
-    let settle: () => Promise<unknown> = async () => {};
-    // Everything slow (worker start-up, module loading) happens before arming: a host stall longer than the link
-    // watchdog window after arming trips every MCU, as it should.
-    // The envelope and geometry of the robot file given (--robot), never the reference robot's.
-    const envelope = envelopeWithCalibration(envelopeFor(REFERENCE_LIMITS, robot.kinematics, robot.name), calibration);
-    const geometry = geometryFor(robot, envelope);
-    const wheels = wheelJoints(envelope);
-    const rt =
-      demo === 'motion'
-        ? null
-        : new RobotRuntime({
-            calibration, sessions, rate_hz: args.loopHz, envelope, geometry,
-            perception: simulated ? new TabletopPerception(feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1, geometry).world, { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
-            sleep_only: plans.some((p) => p.kind === 'emulator'),
-            ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
-            ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
-            correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),
-          });
-    if (rt) {
-      await rt.start();
-      cleanups.push(() => rt.stop());
-      if (rt.loop?.realtime) console.log(`executor: ${describeRealtime(rt.loop.realtime)}`);
-    }
     // The task demo goes through the planner: an LLM when one is configured (GANGLION_LLM_*), else the offline rule planner.
     let planner: Planner | null = null;
     if (rt && demo === 'task') {

@@ -1,9 +1,8 @@
 // Scores a learned skill folder on held-out seeded reach scenes (kinematic robot) and records the rate in its policy.json: the skill's affordance.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { evalSeeds, scoreReach, type ReachScore } from './train-eval.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { POLICY_FILE } from '../skills/policy/model-dir.ts';
+import { POLICY_FILE, readPolicyManifest } from '../skills/policy/model-dir.ts';
 import { loadPolicySkill } from '../skills/policy/skill.ts';
 import { createRegistry } from '../skills/registry.ts';
 
@@ -14,7 +13,7 @@ export async function evaluateSkill(dir: string, scenes: number): Promise<ReachS
   registry.register(skill, dir);
   const s = scoreReach(registry, skill.name, evalSeeds(scenes));
   const file = path.join(dir, POLICY_FILE);
-  const m = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const m = readPolicyManifest(dir);
   writeFileAtomic(file, `${JSON.stringify({ ...m, evaluation: { scenes: s.scenes, success_rate: s.success_rate } }, null, 2)}\n`);
   return s;
 }

@@ -1,6 +1,7 @@
 // The safety envelope: every action passes through applyEnvelope right before it becomes setpoints; nothing bypasses it.
 import type { Action, StateSnapshot } from './contract.ts';
 import { parseEnvelopeConfig, type EnvelopeConfig, type EnvelopeConfigInput, type JointLimits } from './envelope-config.ts';
+import { forwardSpeed_mps } from './diff-drive.ts';
 
 export type ClampReason =
   | 'estop'
@@ -247,7 +248,7 @@ function applyWorkspace(env: Envelope, state: StateSnapshot): void {
   const req = env.requested;
   const wl = Number.isNaN(req[li]!) ? 0 : req[li]!;
   const wr = Number.isNaN(req[ri]!) ? 0 : req[ri]!;
-  const v_mps = (w.wheel_radius_m * (wl + wr)) / 2;
+  const v_mps = forwardSpeed_mps(w.wheel_radius_m, wl, wr);
   if (v_mps === 0) return;
   const x = state.base_x_m;
   const y = state.base_y_m;

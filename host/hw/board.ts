@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { zodIssue } from '../util/zod-issue.ts';
+import { readJsonFile } from '../util/read-json.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BOARDS_DIR = path.join(ROOT, 'boards');
@@ -86,18 +86,8 @@ export type Board = z.infer<typeof BoardSchema>;
 /** Load and validate one board by id; errors name the file and the field. */
 export function loadBoard(id: string, dir = BOARDS_DIR): Board {
   const file = path.join(dir, `${id}.json`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const known = listBoards(dir).join(', ');
-    throw new Error(`cannot read board "${id}" (${file}): ${(e as Error).message}. Known boards: ${known}`);
-  }
-  const r = BoardSchema.safeParse(raw);
-  if (!r.success) {
-    throw new Error(`${file}: ${zodIssue(r.error)}`);
-  }
-  return r.data;
+  const unusable = (f: string, d: string) => `cannot read board "${id}" (${f}): ${d}. Known boards: ${listBoards(dir).join(', ')}`;
+  return readJsonFile(file, BoardSchema, { say: { missing: (f) => unusable(f, 'no such file'), unreadable: unusable, not_json: (f, d) => unusable(f, `not valid JSON (${d})`) } });
 }
 
 export function listBoards(dir = BOARDS_DIR): string[] {

@@ -1,16 +1,15 @@
 // Robot wiring files (schematics/*.json): nodes (one MCU each), and what hangs on which pin. Validated with zod.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ROOT } from './board.ts';
-import { zodIssue } from '../util/zod-issue.ts';
+import { readJsonFile } from '../util/read-json.ts';
 
 export const SCHEMATICS_DIR = path.join(ROOT, 'schematics');
 export const REFERENCE_ROBOT = path.join(SCHEMATICS_DIR, 'reference-robot.json');
 
 const PinRef = z.string().regex(/^[A-Z][A-Z0-9]*$/, 'a board pin name such as D5 or A0');
 
-/** Physical motor + gearbox + encoder, used by the simulator's plant model (host/sim). */
+/** Physical motor + gearbox + encoder, used by the emulator's plant model (host/emulator/plant). */
 export const MotorPlantSchema = z.strictObject({
   supply_v: z.number().positive(),
   resistance_ohm: z.number().positive(),
@@ -123,17 +122,13 @@ export type Robot = z.infer<typeof RobotSchema>;
 
 /** Load and validate a robot file; the error names the file and the field. Pin checks are in check.ts. */
 export function loadRobot(file = REFERENCE_ROBOT): Robot {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`cannot read robot file ${file}: ${(e as Error).message}`);
-  }
-  const r = RobotSchema.safeParse(raw);
-  if (!r.success) {
-    throw new Error(`${file}: ${zodIssue(r.error)}`);
-  }
-  return r.data;
+  return readJsonFile(file, RobotSchema, {
+    say: {
+      missing: (f) => `robot file ${f} is missing: give --robot the path of a robot file (${REFERENCE_ROBOT} is the reference one)`,
+      unreadable: (f, d) => `cannot read robot file ${f} (${d})`,
+      not_json: (f, d) => `robot file ${f} is not valid JSON (${d}; truncated?): fix it by hand or restore it from version control`,
+    },
+  });
 }
 
 /** Encoder counts per radian of the output shaft. */

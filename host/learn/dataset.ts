@@ -1,9 +1,10 @@
 // Reads a LeRobotDataset v3.0 directory for training: meta/info.json checked with zod, every data/ parquet file read with DuckDB, rows grouped into episodes.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { z } from 'zod';
 import { zodIssue } from '../util/zod-issue.ts';
+import { readJsonFile } from '../util/read-json.ts';
 
 /** The column a person's control is marked in (1 where teleop corrected or took over, else 0): RLIF / YAY Robot weighting reads it. */
 export const INTERVENTION_FEATURE = 'intervention';
@@ -52,15 +53,7 @@ function readInfo(dir: string): z.output<typeof InfoSchema> {
   const file = path.join(dir, 'meta', 'info.json');
   if (!existsSync(dir)) throw new Error(`dataset directory ${dir} does not exist`);
   if (!existsSync(file)) throw new Error(`${file} is missing: a LeRobotDataset v3.0 directory has meta/info.json (write one with \`ganglion export FILE --format lerobot --out DIR\`)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file} is corrupt: not valid JSON (${(e as Error).message})`);
-  }
-  const r = InfoSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${file}: ${zodIssue(r.error)}`);
-  return r.data;
+  return readJsonFile(file, InfoSchema, { fix: 'write the dataset again with `ganglion export FILE --format lerobot --out DIR`' });
 }
 
 function vectorNames(info: z.output<typeof InfoSchema>, key: string, file: string): string[] {

@@ -1,10 +1,12 @@
 // Trains a learned skill from LeRobotDataset v3.0 directories: features checked against the policy catalogue, interventions weighted, a DAgger round from a previous skill, saved as a skill folder.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { initPolicyBackend } from '../skills/policy/backend.ts';
 import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES } from '../skills/policy/features.ts';
 import type { PolicyManifestInput } from '../skills/policy/manifest.ts';
-import { loadPolicyDir, POLICY_FILE, savePolicyDir } from '../skills/policy/model-dir.ts';
+import { loadPolicyDir, POLICY_FILE, readPolicyManifest, savePolicyDir } from '../skills/policy/model-dir.ts';
+import { validateJson } from '../util/read-json.ts';
 import { trainEpisodes, type BcResult, type TrainEpisode } from './bc.ts';
 import { readDataset, type Dataset } from './dataset.ts';
 
@@ -57,12 +59,17 @@ function selectFeatures(ds: Dataset, want: string[] | undefined): { obsIdx: numb
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** What a DAgger round reads back from the previous round's policy.json `training`. */
+const DaggerTraining = z.looseObject({ datasets: z.array(z.string()).optional(), hidden: z.array(z.number().int().positive()).optional() });
+
 /** The previous round's manifest: its features and the datasets it was trained on. */
 function previousRound(dir: string): { observation: string[]; action: string[]; datasets: string[]; hidden: number[] | undefined } {
   const file = path.join(dir, POLICY_FILE);
   if (!existsSync(file)) throw new Error(`--dagger ${dir}: ${file} is missing: give the folder of a skill \`ganglion train\` wrote`);
-  const m = JSON.parse(readFileSync(file, 'utf8')) as { observation: { feature: string }[]; action: { feature: string }[]; training?: { datasets?: string[]; hidden?: number[] } };
-  return { observation: m.observation.map((f) => f.feature), action: m.action.map((f) => f.feature), datasets: m.training?.datasets ?? [], hidden: m.training?.hidden };
+  const m = readPolicyManifest(dir);
+  // `training` is open-ended in policy.json (how a skill was made); what DAgger reuses from it is checked here.
+  const training = validateJson(m.training ?? {}, DaggerTraining, `${file} training`);
+  return { observation: m.observation.map((f) => f.feature), action: m.action.map((f) => f.feature), datasets: training.datasets ?? [], hidden: training.hidden };
 }
 
 /** Reads the datasets, trains, and writes OUT/<skill>/; every refusal is one sentence naming the dataset or folder and the feature. */

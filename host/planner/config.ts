@@ -1,5 +1,5 @@
 // Where the planner's LLM endpoint comes from: a JSON config file and GANGLION_LLM_* environment variables (the environment wins); none = offline rule planner.
-import { existsSync, readFileSync } from 'node:fs';
+import { readJsonFile } from '../util/read-json.ts';
 import { z } from 'zod';
 import { zodIssue } from '../util/zod-issue.ts';
 
@@ -50,13 +50,11 @@ export function loadLlmConfig(o: { env?: NodeJS.ProcessEnv; file?: string; overr
   const file = o.file ?? env[ENV.config];
   let raw: Record<string, unknown> = {};
   if (file) {
-    if (!existsSync(file)) throw new Error(`LLM config file ${file} does not exist`);
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new Error(`LLM config file ${file} is not JSON: ${(e as Error).message}`);
-    }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`LLM config file ${file}: expected a JSON object`);
+    // Only the shape here: the file's fields are validated once merged with the environment's, below.
+    raw = readJsonFile(file, z.record(z.string(), z.unknown()), {
+      say: { missing: (f) => `LLM config file ${f} does not exist`, not_json: (f, d) => `LLM config file ${f} is not JSON: ${d}`, invalid: (f) => `LLM config file ${f}: expected a JSON object` },
+      ifMissing: `create it, or unset ${ENV.config}`,
+    });
   }
   const fromEnv: Record<string, unknown> = {};
   if (env[ENV.base_url]) fromEnv.base_url = env[ENV.base_url];

@@ -9,6 +9,7 @@ import type { CorrectionLogEntry } from '../skills/correction-log.ts';
 import { parseCorrection } from '../skills/corrections.ts';
 import type { Affordance } from '../skills/contract.ts';
 import type { SkillStatus } from '../skills/status.ts';
+import { forwardSpeed_mps } from '../executor/diff-drive.ts';
 import type { PlannerRobot } from './robot.ts';
 
 export interface KinematicPlannerRobotOptions extends HarnessOptions {
@@ -78,7 +79,7 @@ export class KinematicPlannerRobot extends EventEmitter<RobotEvents> implements 
           const wl = v[this.wl]!;
           const wr = v[this.wr]!;
           this.maxWheelSpeed_radps = Math.max(this.maxWheelSpeed_radps, Math.abs(wl), Math.abs(wr));
-          this.maxBaseSpeed_mps = Math.max(this.maxBaseSpeed_mps, Math.abs((h.robot.geometry.wheel_radius_m * (wl + wr)) / 2));
+          this.maxBaseSpeed_mps = Math.max(this.maxBaseSpeed_mps, Math.abs(forwardSpeed_mps(h.robot.geometry.wheel_radius_m, wl, wr)));
           const last = h.runner.last;
           if (last && last.run_id === started.run_id && last.state !== 'running') {
             if (last.state !== 'done') this.fail(name, last.state, last.reason ?? '');

@@ -1,21 +1,12 @@
 // The whole reference robot in simulation, ready to command: emulated firmware (posix build on ptys, or the .hex in avr8js), sessions, calibration, world, runtime, armed.
-import { calibrationForRun } from '../calibration/gate.ts';
-import { calibratedNode } from '../calibration/require.ts';
+import { planNodes } from '../boot/links.ts';
 import { sceneAround } from '../world/scene-around.ts';
-import { loadBoard } from '../hw/board.ts';
 import { loadRobot } from '../hw/robot.ts';
-import { asPosixBoard, PosixMcu } from '../link/posix-mcu.ts';
-import { SerialTransport } from '../link/serial.ts';
-import { McuSession } from '../link/session.ts';
-import type { Transport } from '../link/transport.ts';
-import { bootEmulatedRobot } from '../emulator/robot.ts';
+import type { McuSession } from '../link/session.ts';
 import type { WorkerNode } from '../emulator/worker-node.ts';
-import { envelopeFor, REFERENCE_LIMITS } from '../executor/envelope-config.ts';
-import { geometryFor } from '../skills/geometry.ts';
-import { wheelJoints } from '../world/odometry.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
-import { envelopeWithCalibration } from './limits.ts';
-import { RobotRuntime } from './runtime.ts';
+import type { RobotRuntime } from './runtime.ts';
+import { startRobot } from './start-robot.ts';
 
 export interface SimRobotOptions {
   /**
@@ -57,57 +48,21 @@ export interface SimRobot {
 export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> {
   const loaded = loadRobot();
   const robot = o.watchdog_ms === undefined ? loaded : { ...loaded, nodes: loaded.nodes.map((n) => ({ ...n, watchdog_ms: o.watchdog_ms! })) };
-  const firmware = o.firmware ?? 'posix';
-  const calibration = await calibrationForRun(robot, { simulated: true });
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const stop = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    cleanups.length = 0;
-  };
-  try {
-    const transports = new Map<string, { transport: Transport; board: ReturnType<typeof loadBoard> }>();
-    let emulated: Map<string, WorkerNode> | null = null;
-    if (firmware === 'avr') {
-      const sim = await bootEmulatedRobot(robot, { realtime: true });
-      cleanups.push(() => sim.shutdown());
-      emulated = sim.nodes as Map<string, WorkerNode>;
-      for (const n of robot.nodes) transports.set(n.id, { transport: emulated.get(n.id)!.transport, board: loadBoard(n.board) });
-    } else {
-      for (const n of robot.nodes) {
-        const mcu = new PosixMcu();
-        const pty = await mcu.start();
-        cleanups.push(() => mcu.stop());
-        const board = asPosixBoard(loadBoard(n.board));
-        transports.set(n.id, { transport: SerialTransport.forBoard(pty, board), board });
-      }
-    }
-    const sessions = new Map<string, McuSession>();
-    for (const n of robot.nodes) {
-      const t = transports.get(n.id)!;
-      // A node with analog inputs (the leader's pots) reports them at its telemetry rate: teleop reads them every tick.
-      const s = new McuSession({ transport: t.transport, node: calibratedNode(n, calibration), board: t.board, autoRearm: true, ...(n.analog.length ? { statusHz: n.telemetry_hz } : {}) });
-      cleanups.push(() => s.close());
-      await s.connect();
-      sessions.set(n.id, s);
-    }
-    const envelope = envelopeWithCalibration(envelopeFor(REFERENCE_LIMITS, robot.kinematics, robot.name), calibration);
-    const geometry = geometryFor(robot, envelope);
-    const tabletop = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1), { geometry, wheels: wheelJoints(envelope) });
-    const runtime = new RobotRuntime({
-      calibration,
-      sessions,
-      envelope,
-      geometry,
+  const made: { tabletop?: TabletopPerception } = {};
+  const started = await startRobot({
+    robot,
+    plans: planNodes(robot, { sim: o.firmware === 'avr' ? 'emulator' : 'posix' }),
+    runtime: {
       rate_hz: o.rate_hz ?? 500,
-      perception: tabletop,
-      // Emulated MCUs need the cores that spinning would take (see RuntimeOptions.sleep_only).
-      sleep_only: firmware === 'avr',
+      perception: (inputs) => (made.tabletop = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1), inputs)),
       ...(o.robotId ? { robot_id: o.robotId } : {}),
       ...(o.correction_log ? { correction_log: o.correction_log } : {}),
-    });
-    // Everything slow happens before arming: a stall longer than the link watchdog window after arming trips the MCUs.
-    await runtime.start();
-    cleanups.push(() => runtime.stop());
+    },
+  });
+  const { sessions, stop } = started;
+  const runtime = started.runtime!;
+  const emulated = o.firmware === 'avr' ? started.links.emulated : null;
+  try {
     if (o.arm !== false) {
       await runtime.arm();
       // The armed state comes back in telemetry: return only once every MCU reports it, so callers can act at once.
@@ -119,7 +74,7 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
     }
     return {
       runtime,
-      tabletop,
+      tabletop: made.tabletop!,
       sessions,
       emulated,
       async pwmDuty(node, motor) {

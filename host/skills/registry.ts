@@ -1,11 +1,12 @@
 // The skill registry: built-in skills plus skill packages from a folder; validates args with zod and lists tools (name, description, JSON Schema) for a planner.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { BUILTIN_SKILLS } from './builtin/index.ts';
 import type { AnySkill } from './contract.ts';
 import { zodIssue } from '../util/zod-issue.ts';
+import { readJsonFile } from '../util/read-json.ts';
 
 export interface ToolSpec {
   name: string;
@@ -151,7 +152,7 @@ export async function loadSkillPackages(registry: SkillRegistry, dir: string): P
 /** The skill name a policy folder declares, or '' when policy.json cannot be read (loading it then says why). */
 function policyName(d: string): string {
   try {
-    return String((JSON.parse(readFileSync(path.join(d, 'policy.json'), 'utf8')) as { name?: unknown }).name ?? '');
+    return readJsonFile(path.join(d, 'policy.json'), z.looseObject({ name: z.string() })).name;
   } catch {
     return '';
   }

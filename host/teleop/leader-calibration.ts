@@ -1,9 +1,8 @@
 // The leader device's calibration (calibration/<robot>-leader.json): which pot drives which follower joint and how its ADC range maps onto the joint's range; zod-checked, written atomically.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { zodIssue } from '../util/zod-issue.ts';
+import { readJsonFile, validateJson } from '../util/read-json.ts';
 
 const finite = z.number().finite();
 const Counts = z.number().int().min(0).max(1023);
@@ -75,21 +74,17 @@ export function calibrationFromSweep(
   return parseLeaderCalibration({ format: 'ganglion.leader/1', robot, node, created: now.toISOString(), button_input, joints }, 'leader calibration');
 }
 
+const RECALIBRATE = 'recalibrate with ganglion teleop --source leader --calibrate';
+
 export function parseLeaderCalibration(raw: unknown, file: string): LeaderCalibration {
-  const r = LeaderCalibrationSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${file}: ${zodIssue(r.error)}`);
-  return r.data;
+  return validateJson(raw, LeaderCalibrationSchema, file, { fix: RECALIBRATE });
 }
 
 export function loadLeaderCalibration(file: string): LeaderCalibration {
-  if (!existsSync(file)) throw new Error(`${file} is missing: calibrate the leader first (ganglion teleop --source leader --calibrate)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file} is corrupt: not valid JSON (${(e as Error).message}); recalibrate with ganglion teleop --source leader --calibrate`);
-  }
-  return parseLeaderCalibration(raw, file);
+  return readJsonFile(file, LeaderCalibrationSchema, {
+    ifMissing: 'calibrate the leader first (ganglion teleop --source leader --calibrate)',
+    fix: RECALIBRATE,
+  });
 }
 
 /** Validated, then written whole (temp file, fsync, rename): a crash leaves the old file or the new one. */

@@ -2,6 +2,7 @@
 import { forwardArm, baseToWorld, wrapAngle, type Point2, type Pose2 } from '../skills/arm.ts';
 import { jawWidth_m, type RobotGeometry } from '../skills/geometry.ts';
 import type { PerceivedObject } from '../skills/observation.ts';
+import { wheelsToTwist } from '../executor/diff-drive.ts';
 
 export interface Block {
   readonly id: string;
@@ -77,8 +78,7 @@ export function gripperTip(w: World, g: RobotGeometry): Point2 {
 
 /** Differential drive over dt at constant wheel speeds: an exact arc (a straight line when the speeds match). */
 export function integrateBase(p: Pose2, wl_radps: number, wr_radps: number, dt_s: number, g: RobotGeometry): Pose2 {
-  const v = (g.wheel_radius_m * (wl_radps + wr_radps)) / 2;
-  const w = (g.wheel_radius_m * (wr_radps - wl_radps)) / g.track_width_m;
+  const { v_mps: v, w_radps: w } = wheelsToTwist(g, wl_radps, wr_radps);
   const h1 = p.heading_rad + w * dt_s;
   if (Math.abs(w) < 1e-9) return { x_m: p.x_m + v * Math.cos(p.heading_rad) * dt_s, y_m: p.y_m + v * Math.sin(p.heading_rad) * dt_s, heading_rad: wrapAngle(h1) };
   const r = v / w;

@@ -116,6 +116,17 @@ t.test('every host/ folder has a rank, and no folder has two', async (t) => {
   t.equal(new Set(ranked).size, ranked.length, 'a folder listed twice');
 });
 
+t.test('every host/ folder is in the README layout table and its layer list, in the order of host/layers.ts', async (t) => {
+  const folders = readdirSync(HOST).filter((f) => statSync(path.join(HOST, f)).isDirectory()).sort();
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const layout = [...readme.matchAll(/^host\/([a-z-]+) /gm)].map((m) => m[1]!);
+  t.same([...layout].sort(), folders, 'README "Layout" lists each host/ folder once (add a line "host/NAME  what it holds")');
+  const list = /Layers, top first[\s\S]*?```\n([\s\S]*?)```/.exec(readme);
+  t.ok(list, 'README has the "Layers, top first" block');
+  const ranks = list![1]!.trim().split('\n').map((l) => l.split(',').map((f) => f.trim()));
+  t.same(ranks, LAYERS, 'README layer list = host/layers.ts (update both together)');
+});
+
 t.test('the check finds an upward import, a folder cycle and an import of test code', async (t) => {
   const layers = [['runtime'], ['skills'], ['link']];
   const up = violations([{ from: 'host/link/a.ts', to: 'host/skills/b.ts', spec: '../skills/b.ts' }], layers);

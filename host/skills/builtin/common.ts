@@ -1,5 +1,6 @@
 // Shared pieces of the built-in skills: nominal speeds, differential-drive mixing, joint setpoint slewing, readings from the observation.
 import type { Action } from '../../executor/contract.ts';
+import { twistToWheels, wheelsToTwist } from '../../executor/diff-drive.ts';
 import { inverseArm, tipInWorld, type Point2 } from '../arm.ts';
 import type { Affordance, SkillContext } from '../contract.ts';
 import { ELBOW, GRIPPER, SHOULDER, WHEEL_LEFT, WHEEL_RIGHT, type RobotGeometry } from '../geometry.ts';
@@ -21,15 +22,13 @@ export const STUCK_S = 3;
 export const sat = (v: number, lim: number) => (v > lim ? lim : v < -lim ? -lim : v);
 
 export function wheelAction(g: RobotGeometry, v_mps: number, w_radps: number): Action {
-  const half = (w_radps * g.track_width_m) / 2;
-  return { velocity_radps: { [WHEEL_LEFT]: (v_mps - half) / g.wheel_radius_m, [WHEEL_RIGHT]: (v_mps + half) / g.wheel_radius_m } };
+  const w = twistToWheels(g, v_mps, w_radps);
+  return { velocity_radps: { [WHEEL_LEFT]: w.left_radps, [WHEEL_RIGHT]: w.right_radps } };
 }
 
 /** Forward speed and turn rate measured from the wheels. */
 export function baseTwist(g: RobotGeometry, obs: Observation): { v_mps: number; w_radps: number } {
-  const wl = jointVel(obs, WHEEL_LEFT);
-  const wr = jointVel(obs, WHEEL_RIGHT);
-  return { v_mps: (g.wheel_radius_m * (wl + wr)) / 2, w_radps: (g.wheel_radius_m * (wr - wl)) / g.track_width_m };
+  return wheelsToTwist(g, jointVel(obs, WHEEL_LEFT), jointVel(obs, WHEEL_RIGHT));
 }
 
 export function baseSettled(g: RobotGeometry, obs: Observation): boolean {

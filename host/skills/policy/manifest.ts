@@ -1,7 +1,7 @@
 // policy.json: what a learned policy declares (its skill name and task, observation/action features with normalisation stats, model file), parsed with zod.
 import { z } from 'zod';
 import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES, type ActionFeature, type ObservationFeature } from './features.ts';
-import { zodIssue } from '../../util/zod-issue.ts';
+import { validateJson } from '../../util/read-json.ts';
 
 export const POLICY_FORMAT = 'ganglion.policy/1';
 
@@ -45,11 +45,7 @@ export type PolicyManifest = Omit<z.output<typeof PolicyManifestSchema>, 'observ
 
 /** Parses policy.json's content; every error is one sentence naming the file and the field. */
 export function parsePolicyManifest(raw: unknown, file: string): PolicyManifest {
-  const r = PolicyManifestSchema.safeParse(raw);
-  if (!r.success) {
-    throw new Error(`${file}: ${zodIssue(r.error)}`);
-  }
-  const m = r.data;
+  const m = validateJson(raw, PolicyManifestSchema, file);
   m.observation.forEach((f, k) => {
     if (!isObservationFeature(f.feature))
       throw new Error(`${file}: observation.${k}: unknown observation feature "${f.feature}"; known: ${Object.keys(OBSERVATION_FEATURES).join(', ')}`);

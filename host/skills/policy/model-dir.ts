@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { initPolicyBackend } from './backend.ts';
 import { parsePolicyManifest, PolicyManifestSchema, type PolicyManifest, type PolicyManifestInput } from './manifest.ts';
 import { ModelJsonSchema, weightBytes, type ModelJson } from './model-json.ts';
-import { zodIssue } from '../../util/zod-issue.ts';
+import { readJson, readJsonFile } from '../../util/read-json.ts';
 
 export const POLICY_FILE = 'policy.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -17,28 +17,15 @@ export interface LoadedPolicyDir {
   model: tf.LayersModel;
 }
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${file} is missing: ${what}` : `${file} cannot be read (${(e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file} is corrupt: not valid JSON (${(e as Error).message})`);
-  }
+/** policy.json of a model directory, read and validated; the error names the file and the field. */
+export function readPolicyManifest(dir: string): PolicyManifest {
+  const file = path.join(dir, POLICY_FILE);
+  return parsePolicyManifest(readJson(file, { ifMissing: `a policy directory needs ${POLICY_FILE}` }), file);
 }
 
 /** model.json, parsed; the error names the file and the field. */
 function readModelJson(file: string): ModelJson {
-  const r = ModelJsonSchema.safeParse(readJson(file, `policy.json names it as the model`));
-  if (!r.success) {
-    throw new Error(`${file} is not a TF.js layers model: ${zodIssue(r.error)}`);
-  }
-  return r.data;
+  return readJsonFile(file, ModelJsonSchema, { ifMissing: 'policy.json names it as the model', say: { invalid: (f, field) => `${f} is not a TF.js layers model: ${field}` } });
 }
 
 /** Every weights file, concatenated in manifest order, after checking each exists and the sizes add up. */
@@ -99,9 +86,8 @@ function checkWeightsFinite(model: tf.LayersModel, weightsFiles: string): void {
  * model whose input/output shape differs from the declared features.
  */
 export async function loadPolicyDir(dir: string): Promise<LoadedPolicyDir> {
-  const policyFile = path.join(dir, POLICY_FILE);
   if (!existsSync(dir)) throw new Error(`policy directory ${dir} does not exist`);
-  const manifest = parsePolicyManifest(readJson(policyFile, `a policy directory needs ${POLICY_FILE}`), policyFile);
+  const manifest = readPolicyManifest(dir);
   const modelFile = path.join(dir, manifest.model);
   const mj = readModelJson(modelFile);
   const weights = readWeights(dir, modelFile, mj);
