@@ -1,5 +1,6 @@
 // Export of recordings to a LeRobotDataset v3.0 directory (layout, info.json, stats and episode metadata as huggingface/lerobot's src/lerobot/datasets/ writes them).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeDirAtomic } from '../util/atomic-write.ts';
 import path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import type { Recording } from './reader.ts';
@@ -64,18 +65,8 @@ export function exportLerobot(recordings: readonly Recording[], o: ExportOptions
     const files = recordings.map((r) => r.file).join(', ');
     throw new Error(`${files}: no complete episode with frames to export${skipped.length ? ` (incomplete: ${skipped.join(', ')})` : ''}; record some with \`ganglion record\``);
   }
-  // Written beside the target and renamed at the end: an error midway leaves no half dataset behind.
-  const tmp = `${o.out}.partial-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    writeDataset(tmp, first, eps, tasks);
-    if (existsSync(o.out)) rmSync(o.out, { recursive: true });
-    mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-    renameSync(tmp, o.out);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  // Written beside the target, fsynced and renamed at the end: an error midway leaves no half dataset behind.
+  writeDirAtomic(o.out, (tmp) => writeDataset(tmp, first, eps, tasks));
   return { out: o.out, episodes: eps.length, frames: index, tasks, skipped };
 }
 

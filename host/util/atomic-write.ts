@@ -1,4 +1,4 @@
-// The one atomic file write: a temp file beside the target, fsync, rename, fsync the folder; a reader sees old or new, never half.
+// The one atomic write, for a file (temp file beside the target, fsync, rename, fsync the folder) or a whole folder: a reader sees old or new, never half.
 import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,4 +85,50 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   } finally {
     await dh.close();
   }
+}
+
+/** fsync every file and folder under `dir` (the folder itself last): what `fill` wrote is on disk before the rename. */
+function fsyncTree(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) fsyncTree(p);
+    else {
+      const fd = openSync(p, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+  fsyncDir(dir);
+}
+
+/**
+ * The folder variant (a dataset of several files): `fill` writes into a temp folder beside `dir`, everything is
+ * fsynced, then it replaces `dir`. A failure midway leaves the old folder (or none) and no temp folder. Replacing an
+ * existing folder takes two renames (a folder cannot be renamed over a non-empty one): the old one is moved aside
+ * first, so a reader sees the old folder, briefly none, or the new one, never a mixture.
+ */
+export function writeDirAtomic(dir: string, fill: (tempDir: string) => void): void {
+  const parent = path.dirname(path.resolve(dir));
+  mkdirSync(parent, { recursive: true });
+  const tmp = tempPathFor(dir);
+  try {
+    mkdirSync(tmp);
+    fill(tmp);
+    fsyncTree(tmp);
+    if (existsSync(dir)) {
+      const old = tempPathFor(dir);
+      renameSync(dir, old);
+      renameSync(tmp, dir);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, dir);
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  fsyncDir(parent);
 }

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { staleTempFiles, writeFileAtomic, writeFileAtomicAsync } from '../../host/util/atomic-write.ts';
+import { staleTempFiles, writeDirAtomic, writeFileAtomic, writeFileAtomicAsync } from '../../host/util/atomic-write.ts';
 
 function dir(t: Test): string {
   const d = mkdtempSync(path.join(tmpdir(), 'ganglion-atomic-'));
@@ -55,4 +55,22 @@ t.test('concurrent async writers: the file is always one whole version, never a 
   seen.add(readFileSync(file, 'utf8'));
   for (const s of seen) t.ok(versions.includes(s), `a read saw a whole version (${s.length} bytes of '${s[0]}')`);
   t.same(staleTempFiles(file), []);
+});
+
+t.test('folder variant: written whole, replaces the old folder, and a failed fill leaves the old folder and no temp folder', async (t) => {
+  const d = dir(t);
+  const out = path.join(d, 'nested', 'dataset');
+  writeDirAtomic(out, (tmp) => {
+    mkdirSync(path.join(tmp, 'meta'));
+    writeFileSync(path.join(tmp, 'meta', 'info.json'), '{"v":1}');
+  });
+  t.equal(readFileSync(path.join(out, 'meta', 'info.json'), 'utf8'), '{"v":1}');
+  writeDirAtomic(out, (tmp) => writeFileSync(path.join(tmp, 'only.txt'), 'new'));
+  t.same(readdirSync(out), ['only.txt'], 'the old folder is replaced, not merged');
+  t.throws(() => writeDirAtomic(out, (tmp) => {
+    writeFileSync(path.join(tmp, 'half.txt'), 'half');
+    throw new Error('disk full');
+  }), /disk full/);
+  t.same(readdirSync(out), ['only.txt'], 'the old folder is intact');
+  t.same(readdirSync(path.dirname(out)), ['dataset'], 'no temp folder left beside it');
 });
