@@ -1,11 +1,12 @@
 // The robot's MQTT bridge (mqtt.js, MQTT 5): publishes status/state/telemetry/cadence/link/events/skills, takes commands, reconnects with backoff.
-import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { LoopEventMessage, LoopStatsMessage } from '../executor/commands.ts';
 import type { McuState } from '../link/telemetry.ts';
 import type { RobotControl, RobotEvents, RobotSnapshot } from '../runtime/control.ts';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
 import type { SkillStatus } from '../skills/status.ts';
 import { CommandHandler, type RecordingControl } from './commands.ts';
+import { closeRobotClient, connectRobotClient } from './robot-client.ts';
 import {
   cadencePayload, eventPayload, linkPayload, loopEventPayload, skillsPayload, skillStatusPayload, statePayload, stateSignature,
   telemetryPayload, type JointRef,
@@ -82,23 +83,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   };
   const status = (online: boolean): StatusPayload => ({ online, robot: robotId, at_ms: online ? Date.now() : connectedAt, version: o.version ?? VERSION });
 
-  const opts: IClientOptions = {
-    protocolVersion: 5,
-    username: o.username,
-    password: o.password,
-    // One id per robot: a restarted runtime takes the old session over instead of leaving a ghost beside it.
-    clientId: `ganglion-robot-${robotId}`,
-    // Clean start: commands sent while the robot was away (teleop above all) are stale and must never run later.
-    clean: true,
-    keepalive: o.keepalive_s ?? 5,
-    connectTimeout: 5000,
-    reconnectPeriod: 0, // our own backoff below
-    queueQoSZero: false, // never a burst of stale telemetry after a reconnect
-    resubscribe: false,
-    will: { topic: t.status, payload: Buffer.from(JSON.stringify(status(false))), qos: 1, retain: true },
-    ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
-  };
-  const client: MqttClient = mqtt.connect(o.url, opts);
+  const client: MqttClient = connectRobotClient({
+    url: o.url, robotId, username: o.username, password: o.password, statusTopic: t.status, willPayload: status(false),
+    ...(o.keepalive_s !== undefined ? { keepalive_s: o.keepalive_s } : {}), ...(o.ca ? { ca: o.ca } : {}),
+  });
   let stopping = false;
   let attempts = 0;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -305,26 +293,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       if (retryTimer) clearTimeout(retryTimer);
       for (const [e, f] of listeners) robotEvents.off(e, f);
       offRecording();
-      if (client.connected) {
-        // Bounded: a broker that vanished at this moment never acks.
-        await new Promise<void>((r) => {
-          const to = setTimeout(r, 1000);
-          client.publish(t.status, JSON.stringify(status(false)), { qos: 1, retain: true }, () => {
-            clearTimeout(to);
-            r();
-          });
-        });
-      }
-      await new Promise<void>((r) => {
-        const to = setTimeout(() => {
-          client.end(true);
-          r();
-        }, 1000);
-        client.end(false, {}, () => {
-          clearTimeout(to);
-          r();
-        });
-      });
+      await closeRobotClient(client, t.status, status(false));
     },
   };
 }

@@ -1,4 +1,6 @@
 // An MQTT 5 front for aedes (which speaks only 3.1.1): translates each connection's packets both ways, carries MQTT 5 publish properties through aedes inside the payload, and enforces publish ACL and response-topic ownership with MQTT 5 reason codes.
+// Over 300 lines on purpose: both directions of one connection share its state (identity, topic aliases, pending unsubscribes);
+// the packet codec is apart in mqtt-wire.ts and the ACL in acl.ts.
 import { Duplex } from 'node:stream';
 import { commandOf, mayPublish, mayUseResponseTopic, replyOwner, type Identity } from './acl.ts';
 import { body, Framer, packet, PACKET, PROP, readField, readVarint, str, u16, varint, walkProps, WireError } from './mqtt-wire.ts';

@@ -1,4 +1,6 @@
 // ATmega328P harness over avr8js: flash, peripherals, cycle-sliced execution, byte-timed USART, pin I/O and resets.
+// Over 300 lines on purpose: the CPU, its peripherals and the cycle-sliced run loop share the hot path (USART byte timing,
+// pin change callbacks); fast-timer.ts and fast-instruction.ts already hold the parts that could stand alone.
 import {
   AVRADC,
   AVRClock,

@@ -1,4 +1,6 @@
 // One emulated robot node: the real firmware on an emulated ATmega328P, with motors, encoders, servos, pots and switches on its pins.
+// Over 300 lines on purpose: what is left is the per-node glue from wiring to pins and snapshots; each plant model is
+// apart in plant/, the CPU in avr.ts, the worker thread in worker-node.ts.
 import { z } from 'zod';
 import type { Board } from '../hw/board.ts';
 import type { MotorWiring, NodeWiring } from '../hw/robot.ts';

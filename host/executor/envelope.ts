@@ -1,4 +1,6 @@
 // The safety envelope: every action passes through applyEnvelope right before it becomes setpoints; nothing bypasses it.
+// Over 300 lines on purpose: the checks run in one fixed order (the order is the safety argument), read top to bottom here;
+// its configuration (envelope-config.ts) and the drive formula (diff-drive.ts) are already apart.
 import type { Action, StateSnapshot } from './contract.ts';
 import { parseEnvelopeConfig, type EnvelopeConfig, type EnvelopeConfigInput, type JointLimits } from './envelope-config.ts';
 import { forwardSpeed_mps } from './diff-drive.ts';
