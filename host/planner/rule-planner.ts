@@ -1,7 +1,7 @@
 // The offline slow mind: a small rule planner for simple imperative commands ("put the red block in the bin", "go home", "put all blocks in the bin"), used when no LLM is configured.
 import type { RobotSnapshot } from '../runtime/control.ts';
 import type { PerceivedObject } from '../skills/observation.ts';
-import { APPROACH_STANDOFF_M } from '../world/kinematic/pick-place.ts';
+import { APPROACH_STANDOFF_M, PICK_STEPS, PLACE_STEPS } from '../skills/pick-place-steps.ts';
 import type { Candidate, Plan, PlanStep } from './plan.ts';
 import { tokens } from './retrieval.ts';
 import type { PlanContext, SlowMind } from './slow-mind.ts';
@@ -117,14 +117,12 @@ export class RulePlanner implements SlowMind {
   private pickSteps(b: PerceivedObject, retry: boolean): PlanStep[] {
     return [
       ...(retry ? [this.step('home', {})] : []),
-      this.step('drive_to', { x_m: b.x_m, y_m: b.y_m, standoff_m: APPROACH_STANDOFF_M }),
-      this.step('reach', { x_m: b.x_m, y_m: b.y_m }),
-      this.step('grasp', { object_id: b.id }),
+      ...PICK_STEPS.map((s) => this.step(s.skill, s.args(b))),
     ];
   }
 
   private placeSteps(bin: PerceivedObject): PlanStep[] {
-    return [this.step('drive_to', { x_m: bin.x_m, y_m: bin.y_m, standoff_m: APPROACH_STANDOFF_M }), this.step('reach', { x_m: bin.x_m, y_m: bin.y_m }), this.step('release', {})];
+    return PLACE_STEPS.map((s) => this.step(s.skill, s.args(bin)));
   }
 
   private decide(ctx: PlanContext): Pick<Plan, 'steps' | 'message' | 'finish'> {

@@ -1,11 +1,10 @@
 // The scripted pick-and-place task over the skill layer: every block into the bin, grounded by affordances and failure predicates.
 import type { PerceivedObject } from '../../skills/observation.ts';
+import { PICK_STEPS, PLACE_STEPS, type SequenceStep, type StepTarget } from '../../skills/pick-place-steps.ts';
 import type { SkillStatus } from '../../skills/status.ts';
 import type { Scene } from '../world.ts';
 import { SkillHarness, type HarnessOptions } from './harness.ts';
 
-/** Puts the block 0.19 m ahead of the shoulder: mid-way in the arm's 0.16-0.22 m reach. */
-export const APPROACH_STANDOFF_M = 0.24;
 
 export interface TaskResult {
   success: boolean;
@@ -44,6 +43,16 @@ export function pickAndPlace(scene: Scene, o: PickPlaceOptions = {}): TaskResult
     return h.runner.obs.objects.find((x) => x.id === id);
   };
 
+  /** Runs `steps` on `target`, seen afresh before each step (the block is where the robot now perceives it); whether the last step ended done. */
+  const runSteps = (steps: readonly SequenceStep[], target: () => StepTarget): boolean => {
+    let ok = false;
+    for (const s of steps) {
+      ok = run(s.skill, s.args(target()));
+      if (!ok && s.stop_on_failure) return false;
+    }
+    return ok;
+  };
+
   const pending = scene.blocks.map((b) => b.id);
   while (pending.length > 0) {
     if (o.order !== 'listed') {
@@ -60,17 +69,12 @@ export function pickAndPlace(scene: Scene, o: PickPlaceOptions = {}): TaskResult
       const blk = perceived(id);
       if (!blk) break;
       if (attempt > 0) run('home', {});
-      if (!run('drive_to', { x_m: blk.x_m, y_m: blk.y_m, standoff_m: APPROACH_STANDOFF_M })) continue;
-      const seen = perceived(id) ?? blk;
-      run('reach', { x_m: seen.x_m, y_m: seen.y_m });
-      held = run('grasp', { object_id: id }) && h.runner.obs.held_id === id;
+      held = runSteps(PICK_STEPS, () => perceived(id) ?? blk) && h.runner.obs.held_id === id;
     }
     if (!held) continue;
     const bin = perceived('bin');
     if (!bin) break;
-    if (!run('drive_to', { x_m: bin.x_m, y_m: bin.y_m, standoff_m: APPROACH_STANDOFF_M })) continue;
-    run('reach', { x_m: bin.x_m, y_m: bin.y_m });
-    run('release', {});
+    runSteps(PLACE_STEPS, () => bin);
   }
   const placed = h.robot.world.blocks.filter((b) => b.state === 'in_bin').length;
   return { success: placed === scene.blocks.length, placed, total: scene.blocks.length, time_s: h.time_s, log };
