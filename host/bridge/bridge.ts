@@ -1,4 +1,5 @@
 // The robot's MQTT bridge (mqtt.js, MQTT 5): publishes status/state/telemetry/cadence/link/events/skills, takes commands, reconnects with backoff.
+import type { PeerCertificate } from 'node:tls';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { LoopEventMessage, LoopStatsMessage } from '../executor/commands.ts';
 import type { McuState } from '../link/telemetry.ts';
@@ -23,8 +24,10 @@ export interface BridgeOptions {
   password: string;
   /** [Hz] telemetry per MCU node, decimated from every frame (default 50). */
   telemetry_hz?: number;
-  /** PEM CA that signed the broker's certificate (mqtts/wss), for a self-signed or private CA. */
-  ca?: string | Buffer;
+  /** PEM CA(s) that signed the broker's certificate (mqtts/wss), for a self-signed or private CA. */
+  ca?: string | Buffer | string[];
+  /** Checks the broker's certificate in place of its host name (the embedded broker's bridge pins it: tls-pair.ts). */
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
   /** Reconnect backoff: the first retry after min_ms, doubling (with jitter) up to max_ms. */
   reconnect?: { min_ms?: number; max_ms?: number };
   /** Which node carries each joint (default: robot.joints when the robot has them, as RobotRuntime does). */
@@ -86,6 +89,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const client: MqttClient = connectRobotClient({
     url: o.url, robotId, username: o.username, password: o.password, statusTopic: t.status, willPayload: status(false),
     ...(o.keepalive_s !== undefined ? { keepalive_s: o.keepalive_s } : {}), ...(o.ca ? { ca: o.ca } : {}),
+    ...(o.checkServerIdentity ? { checkServerIdentity: o.checkServerIdentity } : {}),
   });
   let stopping = false;
   let attempts = 0;

@@ -1,6 +1,7 @@
-// The embedded broker: aedes behind the MQTT 5 front, with username/password auth, the role ACL, TCP + WebSocket (+ TLS) listeners on 127.0.0.1.
+// The embedded broker: aedes behind the MQTT 5 front, with username/password auth, the role ACL, and its listeners on 127.0.0.1: plain TCP + WebSocket, or with TLS mqtts + wss only.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
@@ -20,17 +21,29 @@ export interface RobotCredential {
   robots: readonly string[];
 }
 
+/** TLS means TLS only: with it, the broker serves mqtts and wss, and plain MQTT only on 127.0.0.1 when asked. */
+export interface BrokerTls {
+  /** PEM private key and certificate (chain). */
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** The mqtts port; 0 (the default): an ephemeral one. */
+  port?: number;
+  /** Also a plain MQTT listener at tcp_port on 127.0.0.1 only, for clients on this machine (as mosquitto's
+   *  `broker-config --allow-plain-localhost`). Default false: a plain listener would carry the passwords in clear. */
+  allow_plain_localhost?: boolean;
+}
+
 export interface EmbeddedBrokerOptions {
   /** Interface for every listener (default 127.0.0.1: nothing is exposed unless asked). */
   host?: string;
-  /** 0: an ephemeral port. Pass the previous port to come back on the same one. */
+  /** Plain MQTT; 0: an ephemeral port. Pass the previous port to come back on the same one. With tls: the port of
+   *  the 127.0.0.1 listener that tls.allow_plain_localhost asks for, else unused. */
   tcp_port?: number;
-  /** WebSocket listener for the browser dashboard (path-agnostic); null: none. Default 0 (ephemeral). */
+  /** WebSocket listener for the browser dashboard (path-agnostic; wss with tls); null: none. Default 0 (ephemeral). */
   ws_port?: number | null;
   users: readonly User[] | UsersFile;
   robot_credentials?: readonly RobotCredential[];
-  /** mqtts listener (PEM key and certificate). */
-  tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  tls?: BrokerTls;
   /** [1/s] publishes per client, sustained (bursts of twice that); past it the client is throttled. Default 1000. */
   max_publish_per_s?: number;
   /** [bytes] largest packet a client may send; bigger ones close its connection. */
@@ -38,12 +51,16 @@ export interface EmbeddedBrokerOptions {
   log?: (line: string) => void;
 }
 
-export interface EmbeddedBroker {
-  tcpUrl: string;
+interface BrokerBase {
+  /** Plain MQTT (mqtt://): always without TLS; with TLS only on 127.0.0.1 when allow_plain_localhost asked for it. */
+  tcpUrl: string | null;
+  /** ws://, or wss:// with TLS; null when ws_port was null. */
   wsUrl: string | null;
   mqttsUrl: string | null;
+  /** The URL for an MQTT client (the bridge): mqtts:// with TLS, else mqtt://. */
+  url: string;
   /** The ports actually bound (to restart on the same ones). */
-  ports: { tcp: number; ws: number | null; tls: number | null };
+  ports: { tcp: number | null; ws: number | null; tls: number | null };
   aedes: Aedes;
   /** Publishes refused by the ACL so far. */
   refused(): number;
@@ -54,10 +71,25 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/** Without TLS: every listener is plain (mqtt://, ws://). */
+export interface EmbeddedBroker extends BrokerBase {
+  tcpUrl: string;
+  ports: { tcp: number; ws: number | null; tls: null };
+}
+
+/** With TLS: mqtts:// and wss://; plain MQTT only on 127.0.0.1, and only when allow_plain_localhost asked for it. */
+export interface TlsEmbeddedBroker extends BrokerBase {
+  mqttsUrl: string;
+  ports: { tcp: number | null; ws: number | null; tls: number };
+}
+
 const DEFAULT_MAX_PACKET_BYTES = 256 * 1024;
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+export function startEmbeddedBroker(o: EmbeddedBrokerOptions & { tls?: undefined }): Promise<EmbeddedBroker>;
+export function startEmbeddedBroker(o: EmbeddedBrokerOptions & { tls: BrokerTls }): Promise<TlsEmbeddedBroker>;
+export function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker | TlsEmbeddedBroker>;
+export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker | TlsEmbeddedBroker> {
   const host = o.host ?? '127.0.0.1';
   const users: readonly User[] = Array.isArray(o.users) ? o.users : (o.users as UsersFile).users;
   const robotCreds = new Map((o.robot_credentials ?? []).map((c) => {
@@ -160,10 +192,10 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     aedes.handle(inner);
   };
 
-  const listen = (server: Server, port: number) =>
+  const listen = (server: Server, port: number, addr = host) =>
     new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      server.listen(port, addr, () => resolve((server.address() as AddressInfo).port));
     });
 
   const servers: Server[] = [];
@@ -174,16 +206,31 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     await new Promise<void>((r) => aedes.close(() => r()));
     throw e;
   };
-  const tcp = createNetServer((s: Socket) => {
-    s.setNoDelay(true);
-    front(s);
-  });
-  servers.push(tcp);
-  const tcpPort = await listen(tcp, o.tcp_port ?? 0).catch(abandon);
+  const tls = o.tls ? { key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2' as const } : null;
+  let tlsRefusals = 0;
+  const tlsRefused = (e: Error, s: { remoteAddress?: string | undefined }) => {
+    // Bounded: a client hammering the TLS port with plain MQTT must not flood the log.
+    if (++tlsRefusals <= 20 || tlsRefusals % 1000 === 0) log(`broker: TLS handshake from ${s.remoteAddress ?? '?'} refused: ${e.message} (${tlsRefusals} so far)`);
+  };
+
+  // Plain MQTT: the listener without TLS; with TLS only the 127.0.0.1 one asked for, so no password crosses a network in clear.
+  let tcpPort: number | null = null;
+  const plainAddr = !tls ? host : o.tls?.allow_plain_localhost ? '127.0.0.1' : null;
+  if (plainAddr !== null) {
+    const tcp = createNetServer((s: Socket) => {
+      s.setNoDelay(true);
+      front(s);
+    });
+    servers.push(tcp);
+    tcpPort = await listen(tcp, o.tcp_port ?? 0, plainAddr).catch(abandon);
+  }
 
   let wsPort: number | null = null;
   if (o.ws_port !== null) {
-    const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+    const upgradeOnly = (_req: IncomingMessage, res: ServerResponse) =>
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
+    const http = tls ? createHttpsServer(tls, upgradeOnly) : createHttpServer(upgradeOnly);
+    if (tls) http.on('tlsClientError', tlsRefused);
     const wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
     wss.on('connection', (ws) => front(createWebSocketStream(ws)));
     wss.on('error', () => {});
@@ -193,17 +240,24 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   }
 
   let tlsPort: number | null = null;
-  if (o.tls) {
-    const tls = createTlsServer({ key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2' }, (s) => front(s));
-    servers.push(tls);
-    tlsPort = await listen(tls, o.tls.port ?? 0).catch(abandon);
+  if (tls) {
+    const server = createTlsServer(tls, (s) => {
+      s.setNoDelay(true);
+      front(s);
+    });
+    server.on('tlsClientError', tlsRefused);
+    servers.push(server);
+    tlsPort = await listen(server, o.tls!.port ?? 0).catch(abandon);
   }
 
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const at = (addr: string, port: number) => `${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+  const tcpUrl = tcpPort === null ? null : `mqtt://${at(plainAddr!, tcpPort)}`;
+  const mqttsUrl = tlsPort === null ? null : `mqtts://${at(host, tlsPort)}`;
   return {
-    tcpUrl: `mqtt://${urlHost}:${tcpPort}`,
-    wsUrl: wsPort === null ? null : `ws://${urlHost}:${wsPort}`,
-    mqttsUrl: tlsPort === null ? null : `mqtts://${urlHost}:${tlsPort}`,
+    tcpUrl,
+    wsUrl: wsPort === null ? null : `${tls ? 'wss' : 'ws'}://${at(host, wsPort)}`,
+    mqttsUrl,
+    url: (mqttsUrl ?? tcpUrl)!,
     ports: { tcp: tcpPort, ws: wsPort, tls: tlsPort },
     aedes,
     refused: () => refused,
@@ -216,5 +270,5 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       await new Promise<void>((r) => aedes.close(() => r()));
       await Promise.all(closed);
     },
-  };
+  } as EmbeddedBroker | TlsEmbeddedBroker;
 }

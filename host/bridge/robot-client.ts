@@ -1,4 +1,5 @@
 // The robot's MQTT 5 connection as the bridge opens and closes it: one client id per robot, clean start, a retained offline will, and a bounded goodbye.
+import type { PeerCertificate } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 export interface RobotClientOptions {
@@ -9,7 +10,9 @@ export interface RobotClientOptions {
   /** [s] MQTT keepalive (default 5). */
   keepalive_s?: number;
   /** PEM CA for a broker with a private certificate. */
-  ca?: string | Buffer;
+  ca?: string | string[] | Buffer;
+  /** A check of the broker's certificate beside the CA's (e.g. a pinned certificate for the robot's own broker). */
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
   /** Where the broker publishes `willPayload` (retained) if the robot vanishes. */
   statusTopic: string;
   willPayload: unknown;
@@ -32,6 +35,7 @@ export function connectRobotClient(o: RobotClientOptions): MqttClient {
     resubscribe: false,
     will: { topic: o.statusTopic, payload: Buffer.from(JSON.stringify(o.willPayload)), qos: 1, retain: true },
     ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
+    ...(o.checkServerIdentity ? { checkServerIdentity: o.checkServerIdentity } : {}),
   };
   return mqtt.connect(o.url, opts);
 }

@@ -1,5 +1,7 @@
-// `ganglion doctor [--port path ...]`: checks the toolchain and firmware builds, lists serial ports, and asks each who it is.
+// `ganglion doctor [--port path ...]`: checks the toolchain and firmware builds, lists serial ports and asks each who it is, and warns of plain broker listeners on a network.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { listenerIsLocal, mosquittoListeners, type ConfListener } from '../bridge/mosquitto-listeners.ts';
 import { findPorts, dialoutCheck, portAccess } from '../flash/ports.ts';
 import { hasFailures, renderChecklist, type CheckItem, type CheckSection } from '../flash/checklist.ts';
 import { firmwareChecks, toolchainChecks } from '../flash/toolchain.ts';
@@ -8,14 +10,40 @@ import { SerialTransport } from '../link/serial.ts';
 import { PROTO_HASH } from '../protocol/messages.gen.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
 
-const USAGE = `usage: ganglion doctor [--port path ...] [--probe-ms n]
+const SYSTEM_MOSQUITTO_CONF = '/etc/mosquitto/mosquitto.conf';
+
+const USAGE = `usage: ganglion doctor [--port path ...] [--probe-ms n] [--mosquitto-conf FILE ...]
 
 Checks node, make, avr-gcc, avrdude and simavr, which firmware images are built, lists serial ports
 (udev, /dev/ttyUSB*, /dev/ttyACM* and every --port), whether this user may open them, and which
-firmware answers on each. Exits non-zero only when something fails.
+firmware answers on each. Reads the listeners of each mosquitto configuration (default
+${SYSTEM_MOSQUITTO_CONF} when it exists) and warns of a plain one that is not on loopback: passwords
+would cross the network in clear text. Exits non-zero only when something fails.
   --probe-ms  how long to wait for a board to answer (default 2500: opening a port resets an Arduino,
               whose bootloader then waits about a second before the firmware starts)
+  --mosquitto-conf FILE   a mosquitto.conf to check (repeatable), e.g. one \`ganglion broker-config --out\` wrote
 `;
+
+/** One item per listener: TLS, or plain on loopback, is fine; plain on a network is a warning (as broker-config's). */
+export function listenerItem(l: ConfListener): CheckItem {
+  const where = `${l.address ?? 'every interface'}:${l.port}${l.line ? ` (${l.file}:${l.line})` : ` (${l.file}: no listener configured, mosquitto's local-only default)`}`;
+  if (l.tls) return { mark: 'ok', text: `TLS listener on ${where}` };
+  if (listenerIsLocal(l)) return { mark: 'ok', text: `plain listener on ${where}: this machine only` };
+  return {
+    mark: 'warn',
+    text: `plain MQTT listener on ${where}: passwords cross the network in clear text`,
+    hint: 'make it TLS (ganglion broker-config --tls-cert C --tls-key K writes no plain listener unless --allow-plain-localhost), or bind it to 127.0.0.1',
+  };
+}
+
+export function brokerSection(file: string): CheckSection {
+  if (!existsSync(file)) return { title: `broker ${file}`, items: [{ mark: 'fail', text: `${file} does not exist`, hint: 'give the mosquitto.conf the broker runs with (ganglion broker-config --out DIR writes DIR/mosquitto.conf)' }] };
+  try {
+    return { title: `broker ${file}`, items: mosquittoListeners(file).map(listenerItem) };
+  } catch (e) {
+    return { title: `broker ${file}`, items: [{ mark: 'fail', text: `cannot read ${file}: ${(e as Error).message}` }] };
+  }
+}
 
 const hex32 = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
 
@@ -53,7 +81,7 @@ async function probe(port: string, probeMs: number): Promise<CheckItem> {
   }
 }
 
-export async function doctor(extraPorts: string[], probeMs: number): Promise<CheckSection[]> {
+export async function doctor(extraPorts: string[], probeMs: number, mosquittoConfs: string[] = []): Promise<CheckSection[]> {
   const sections: CheckSection[] = [
     { title: 'toolchain', items: toolchainChecks() },
     { title: 'firmware builds', items: firmwareChecks() },
@@ -71,6 +99,7 @@ export async function doctor(extraPorts: string[], probeMs: number): Promise<Che
     if (items.every((i) => i.mark === 'ok')) items.push(await probe(p.path, probeMs));
     sections.push({ title: `port ${p.path}${p.description ? ` (${p.description})` : ''}`, items });
   }
+  for (const conf of mosquittoConfs) sections.push(brokerSection(conf));
   return sections;
 }
 
@@ -79,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string', multiple: true }, 'probe-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string', multiple: true }, 'probe-ms': { type: 'string' }, 'mosquitto-conf': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (e) {
     process.stderr.write(`ganglion doctor: ${(e as Error).message}\n\n${USAGE}`);
@@ -94,7 +123,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ganglion doctor: --probe-ms must be a positive whole number of milliseconds, not "${values['probe-ms']}"\n`);
     return 2;
   }
-  const sections = await doctor(values.port ?? [], probeMs);
+  const confs = values['mosquitto-conf'] ?? (existsSync(SYSTEM_MOSQUITTO_CONF) ? [SYSTEM_MOSQUITTO_CONF] : []);
+  const sections = await doctor(values.port ?? [], probeMs, confs);
   process.stdout.write(renderChecklist(sections));
   return hasFailures(sections) ? 1 : 0;
 }

@@ -58,6 +58,13 @@ MQTT and dashboard (task and idle demos):
   --broker-ca FILE    PEM CA for mqtts/wss brokers with a private certificate
   --mqtt-port N       embedded broker TCP port (default 1883; 0 = any free port)
   --ws-port N         embedded broker WebSocket port (default 9001; 0 = any free port)
+  --tls-cert FILE --tls-key FILE
+                      embedded broker: TLS only, with this PEM certificate (chain) and key: mqtts on
+                      --tls-port, wss on --ws-port, and no plain listener; the bridge and the dashboard
+                      use mqtts/wss (a certificate from a private CA: give the CA with --broker-ca)
+  --tls-port N        embedded broker mqtts port (default 8883; 0 = any free port)
+  --allow-plain-localhost
+                      with TLS, also plain MQTT on 127.0.0.1:--mqtt-port, for clients on this machine
   --users FILE        embedded broker users (default ~/.ganglion/users.json; created with generated
                       passwords for operator, viewer and planner on first run)
   --dashboard-port N  dashboard HTTP port (default 8080; 0 = any free port)
@@ -84,6 +91,7 @@ interface Args {
     brokerCa: string | null;
     tcpPort: number;
     wsPort: number;
+    tls: { certFile: string; keyFile: string; port: number; allowPlainLocalhost: boolean } | null;
     usersFile: string;
     dashboardPort: number | null;
     telemetryHz: number;
@@ -111,6 +119,10 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       'broker-ca': { type: 'string' },
       'mqtt-port': { type: 'string' },
       'ws-port': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-port': { type: 'string' },
+      'allow-plain-localhost': { type: 'boolean' },
       users: { type: 'string' },
       'dashboard-port': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
@@ -129,6 +141,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} ${v}: expected a number from ${min} to ${max}`);
     return n;
   };
+  const tls = tlsArgs(values);
   return {
     robotFile: values.robot ?? REFERENCE_ROBOT,
     ports,
@@ -148,13 +161,25 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
           brokerCa: values['broker-ca'] ?? null,
           tcpPort: num(values['mqtt-port'], 'mqtt-port', 1883, 0, 65535),
           wsPort: num(values['ws-port'], 'ws-port', 9001, 0, 65535),
+          tls: tls && { ...tls, port: num(values['tls-port'], 'tls-port', 8883, 0, 65535) },
           usersFile: values.users ?? path.join(homedir(), '.ganglion', 'users.json'),
           dashboardPort: values['no-dashboard'] ? null : num(values['dashboard-port'], 'dashboard-port', 8080, 0, 65535),
           telemetryHz: num(values['telemetry-hz'], 'telemetry-hz', 50, 1, 1000),
-          portsAreDefaults: values['mqtt-port'] === undefined && values['ws-port'] === undefined && values['dashboard-port'] === undefined,
+          portsAreDefaults: values['mqtt-port'] === undefined && values['ws-port'] === undefined && values['dashboard-port'] === undefined && values['tls-port'] === undefined,
           robotId: values['robot-id'] ?? null,
         },
   };
+}
+
+/** The embedded broker's TLS options, checked for what goes together (the files themselves: tls-pair.ts). */
+function tlsArgs(v: { 'tls-cert'?: string; 'tls-key'?: string; 'tls-port'?: string; 'allow-plain-localhost'?: boolean; broker?: string }) {
+  if (!!v['tls-cert'] !== !!v['tls-key']) throw new Error('--tls-cert and --tls-key go together: give both PEM files');
+  if (!v['tls-cert']) {
+    if (v['tls-port'] !== undefined || v['allow-plain-localhost']) throw new Error(`--${v['tls-port'] !== undefined ? 'tls-port' : 'allow-plain-localhost'} only means something with --tls-cert/--tls-key (without TLS every listener is plain)`);
+    return null;
+  }
+  if (v.broker) throw new Error('--tls-cert/--tls-key configure the embedded broker; with --broker the external broker has its own TLS (an mqtts:// URL, and --broker-ca)');
+  return { certFile: v['tls-cert'], keyFile: v['tls-key']!, allowPlainLocalhost: !!v['allow-plain-localhost'] };
 }
 
 /** The host process's memory, for the periodic report (a long run shows growth here first). */
@@ -228,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
         robotId: rt.robotId, broker: m.broker, brokerUsername: process.env.GANGLION_BROKER_USERNAME, brokerPassword: process.env.GANGLION_BROKER_PASSWORD,
         ...(m.brokerCa ? { brokerCa: readFileSync(m.brokerCa, 'utf8') } : {}),
         ...(m.brokerWs ? { brokerWsUrl: m.brokerWs } : {}),
-        usersFile: m.usersFile, tcpPort: m.tcpPort, wsPort: m.wsPort, dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,
+        usersFile: m.usersFile, tcpPort: m.tcpPort, wsPort: m.wsPort, ...(m.tls ? { tls: m.tls } : {}), dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,
         portsAreDefaults: m.portsAreDefaults,
         log: (l) => console.log(l),
       });

@@ -5,7 +5,8 @@ import { writeFileAtomic } from '../util/atomic-write.ts';
 import path from 'node:path';
 import { startBridge, type Bridge } from '../bridge/bridge.ts';
 import type { RecordingControl } from '../bridge/commands.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../bridge/broker.ts';
+import { startEmbeddedBroker, type EmbeddedBroker, type TlsEmbeddedBroker } from '../bridge/broker.ts';
+import { pinnedClientTls, readTlsPair } from '../bridge/tls-pair.ts';
 import { ROLES, type Role } from '../bridge/topics.ts';
 import { loadUsers, makeUser, saveUsers, type UsersFile } from '../bridge/users.ts';
 import { startDashboard, type Dashboard } from '../dashboard/server.ts';
@@ -18,13 +19,15 @@ export interface ServicesOptions {
   /** For an external broker: the robot's account there (GANGLION_BROKER_USERNAME / GANGLION_BROKER_PASSWORD). */
   brokerUsername?: string;
   brokerPassword?: string;
-  /** PEM CA file for mqtts/wss brokers with a private CA. */
+  /** PEM CA for mqtts/wss brokers with a private CA (an external broker's, or the one that signed tls.certFile). */
   brokerCa?: string;
   /** The embedded broker's users (created with generated passwords when missing). */
   usersFile: string;
-  /** Embedded broker ports (0 = ephemeral). */
+  /** Embedded broker ports (0 = ephemeral). With tls, tcpPort is the 127.0.0.1 plain listener's (allowPlainLocalhost). */
   tcpPort: number;
   wsPort: number;
+  /** Embedded broker: TLS only (mqtts + wss; the bridge and dashboard use them). PEM files as given on the command line. */
+  tls?: { certFile: string; keyFile: string; port: number; allowPlainLocalhost: boolean };
   /** null: no dashboard. */
   dashboardPort: number | null;
   /** External broker only: its WebSocket URL for the dashboard's browser side. */
@@ -87,29 +90,38 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
     let brokerWsUrl: string | null;
     let username: string;
     let password: string;
+    let clientTls: ReturnType<typeof pinnedClientTls> | null = null;
     if (o.broker === null) {
       const users = await ensureUsers(o.usersFile, o.log);
       // The runtime's own account exists only in this process's memory: nothing to steal from disk.
       username = `runtime-${o.robotId}`;
       password = randomBytes(18).toString('base64url');
-      let broker: EmbeddedBroker;
-      const start = (tcp_port: number, ws_port: number) =>
-        startEmbeddedBroker({ users, tcp_port, ws_port, robot_credentials: [{ username, password, robots: [o.robotId] }] });
+      const pair = o.tls ? readTlsPair(o.tls.certFile, o.tls.keyFile) : null;
+      let broker: EmbeddedBroker | TlsEmbeddedBroker;
+      const start = (tcp_port: number, ws_port: number, tls_port: number) =>
+        startEmbeddedBroker({
+          users, tcp_port, ws_port, robot_credentials: [{ username, password, robots: [o.robotId] }],
+          ...(pair ? { tls: { key: pair.key, cert: pair.cert, port: tls_port, allow_plain_localhost: o.tls!.allowPlainLocalhost } } : {}),
+        });
       try {
-        broker = await start(o.tcpPort, o.wsPort);
+        broker = await start(o.tcpPort, o.wsPort, o.tls?.port ?? 0);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code !== 'EADDRINUSE') throw e;
         // A default port taken (Debian's apt mosquitto listens on 1883 as a service): any free ports will do, the
         // dashboard is told where. Ports the user chose are theirs: then say so instead.
-        if (!o.portsAreDefaults) throw new Error(`the embedded broker cannot listen: ${err.message}; another broker running? use --broker mqtt://HOST:PORT, or other ports with --mqtt-port / --ws-port`);
+        if (!o.portsAreDefaults) throw new Error(`the embedded broker cannot listen: ${err.message}; another broker running? use --broker mqtt://HOST:PORT, or other ports with --mqtt-port / --ws-port${pair ? ' / --tls-port' : ''}`);
         o.log(`broker: ${err.message} (another broker running?); using free ports instead`);
-        broker = await start(0, 0);
+        broker = await start(0, 0, 0);
       }
-      cleanups.push(() => broker.close());
-      brokerUrl = broker.tcpUrl;
+      const b = broker;
+      cleanups.push(() => b.close());
+      // With TLS the bridge and the dashboard use mqtts and wss too: the plain 127.0.0.1 listener is for other local clients.
+      brokerUrl = broker.url;
       brokerWsUrl = broker.wsUrl;
-      o.log(`broker: embedded (aedes) at ${broker.tcpUrl}, WebSocket ${broker.wsUrl}; users from ${o.usersFile} (roles ${ROLES.filter((r) => r !== 'robot').join(', ')})`);
+      if (pair) clientTls = pinnedClientTls(pair, o.brokerCa);
+      const plain = broker.tcpUrl ? `; plain MQTT ${broker.tcpUrl} for this machine only (--allow-plain-localhost)` : '';
+      o.log(`broker: embedded (aedes) at ${broker.url}, WebSocket ${broker.wsUrl}${pair ? `; TLS only${plain}` : ''}; users from ${o.usersFile} (roles ${ROLES.filter((r) => r !== 'robot').join(', ')})`);
     } else {
       if (!o.brokerUsername || !o.brokerPassword) throw new Error(`--broker ${o.broker}: the robot needs an account there: set GANGLION_BROKER_USERNAME and GANGLION_BROKER_PASSWORD (see docs/topics.md, ganglion broker-config)`);
       brokerUrl = o.broker;
@@ -120,11 +132,14 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
     }
     const bridge = await startBridge({
       robot, robotId: o.robotId, url: brokerUrl, username, password, telemetry_hz: o.telemetryHz,
-      ...(o.brokerCa ? { ca: o.brokerCa } : {}),
+      ...(clientTls ?? (o.brokerCa ? { ca: o.brokerCa } : {})),
       ...(o.recording ? { recording: o.recording } : {}),
       log: (l) => o.log(`[bridge] ${l}`),
     });
     cleanups.push(() => bridge.stop());
+    if (clientTls && !bridge.stats().connected) {
+      throw new Error(`the bridge cannot reach the embedded broker at ${brokerUrl} over TLS (its error is logged above): if --tls-cert is signed by a private CA, give that CA with --broker-ca FILE`);
+    }
     let dashboard: Dashboard | null = null;
     if (o.dashboardPort !== null) {
       if (!brokerWsUrl) {

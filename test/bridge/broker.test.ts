@@ -2,15 +2,20 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
-import { startEmbeddedBroker } from '../../host/bridge/broker.ts';
+import { startEmbeddedBroker, type BrokerTls, type EmbeddedBrokerOptions } from '../../host/bridge/broker.ts';
 import { ENVELOPE_MAGIC } from '../../host/bridge/mqtt5-front.ts';
 import { connackCode, Peer, PASSWORDS, selfSignedCert, tempDir, testUsers, waitFor } from './helpers.ts';
 
 const users = await testUsers(['ref']);
 const ROBOT_CRED = { username: 'runtime', password: 'in-memory-secret', robots: ['ref'] };
 
-async function broker(t: Test, o: Partial<Parameters<typeof startEmbeddedBroker>[0]> = {}) {
+async function broker(t: Test, o: Partial<Omit<EmbeddedBrokerOptions, 'tls'>> = {}) {
   const b = await startEmbeddedBroker({ users, robot_credentials: [ROBOT_CRED], ...o });
+  t.teardown(() => b.close());
+  return b;
+}
+async function tlsBroker(t: Test, tls: BrokerTls) {
+  const b = await startEmbeddedBroker({ users, robot_credentials: [ROBOT_CRED], tls });
   t.teardown(() => b.close());
   return b;
 }
@@ -170,12 +175,12 @@ t.test('WebSocket listener (the dashboard path) speaks MQTT 5 with the same auth
 t.test('TLS: mqtts with a self-signed certificate; a client that does not trust it cannot connect', async (t) => {
   const dir = tempDir(t);
   const { key, cert } = selfSignedCert(dir);
-  const b = await broker(t, { tls: { key: readFileSync(key), cert: readFileSync(cert) } });
+  const b = await tlsBroker(t, { key: readFileSync(key), cert: readFileSync(cert) });
   t.match(b.mqttsUrl, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
   const ca = readFileSync(cert);
   const op = await peer(t, b.mqttsUrl!, 'op', PASSWORDS.op, { ca, rejectUnauthorized: true });
   await op.sub('ganglion/_reply/op/#');
-  const robot = await peer(t, b.mqttsUrl!, 'runtime', ROBOT_CRED.password, { ca, rejectUnauthorized: true });
+  const robot = await peer(t, b.mqttsUrl, 'runtime', ROBOT_CRED.password, { ca, rejectUnauthorized: true });
   await robot.client.publishAsync('ganglion/_reply/op/1', 'over tls', { qos: 1, properties: { correlationData: Buffer.from('c') } });
   const m = await op.next((x) => x.topic === 'ganglion/_reply/op/1');
   t.equal(m.payload.toString(), 'over tls');
