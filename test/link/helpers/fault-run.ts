@@ -88,13 +88,19 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   let recordsChecked = 0;
   let tripped = 0;
   let disconnects = 0;
+  let lastApplied = 0;
   s.on('status', (st) => {
     recordsChecked++;
+    lastApplied = st.applied.frames;
     const m = log.mismatch(st.applied);
     if (m) mismatches.push(m);
   });
   s.on('telemetry', (st) => { if (st.faults & CONSTANTS.FAULT.WATCHDOG_TRIPPED) tripped++; });
-  s.on('disconnected', ({ reason }) => { disconnects++; lines.push(`disconnected: ${reason}`); });
+  s.on('disconnected', ({ reason }) => {
+    disconnects++;
+    const w = s.stats();
+    lines.push(`disconnected: ${reason} (MCU applied ${lastApplied} of ${log.frames} frames written; ${w.badAcks} acks outside the window)`);
+  });
   try {
     await s.connect();
     await s.arm();
