@@ -6,7 +6,7 @@
 import t from 'tap';
 import { faultRun, delta } from './helpers/fault-run.ts';
 
-const COMMANDS = 2500;
+const COMMANDS = 2000;
 const RATES = { corrupt: 0.01, drop: 0.01, duplicate: 0.01 };
 
 t.test(`${COMMANDS} commands at 1 % corruption + 1 % drop + 1 % duplicates both ways: each applied once, in order`, async (t) => {
