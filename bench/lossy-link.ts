@@ -1,6 +1,6 @@
 // Lossy but uncongested link: 60 s at 1 % byte corruption both ways, 200 Hz setpoints, through McuSession against
 // the posix firmware over a pty (reference watchdog 100 ms). Ack p99 and watchdog trips beside a clean run.
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { McuSession } from '../host/link/session.ts';
 import { SerialTransport } from '../host/link/serial.ts';
 import { PosixMcu, asPosixBoard } from '../host/link/posix-mcu.ts';
@@ -70,7 +70,7 @@ export async function run(): Promise<Figure[]> {
       baseline: { label: 'clean link, same load, 10 s', value: clean.p99 }, goal: `under half the ${lossy.watchdogMs} ms watchdog window (${half} ms)`, pass: lossy.p99 < half,
       note: `injected: ${lossy.faults.down.corrupted} of ${lossy.faults.down.bytes} bytes down, ${lossy.faults.up.corrupted} of ${lossy.faults.up.bytes} up; ` +
         `${lossy.st.retransmits} retransmits, ${lossy.st.naks} NAKs, ${lossy.st.timeouts} timeouts; host CRC errors ${lossy.st.host.crcErrors}, MCU CRC errors ${lossy.st.telemetry.mcuCrcErrors}, degraded ${lossy.st.degradations}x; ` +
-        `load average ${load1.toFixed(1)} -> ${load2.toFixed(1)} on ${navigator.hardwareConcurrency} cores; clean run: ${clean.st.retransmits} retransmits, ${clean.st.naks} NAKs. ${ARITHMETIC}`,
+        `load average ${load1.toFixed(1)} -> ${load2.toFixed(1)} on ${availableParallelism()} cores; clean run: ${clean.st.retransmits} retransmits, ${clean.st.naks} NAKs. ${ARITHMETIC}`,
     },
     { name: 'telemetry frames showing WATCHDOG_TRIPPED (latched until re-armed; the bench does not re-arm), lossy 60 s', value: lossy.tripped, unit: 'frames', baseline: { label: 'clean', value: clean.tripped }, goal: 'no watchdog trip', pass: lossy.tripped === 0 },
     { name: 'largest retransmit timeout seen, lossy', value: lossy.maxRto, unit: 'ms', baseline: { label: 'cap (watchdog/4); Klipper max 5000 ms', value: lossy.st.rtt.rtoMaxMs }, goal: 'bounded by the watchdog window', pass: lossy.maxRto <= lossy.watchdogMs },
