@@ -31,7 +31,8 @@ export async function run(): Promise<Figure[]> {
     {
       name: `commands acked of ${lossy.commands.sent} sent (1 % corrupt + 1 % drop + 1 % dup both ways)`, value: lossy.commands.acked, unit: 'commands',
       baseline: { label: `clean link, of ${clean.commands.sent}`, value: clean.commands.acked }, goal: 'every command acked', pass: lossy.commands.acked === lossy.commands.sent,
-      note: `${lossy.commands.failed} failed${lossy.commands.firstError ? ` (${lossy.commands.firstError})` : ''}; ${lossy.disconnects} disconnects`,
+      note: `${lossy.commands.failed} failed${lossy.commands.firstError ? ` (${lossy.commands.firstError})` : ''}; ${lossy.disconnects} disconnects` +
+        `${lossy.log.filter((l) => l.startsWith('disconnected')).map((l) => `; ${l}`).join('')}; ${lossy.link.badAcks} acks outside the window`,
     },
     {
       name: 'MCU records (status.applied_*) that differ from the frames written: wrong, lost, duplicated or reordered frames applied', value: wrong, unit: 'records',
