@@ -18,6 +18,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '14. Lossy link: 1 % byte corruption both ways for 60 s at 200 Hz, ack p99 and watchdog trips', load: () => import('./lossy-link.ts') },
   { title: '15. Recording overhead: 1 kHz x 20 channels for 60 s, recording vs not', load: () => import('./recording.ts') },
   { title: '16. Demonstrations: training time and learned skill vs the scripted expert', load: () => import('./learn.ts') },
+  { title: '17. Link under fault injection: 100k commands at 1 % corruption + 1 % drop + 1 % duplicates both ways, applied once and in order', load: () => import('./fault-injection.ts') },
 ];
 
 const only = process.argv.slice(2);

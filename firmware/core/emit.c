@@ -13,3 +13,9 @@ void gng_emit_error(uint8_t code, uint8_t msg_id, uint8_t arg) {
   uint8_t *p = gng_outbox_reserve(&gng.out, 1 + GNG_MSG_ERROR_SIZE, gng.expected_seq);
   gng_outbox_commit(&gng.out, gng_encode_error(p, &m));
 }
+
+void gng_emit_nak(uint8_t seq) {
+  gng_nak_t m = {seq};
+  uint8_t *p = gng_outbox_reserve(&gng.out, 1 + GNG_MSG_NAK_SIZE, gng.expected_seq);
+  gng_outbox_commit(&gng.out, gng_encode_nak(p, &m));
+}

@@ -3,7 +3,7 @@
 #define GNG_MESSAGES_H
 #include <stdint.h>
 
-#define GNG_PROTO_HASH 0x595A57F8UL
+#define GNG_PROTO_HASH 0xFE6343EDUL
 #define GNG_FRAME_SYNC 126
 #define GNG_FRAME_HEADER_BYTES 2
 #define GNG_FRAME_TRAILER_BYTES 3
@@ -532,7 +532,7 @@ static inline uint8_t gng_encode_telemetry(uint8_t *p, const gng_telemetry_t *m)
 
 /* status (m2h): Slow inputs and link health, every status_div telemetry frames. */
 #define GNG_MSG_STATUS 0x83
-#define GNG_MSG_STATUS_SIZE 25 /* payload bytes after the id */
+#define GNG_MSG_STATUS_SIZE 33 /* payload bytes after the id */
 typedef struct {
   uint16_t counter; /* increments per status frame */
   uint16_t analog[4]; /* [adc counts] 10-bit readings */
@@ -541,6 +541,8 @@ typedef struct {
   uint16_t crc_errors; /* frames dropped for a bad CRC or length, wraps */
   uint16_t seq_errors; /* frames dropped as replayed or out of order, wraps */
   uint16_t servo_us[4]; /* [us] servo pulses being output (0 = none) */
+  uint32_t applied_frames; /* host frames applied in sequence since the last identify (the identify included); refused payloads not counted */
+  uint32_t applied_sum; /* running sums over the payload bytes of those frames, low half: sum of the bytes, high half: sum of those sums (each mod 2^16): the host recomputes it to prove each frame was applied once, in order */
 } gng_status_t;
 #define GNG_MSG_STATUS_COUNTER_AT 0 /* u16 */
 #define GNG_MSG_STATUS_ANALOG_AT 2 /* u16 x 4 */
@@ -549,6 +551,8 @@ typedef struct {
 #define GNG_MSG_STATUS_CRC_ERRORS_AT 13 /* u16 */
 #define GNG_MSG_STATUS_SEQ_ERRORS_AT 15 /* u16 */
 #define GNG_MSG_STATUS_SERVO_US_AT 17 /* u16 x 4 */
+#define GNG_MSG_STATUS_APPLIED_FRAMES_AT 25 /* u32 */
+#define GNG_MSG_STATUS_APPLIED_SUM_AT 29 /* u32 */
 _Static_assert((GNG_MSG_STATUS & GNG_MSG_M2H_BIT) != 0, "status: m2h ids have bit 7 set");
 static inline void gng_decode_status(const uint8_t *p, gng_status_t *m) {
   m->counter = (uint16_t)((uint16_t)p[0] | ((uint16_t)p[0 + 1] << 8));
@@ -558,6 +562,8 @@ static inline void gng_decode_status(const uint8_t *p, gng_status_t *m) {
   m->crc_errors = (uint16_t)((uint16_t)p[13] | ((uint16_t)p[13 + 1] << 8));
   m->seq_errors = (uint16_t)((uint16_t)p[15] | ((uint16_t)p[15 + 1] << 8));
   for (uint8_t i = 0; i < 4; i++) { m->servo_us[i] = (uint16_t)((uint16_t)p[17 + i * 2] | ((uint16_t)p[17 + i * 2 + 1] << 8)); }
+  m->applied_frames = (uint32_t)((uint32_t)p[25] | ((uint32_t)p[25 + 1] << 8) | ((uint32_t)p[25 + 2] << 16) | ((uint32_t)p[25 + 3] << 24));
+  m->applied_sum = (uint32_t)((uint32_t)p[29] | ((uint32_t)p[29 + 1] << 8) | ((uint32_t)p[29 + 2] << 16) | ((uint32_t)p[29 + 3] << 24));
 }
 static inline uint8_t gng_encode_status(uint8_t *p, const gng_status_t *m) {
   p[0] = GNG_MSG_STATUS;
@@ -568,7 +574,9 @@ static inline uint8_t gng_encode_status(uint8_t *p, const gng_status_t *m) {
   p[14] = (uint8_t)((uint32_t)m->crc_errors >> 0); p[14 + 1] = (uint8_t)((uint32_t)m->crc_errors >> 8);
   p[16] = (uint8_t)((uint32_t)m->seq_errors >> 0); p[16 + 1] = (uint8_t)((uint32_t)m->seq_errors >> 8);
   for (uint8_t i = 0; i < 4; i++) { p[18 + i * 2] = (uint8_t)((uint32_t)m->servo_us[i] >> 0); p[18 + i * 2 + 1] = (uint8_t)((uint32_t)m->servo_us[i] >> 8); }
-  return 26;
+  p[26] = (uint8_t)((uint32_t)m->applied_frames >> 0); p[26 + 1] = (uint8_t)((uint32_t)m->applied_frames >> 8); p[26 + 2] = (uint8_t)((uint32_t)m->applied_frames >> 16); p[26 + 3] = (uint8_t)((uint32_t)m->applied_frames >> 24);
+  p[30] = (uint8_t)((uint32_t)m->applied_sum >> 0); p[30 + 1] = (uint8_t)((uint32_t)m->applied_sum >> 8); p[30 + 2] = (uint8_t)((uint32_t)m->applied_sum >> 16); p[30 + 3] = (uint8_t)((uint32_t)m->applied_sum >> 24);
+  return 34;
 }
 
 /* pong (m2h): Answer to ping. */
@@ -638,6 +646,23 @@ static inline uint8_t gng_encode_event(uint8_t *p, const gng_event_t *m) {
   return 3;
 }
 
+/* nak (m2h): A host frame arrived after a gap and was dropped; the frame's ack says where to resume. A replayed frame gets a plain ack instead, so a NAK always means a lost frame. */
+#define GNG_MSG_NAK 0x87
+#define GNG_MSG_NAK_SIZE 1 /* payload bytes after the id */
+typedef struct {
+  uint8_t seq; /* seq of the dropped frame: NAKs of older copies than the host's last resend are echoes of a loss it already answered */
+} gng_nak_t;
+#define GNG_MSG_NAK_SEQ_AT 0 /* u8 */
+_Static_assert((GNG_MSG_NAK & GNG_MSG_M2H_BIT) != 0, "nak: m2h ids have bit 7 set");
+static inline void gng_decode_nak(const uint8_t *p, gng_nak_t *m) {
+  m->seq = (uint8_t)p[0];
+}
+static inline uint8_t gng_encode_nak(uint8_t *p, const gng_nak_t *m) {
+  p[0] = GNG_MSG_NAK;
+  p[1] = (uint8_t)m->seq;
+  return 2;
+}
+
 /* Payload size after the id byte, or -1 for an unknown id. */
 static inline int8_t gng_msg_size(uint8_t id) {
   switch (id) {
@@ -662,6 +687,7 @@ static inline int8_t gng_msg_size(uint8_t id) {
     case GNG_MSG_PONG: return GNG_MSG_PONG_SIZE;
     case GNG_MSG_ERROR: return GNG_MSG_ERROR_SIZE;
     case GNG_MSG_EVENT: return GNG_MSG_EVENT_SIZE;
+    case GNG_MSG_NAK: return GNG_MSG_NAK_SIZE;
     default: return -1;
   }
 }

@@ -7,6 +7,20 @@
 
 static void apply_payload(const uint8_t *payload, uint8_t len);
 
+/* The record of what was applied, for the host's exactly-once, in-order check (status.applied_*). Two running sums
+   (Fletcher's idea) rather than the frame CRC: a corrupted frame that slipped past the CRC has, by definition, the
+   same CRC as the right one, while these sums of its bytes differ. A few cycles a byte. */
+static void note_applied(const uint8_t *payload, uint8_t len) {
+  uint16_t s1 = gng.applied_sum1, s2 = gng.applied_sum2;
+  while (len--) {
+    s1 = (uint16_t)(s1 + *payload++);
+    s2 = (uint16_t)(s2 + s1);
+  }
+  gng.applied_sum1 = s1;
+  gng.applied_sum2 = s2;
+  gng.applied_frames++;
+}
+
 /* A stream-only frame: its ack may wait for the next telemetry frame (see gng_link_poll()). */
 static void lazy_ack(void) {
   if (!gng.lazy_ack) {
@@ -18,12 +32,19 @@ static void lazy_ack(void) {
 void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t len) {
   (void)ctx;
   /* A lone identify resynchronises: after an MCU reset or a host restart neither side knows the other's seq. */
-  if (len == 1 + GNG_MSG_IDENTIFY_SIZE && payload[0] == GNG_MSG_IDENTIFY) gng.expected_seq = seq;
+  if (len == 1 + GNG_MSG_IDENTIFY_SIZE && payload[0] == GNG_MSG_IDENTIFY) {
+    gng.expected_seq = seq;
+    /* A new host session starts its own record of what was applied. */
+    gng.applied_frames = 0;
+    gng.applied_sum1 = gng.applied_sum2 = 0;
+  }
   if (seq != gng.expected_seq) {
     /* Either a replay (within the 128 seqs before expected: already applied, the host missed our ack) or a gap (a
-       frame was lost). Neither is applied; the ack we send tells the host where to resume. */
+       frame was lost). Neither is applied; the ack we send tells the host where to resume. Only a gap is a NAK: a
+       replay answered by a NAK would make the host resend frames that are merely still on their way. */
     gng.seq_errors++;
-    gng.out.ack_due = 1;
+    if ((uint8_t)(seq - gng.expected_seq) < 128u) gng_emit_nak(seq);
+    else gng.out.ack_due = 1;
     return;
   }
   gng.expected_seq++;
@@ -32,6 +53,7 @@ void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t l
     /* The 1 kHz setpoint stream, alone in its frame: well formed by its length, and a stream message (no reply).
        Applied here, the general path below (check, dispatch, reply test) would do exactly the same. */
     gng_dispatch_set_motors(&payload[1]);
+    note_applied(payload, len);
     lazy_ack();
     return;
   }
@@ -48,6 +70,7 @@ static void __attribute__((noinline)) apply_payload(const uint8_t *payload, uint
     return;
   }
   gng_dispatch(payload, len);
+  note_applied(payload, len);
   if (gng_payload_needs_reply(payload, len)) {
     gng.out.ack_due = 1; /* the reply (or an empty frame) goes out at the end of this main loop iteration */
   } else {

@@ -60,6 +60,9 @@ typedef struct {
   uint8_t expected_seq;      /* next host seq we will apply; every MCU->host frame carries it as the ack */
   uint16_t seq_errors;
   uint16_t payload_errors;   /* frames with a valid CRC but an invalid payload (counted into status.crc_errors) */
+  uint32_t applied_frames;   /* in-sequence frames applied since the last identify (status.applied_frames) */
+  uint16_t applied_sum1;     /* sum of their payload bytes, mod 2^16 (status.applied_sum, low half) */
+  uint16_t applied_sum2;     /* sum of the running sum1 after each byte, mod 2^16 (high half): order-sensitive */
   uint16_t watchdog_ms;      /* [ms] link watchdog window */
   uint32_t last_rx_ms;       /* [ms] when the last in-sequence frame arrived */
   uint8_t lazy_ack;          /* a stream-only frame waits to be acked */

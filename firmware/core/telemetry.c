@@ -61,6 +61,8 @@ static void send_status(void) {
   s.crc_errors = (uint16_t)(gng.rx.errors + gng.payload_errors);
   s.seq_errors = gng.seq_errors;
   for (uint8_t i = 0; i < GNG_MAX_SERVOS; i++) s.servo_us[i] = gng.servo[i].pulse_us;
+  s.applied_frames = gng.applied_frames;
+  s.applied_sum = ((uint32_t)gng.applied_sum2 << 16) | gng.applied_sum1;
   uint8_t *p = gng_outbox_reserve(&gng.out, 1 + GNG_MSG_STATUS_SIZE, gng.expected_seq);
   gng_outbox_commit(&gng.out, gng_encode_status(p, &s));
 }

@@ -41,6 +41,7 @@ static void replay_is_counted_and_reacked(void) {
   t_simple(GNG_MSG_ARM);      /* replay of seq 1 */
   CHECK_EQ(t_count(GNG_MSG_EVENT), 0); /* not applied a second time */
   CHECK_EQ(t_frames, 1);      /* but acked at once */
+  CHECK(t_last(GNG_MSG_NAK) == NULL); /* with a plain ack: nothing was lost */
   CHECK_EQ(t_last_ack, 2);
   CHECK_EQ(gng.seq_errors, 1);
   t_run_ms(50);
@@ -55,6 +56,9 @@ static void gap_is_dropped_and_nakked(void) {
   t_simple(GNG_MSG_ARM);
   CHECK_EQ(t_count(GNG_MSG_EVENT), 0);
   CHECK_EQ(t_last_ack, 1); /* tells the host to go back to 1 */
+  const t_msg_t *nak = t_last(GNG_MSG_NAK);
+  CHECK(nak != NULL);      /* a NAK naming the dropped frame */
+  if (nak) CHECK_EQ(nak->body[0], 5);
   CHECK_EQ(gng.seq_errors, 1);
   CHECK(!gng_armed());
 }
@@ -219,6 +223,48 @@ static void cut_frame_is_given_up_when_the_line_goes_quiet(void) {
   CHECK_EQ(gng.rx.errors, 1);
 }
 
+/* status.applied_*: every in-sequence frame once, in order; replays, gaps and refused payloads not; identify restarts. */
+static uint32_t t_sums(const uint8_t *const *payloads, const uint8_t *lens, int n) {
+  uint16_t s1 = 0, s2 = 0;
+  for (int i = 0; i < n; i++)
+    for (uint8_t k = 0; k < lens[i]; k++) {
+      s1 = (uint16_t)(s1 + payloads[i][k]);
+      s2 = (uint16_t)(s2 + s1);
+    }
+  return ((uint32_t)s2 << 16) | s1;
+}
+
+static void applied_record_counts_each_frame_once_in_order(void) {
+  t_boot();
+  t_simple(GNG_MSG_HEARTBEAT); /* before any identify: forgotten by the identify below */
+  t_simple(GNG_MSG_IDENTIFY);
+  uint8_t a[5] = {GNG_MSG_PING, 1, 2, 3, 4}, b[5] = {GNG_MSG_PING, 9, 9, 9, 9}, hb[1] = {GNG_MSG_HEARTBEAT};
+  uint8_t id[1] = {GNG_MSG_IDENTIFY};
+  t_send(a, 5);
+  t_send(b, 5);
+  t_host_seq = (uint8_t)(t_host_seq - 1);
+  t_send(b, 5);                /* a replay: not applied again */
+  t_host_seq = (uint8_t)(t_host_seq + 3);
+  t_send(hb, 1);               /* a gap: dropped */
+  t_host_seq = (uint8_t)(t_host_seq - 4);
+  uint8_t bad[2] = {0x55, 0};
+  t_send(bad, 1);              /* refused (unknown id): consumes its seq, applies nothing */
+  t_send(hb, 1);
+  t_run_ms(60);
+  gng_status_t st = t_status();
+  const uint8_t *order[4] = {id, a, b, hb};
+  const uint8_t lens[4] = {1, 5, 5, 1};
+  CHECK_EQ(st.applied_frames, 4);
+  CHECK_EQ(st.applied_sum, t_sums(order, lens, 4));
+  const uint8_t *swapped[4] = {id, b, a, hb};
+  CHECK(st.applied_sum != t_sums(swapped, lens, 4)); /* the order shows (for frames whose byte sums differ) */
+  t_simple(GNG_MSG_IDENTIFY);
+  t_run_ms(60);
+  st = t_status();
+  CHECK_EQ(st.applied_frames, 1);
+  CHECK_EQ(st.applied_sum, t_sums(order, lens, 1));
+}
+
 int main(void) {
   RUN(telemetry_bytes_match_generated_encoder);
   RUN(boot_event_and_defaults);
@@ -235,5 +281,6 @@ int main(void) {
   RUN(telemetry_rate_and_status_div);
   RUN(node_id_persists);
   RUN(cut_frame_is_given_up_when_the_line_goes_quiet);
+  RUN(applied_record_counts_each_frame_once_in_order);
   return t_summary("test_link");
 }

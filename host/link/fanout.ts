@@ -21,7 +21,8 @@ export interface FanoutOptions {
   /** The session is connected (not handshaking, reconnecting or closed). */
   connected(): boolean;
   mcuRebooted(reason: string): void;
-  ack(ack: number, ackOnly: boolean): void;
+  ack(ack: number): void;
+  nak(ack: number, droppedSeq: number): void;
 }
 
 export class McuFanout implements ReceiveSink {
@@ -77,8 +78,12 @@ export class McuFanout implements ReceiveSink {
     this.decodeErrors++;
   }
 
-  ack(ack: number, ackOnly: boolean): void {
-    this.o.ack(ack, ackOnly);
+  ack(ack: number): void {
+    this.o.ack(ack);
+  }
+
+  nak(ack: number, droppedSeq: number): void {
+    if (this.linkUp) this.o.nak(ack, droppedSeq);
   }
 
   /** An MCU that comes back UNCONFIGURED after it was configured rebooted even if its BOOT event was lost. */

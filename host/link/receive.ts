@@ -18,7 +18,9 @@ export interface ReceiveSink {
   mcuError(fields: McuMessages['error'], ack: number): void;
   event(fields: McuMessages['event']): void;
   decodeError(): void;
-  ack(ack: number, ackOnly: boolean): void;
+  ack(ack: number): void;
+  /** The MCU dropped frame `droppedSeq` after a gap; `ack` is where to resume. */
+  nak(ack: number, droppedSeq: number): void;
 }
 
 export function routeFrame(f: Frame, sink: ReceiveSink): void {
@@ -42,9 +44,10 @@ export function routeFrame(f: Frame, sink: ReceiveSink): void {
       case 'pong': sink.pong(m.fields.token, m, now); break;
       case 'error': sink.mcuError(m.fields, f.seq); break;
       case 'event': sink.event(m.fields); break;
+      case 'nak': sink.nak(f.seq, m.fields.seq); break;
       case 'identify_reply': break; // a late duplicate of the handshake's answer
       default: sink.decodeError(); // a host->MCU message id coming back: echo or crossed wires
     }
   }
-  if (sink.linkUp) sink.ack(f.seq, f.payload.length === 0);
+  if (sink.linkUp) sink.ack(f.seq);
 }

@@ -24,8 +24,9 @@ export class RttEstimator {
   private backoff = 1;
 
   /** [ms] `maxMs` caps the timeout, backoff included: a serial link that loses frames to noise is not congested, so
-   *  backing off past the watchdog window only guarantees a trip. */
-  constructor(readonly maxMs = RTO_MAX_MS) {}
+   *  backing off past the watchdog window only guarantees a trip. `maxBackoff` caps the factor the same way
+   *  (default: TCP's and Klipper's doubling until the cap). */
+  constructor(readonly maxMs = RTO_MAX_MS, readonly maxBackoff = 1 << 10) {}
 
   /** A round trip of a frame sent exactly once (Karn's rule: the caller never samples retransmitted frames). */
   sample(rttMs: number): void {
@@ -50,7 +51,7 @@ export class RttEstimator {
 
   /** A retransmission timer expired: double the timeout until a clean sample arrives. */
   timedOut(): void {
-    this.backoff = Math.min(this.backoff * 2, 1 << 10);
+    this.backoff = Math.min(this.backoff * 2, this.maxBackoff);
   }
 
   get rtoMs(): number {

@@ -1,5 +1,5 @@
 // Go-back-N sender for host->MCU frames: 8-bit sequence numbers, bytes in flight bounded by the MCU's receive
-// buffer, retransmission on an adaptive timeout (rtt.ts) or on a NAK, and a queue for what does not fit yet.
+// buffer, retransmission on an adaptive timeout (rtt.ts) or at once on a NAK, and a queue for what does not fit yet.
 import { encodeFrame } from '../protocol/frame.ts';
 import { RttEstimator } from './rtt.ts';
 
@@ -13,6 +13,8 @@ interface InFlight {
   transmissions: number;
   /** Retransmission timer expiries while this frame was the oldest: NAK-driven resends do not count. */
   timeouts: number;
+  /** Where each transmission of it fell in the order of everything written (see nak()). */
+  sendNos: number[];
 }
 
 /** Waiting for room in the window; the sequence number is assigned when first sent, so seq order = send order. */
@@ -50,11 +52,10 @@ export interface SendWindowOptions {
   giveUpMs?: number;
   /** [ms] cap on the retransmission timeout (rtt.ts); default Klipper's 5 s. */
   rtoMaxMs?: number;
+  /** Cap on the timeout's backoff factor (rtt.ts); default doubling until rtoMaxMs. */
+  rtoMaxBackoff?: number;
   now?: () => number;
 }
-
-/** [ms] round trip assumed for the NAK hold-off before any was measured. */
-const RTO_FALLBACK_SRTT_MS = 5;
 
 /** Sequence distance a -> b modulo 256. */
 export const seqDist = (a: number, b: number): number => (b - a) & 0xff;
@@ -67,12 +68,9 @@ export class SendWindow {
   private limitBytes = 64;
   private bytesInFlight = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** The ack value of the last NAK we answered: the MCU NAKs every frame after a gap, so more NAKs with the same
-   *  value are echoes of that one loss, not new ones (the idea of Klipper's ignore_nak_seq). */
-  private lastNakAck: number | null = null;
-  /** [ms] when the window was last resent on a NAK: a NAK with the same ack arriving a round trip later is about
-   *  frames sent after that resend, so it means the resend was lost too. */
-  private lastNakAtMs = -Infinity;
+  /** Transmissions so far, and which one the newest NAK was about (see nak()). */
+  private sendNo = 0;
+  private nakSendNo = -1;
   /** After a timeout only the oldest frame was resent; when it is acked, the rest follow (go-back-N). */
   private recovering = false;
   private readonly now: () => number;
@@ -84,7 +82,7 @@ export class SendWindow {
     this.now = o.now ?? (() => performance.now());
     this.maxTimeouts = o.maxTimeouts ?? 8;
     this.giveUpMs = o.giveUpMs ?? 5000;
-    this.rtt = new RttEstimator(o.rtoMaxMs);
+    this.rtt = new RttEstimator(o.rtoMaxMs, o.rtoMaxBackoff);
   }
 
   /** Next sequence number the MCU will expect once everything in flight is applied. */
@@ -110,8 +108,7 @@ export class SendWindow {
     this.bytesInFlight = 0;
     this.base = seq & 0xff;
     this.limitBytes = limitBytes;
-    this.lastNakAck = null;
-    this.lastNakAtMs = -Infinity;
+    this.nakSendNo = this.sendNo;
     this.recovering = false;
     this.clearTimer();
     return dropped;
@@ -129,19 +126,14 @@ export class SendWindow {
     this.fill();
   }
 
-  /** An MCU frame acked `ack` (the next seq it expects). `ackOnly` marks an empty-payload frame: the MCU sends
-   *  those only as a prompt ack, so one that does not advance while frames are in flight is a NAK (it dropped an
-   *  out-of-order frame). Telemetry repeats the current ack constantly, so it can never count as a NAK. */
-  ack(ack: number, ackOnly: boolean): void {
+  /** An MCU frame acked `ack` (the next seq it expects). Returns false for an ack outside the window. */
+  ack(ack: number): boolean {
     const d = seqDist(this.base, ack);
     if (d > this.inFlight.length) {
       this.s.badAcks++;
-      return;
+      return false;
     }
-    if (d === 0) {
-      if (ackOnly && this.inFlight.length > 0) this.nak(ack);
-      return;
-    }
+    if (d === 0) return true;
     const acked = this.inFlight.splice(0, d);
     this.base = ack & 0xff;
     const newest = acked[acked.length - 1]!;
@@ -150,8 +142,6 @@ export class SendWindow {
     if (!newest.stream && newest.transmissions === 1) this.rtt.sample(this.now() - newest.lastSentMs);
     this.rtt.progress();
     for (const f of acked) this.bytesInFlight -= f.bytes.length;
-    // Progress: a NAK at the new base will be about a new loss.
-    this.lastNakAck = null;
     this.clearTimer();
     if (this.recovering) {
       // The MCU dropped everything after the lost frame as out of order: send the rest of the window again now.
@@ -161,6 +151,28 @@ export class SendWindow {
     for (const f of acked) this.o.onAcked(f.seq);
     this.fill();
     this.arm();
+    return true;
+  }
+
+  /** The MCU dropped frame `droppedSeq` because one before it was lost; `ack` is where it wants to resume. Go back N
+   *  at once, unless this NAK is an echo of a loss already answered. The MCU NAKs every frame after a gap, in the
+   *  order it got them, which is the order we wrote them; so the copy a NAK is about is the first copy of that frame
+   *  written after the copy the previous NAK was about. If that copy went out after our newest copy of the oldest
+   *  frame, the MCU got it without the oldest frame: that copy was lost too, so resend. Otherwise the oldest frame's
+   *  newest copy may still be on its way: an echo. No clock is involved, so a stalled host cannot mistake echoes of
+   *  one loss for new losses (which resent the window over and over on a clean but loaded link). */
+  nak(ack: number, droppedSeq: number): void {
+    if (!this.ack(ack) || this.inFlight.length === 0) return;
+    const pos = seqDist(this.base, droppedSeq);
+    const named = this.inFlight[pos];
+    if (pos === 0 || !named) return; // not a frame in flight after the gap: stale
+    const copy = named.sendNos.find((n) => n > this.nakSendNo) ?? named.sendNos[named.sendNos.length - 1]!;
+    this.nakSendNo = copy;
+    const oldest = this.inFlight[0]!;
+    if (copy < oldest.sendNos[oldest.sendNos.length - 1]!) return;
+    this.s.naks++;
+    this.recovering = false;
+    this.retransmit(this.inFlight);
   }
 
   stats(): SendWindowStats {
@@ -171,26 +183,12 @@ export class SendWindow {
     this.clearTimer();
   }
 
-  /** The MCU acked without progress right after we sent more: it dropped a frame as out of order. Go back N. */
-  private nak(ack: number): void {
-    const t = this.now();
-    if (this.lastNakAck === ack && t - this.lastNakAtMs < this.nakHoldMs()) return;
-    this.lastNakAck = ack;
-    this.lastNakAtMs = t;
-    this.s.naks++;
-    this.retransmit(this.inFlight);
-  }
-
-  /** [ms] echoes of one loss (the MCU NAKs every frame after a gap) arrive within about a round trip of the resend. */
-  private nakHoldMs(): number {
-    return Math.max(2, 2 * (this.rtt.stats().srttMs ?? RTO_FALLBACK_SRTT_MS));
-  }
-
   private retransmit(frames: InFlight[]): void {
     const t = this.now();
     for (const f of frames) {
       f.transmissions++;
       f.lastSentMs = t;
+      f.sendNos.push(this.sendNo++);
       this.s.retransmits++;
       this.o.write(f.bytes);
     }
@@ -210,7 +208,7 @@ export class SendWindow {
       const seq = this.nextSeq;
       const bytes = encodeFrame(seq, q.payload);
       const t = this.now();
-      const f: InFlight = { seq, bytes, stream: q.stream, lastSentMs: t, firstSentMs: t, transmissions: 1, timeouts: 0 };
+      const f: InFlight = { seq, bytes, stream: q.stream, lastSentMs: t, firstSentMs: t, transmissions: 1, timeouts: 0, sendNos: [this.sendNo++] };
       this.inFlight.push(f);
       this.bytesInFlight += bytes.length;
       this.s.framesSent++;

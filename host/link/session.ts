@@ -77,6 +77,11 @@ export class McuSession extends EventEmitter<SessionEvents> {
       // A quarter of the watchdog window: the oldest frame is resent at least ~3 times before the MCU trips, where
       // Klipper's 5 s cap let a link at 1 % byte corruption go silent for seconds (issue 10).
       rtoMaxMs: Math.max(RTO_MIN_MS, watchdogMs / 4),
+      // One doubling: a timeout that came from a late ack, not a lost frame, gets one longer wait. More would only
+      // leave a lost frame unsent for longer: the bytes in flight are bounded by the MCU's buffer, so repeated
+      // timeouts on a serial line mean noise, not congestion, and only the oldest frame is resent on each (issue 10:
+      // at 1 % corruption + drop + duplication the oldest frame waited over 1 s at a 2 s watchdog's 500 ms cap).
+      rtoMaxBackoff: 2,
     });
     this.keepalive = new Keepalive({
       watchdogMs,
@@ -91,7 +96,8 @@ export class McuSession extends EventEmitter<SessionEvents> {
       port: this.port, board: options.board, emitter: this, tracker: this.tracker, pending: this.pending,
       connected: () => this.up(),
       mcuRebooted: (reason) => this.linkLost(reason, true),
-      ack: (ack, ackOnly) => this.window.ack(ack, ackOnly),
+      ack: (ack) => this.window.ack(ack),
+      nak: (ack, droppedSeq) => this.window.nak(ack, droppedSeq),
     });
     this.handshake = {
       port: this.port, board: options.board, node: options.node,

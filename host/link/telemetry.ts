@@ -19,6 +19,8 @@ export interface McuState {
   inputs: number;
   /** [us] servo pulses being output */
   servoUs: number[];
+  /** status.applied_frames / applied_sum: the MCU's record of the host frames it applied since the last identify. */
+  applied: { frames: number; sum: number };
   /** [ms] host clock (performance.now) when the telemetry frame arrived */
   receivedAtMs: number;
 }
@@ -77,6 +79,7 @@ export class TelemetryTracker {
       analog: prev?.analog ?? [0, 0, 0, 0],
       inputs: prev?.inputs ?? 0,
       servoUs: prev?.servoUs ?? [0, 0, 0, 0],
+      applied: prev?.applied ?? { frames: 0, sum: 0 },
       receivedAtMs: nowMs,
     };
     return this.state;
@@ -98,6 +101,7 @@ export class TelemetryTracker {
       this.state.analog = st.analog;
       this.state.inputs = st.inputs;
       this.state.servoUs = st.servo_us;
+      this.state.applied = { frames: st.applied_frames, sum: st.applied_sum };
     }
     return true;
   }

@@ -231,6 +231,8 @@ export const MESSAGES: MessageDef[] = [
       { name: 'crc_errors', type: 'u16', doc: 'frames dropped for a bad CRC or length, wraps' },
       { name: 'seq_errors', type: 'u16', doc: 'frames dropped as replayed or out of order, wraps' },
       { name: 'servo_us', type: 'u16', count: MAX_SERVOS, unit: 'us', doc: 'servo pulses being output (0 = none)' },
+      { name: 'applied_frames', type: 'u32', doc: 'host frames applied in sequence since the last identify (the identify included); refused payloads not counted' },
+      { name: 'applied_sum', type: 'u32', doc: 'running sums over the payload bytes of those frames, low half: sum of the bytes, high half: sum of those sums (each mod 2^16): the host recomputes it to prove each frame was applied once, in order' },
     ],
   },
   {
@@ -254,6 +256,11 @@ export const MESSAGES: MessageDef[] = [
       { name: 'code', type: 'u8', doc: 'EVENT' },
       { name: 'arg', type: 'u8', doc: 'BOOT: MCUSR reset flags; LIMIT_HIT: motor index' },
     ],
+  },
+  {
+    id: 0x87, name: 'nak', dir: 'm2h',
+    doc: 'A host frame arrived after a gap and was dropped; the frame\'s ack says where to resume. A replayed frame gets a plain ack instead, so a NAK always means a lost frame.',
+    fields: [{ name: 'seq', type: 'u8', doc: 'seq of the dropped frame: NAKs of older copies than the host\'s last resend are echoes of a loss it already answered' }],
   },
 ];
 
