@@ -90,6 +90,9 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   let disconnects = 0;
   let lastApplied = 0;
   s.on('status', (st) => {
+    // After a link loss the log restarts at the new identify while statuses from before it may still arrive: the run
+    // has failed then (disconnects > 0), and records are no longer comparable.
+    if (disconnects > 0) return;
     recordsChecked++;
     lastApplied = st.applied.frames;
     const m = log.mismatch(st.applied);
