@@ -14,6 +14,10 @@ const board = loadBoard(node.board);
 const s = new McuSession({ transport: SerialTransport.forBoard(port, board), node, board, log: (l) => console.error(l) });
 await s.connect();
 await s.arm();
+// A loaded machine can stall this process past the window before the kill: the test needs motion, so re-arm (logged).
+s.on('faults', (now) => {
+  if (now & CONSTANTS.FAULT.WATCHDOG_TRIPPED) void s.arm('host-child (a test host that must keep moving)').catch(() => undefined);
+});
 const PWM = CONSTANTS.MODE.PWM;
 let k = 0;
 setInterval(() => {
