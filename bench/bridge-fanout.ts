@@ -138,7 +138,7 @@ export async function run(): Promise<Figure[]> {
   });
 
   // The bridge on the real runtime: time spent in its handlers (payloads, snapshots, mqtt.js publish) per second.
-  const sim = await startSimRobot({ firmware: 'posix', robotId: 'bench', rate_hz: LOOP_HZ });
+  const sim = await startSimRobot({ firmware: 'posix', robot_id: 'bench', rate_hz: LOOP_HZ });
   const broker = await startEmbeddedBroker({ users, ws_port: null });
   try {
     let tickP50_us = NaN;

@@ -111,7 +111,7 @@ export async function openLinks(robot: Robot, plans: readonly NodePlan[], o: Lin
   return { transports, emulated, lag, close };
 }
 
-export type SessionSettings = Pick<SessionOptions, 'autoRearm' | 'reconnect' | 'statusHz'> & { log?: (line: string) => void };
+export type SessionSettings = Pick<SessionOptions, 'autoRearm' | 'reconnect' | 'status_hz'> & { log?: (line: string) => void };
 
 /** A session to one node, not yet connected. With `log`, what the MCU says and link loss/recovery are written there. */
 export function newSession(transport: Transport, node: NodeWiring, board: Board, o: SessionSettings = {}): McuSession {
@@ -119,7 +119,7 @@ export function newSession(transport: Transport, node: NodeWiring, board: Board,
     transport, node, board,
     ...(o.autoRearm !== undefined ? { autoRearm: o.autoRearm } : {}),
     ...(o.reconnect !== undefined ? { reconnect: o.reconnect } : {}),
-    ...(o.statusHz !== undefined ? { statusHz: o.statusHz } : {}),
+    ...(o.status_hz !== undefined ? { status_hz: o.status_hz } : {}),
   });
   const log = o.log;
   if (log) {
@@ -139,7 +139,7 @@ export async function connectSessions(plans: readonly NodePlan[], transports: Re
   const sessions = new Map<string, McuSession>();
   try {
     for (const p of plans) {
-      const s = newSession(transports.get(p.node.id)!, p.node, p.board, { ...o, ...(p.node.analog.length ? { statusHz: p.node.telemetry_hz } : {}) });
+      const s = newSession(transports.get(p.node.id)!, p.node, p.board, { ...o, ...(p.node.analog.length ? { status_hz: p.node.telemetry_hz } : {}) });
       sessions.set(p.node.id, s);
       const id = await s.connect();
       o.log?.(`[${p.node.id}] ${s.options.transport.name}: Ganglion firmware ${id.fw_major}.${id.fw_minor}, protocol 0x${id.proto_hash.toString(16)}, node "${id.nodeId}"`);

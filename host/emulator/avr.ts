@@ -29,7 +29,7 @@ import { makeTimerEventSkipping } from './fast-timer.ts';
 // avr8js's avrInstruction, looked up in a decode table (test/emulator/fast-instruction.test.ts checks every opcode against it).
 const avrInstruction = fastInstruction().step;
 
-export const ATMEGA328P = { flashBytes: 0x8000, sramBytes: 0x800, eepromBytes: 1024, clockHz: 16_000_000 } as const;
+export const ATMEGA328P = { flashBytes: 0x8000, sramBytes: 0x800, eepromBytes: 1024, clock_hz: 16_000_000 } as const;
 
 const MCUSR = 0x54;
 const MCUSR_PORF = 0x01;
@@ -68,7 +68,7 @@ export type TxListener = (byte: number, cycles: number) => void;
 export interface AvrOptions {
   /** Flash image, e.g. from parseIntelHex. */
   flash: Uint8Array;
-  clockHz?: number;
+  clock_hz?: number;
   /** Initial EEPROM content (a provisioned board); default erased (0xFF). */
   eeprom?: Uint8Array;
   /** [baud] the host link's rate: TX bytes at another rate are counted in `baudErrors`, as a real host would see garbage. */
@@ -79,7 +79,7 @@ export interface AvrOptions {
 
 /** One emulated ATmega328P. All times are CPU cycles since power-on; they keep counting across resets. */
 export class AvrMcu {
-  readonly clockHz: number;
+  readonly clock_hz: number;
   readonly hostBaud: number;
   readonly progMem: Uint16Array;
   readonly stockTimers: boolean;
@@ -137,7 +137,7 @@ export class AvrMcu {
   private profile: Float64Array | null = null;
 
   constructor(opts: AvrOptions) {
-    this.clockHz = opts.clockHz ?? ATMEGA328P.clockHz;
+    this.clock_hz = opts.clock_hz ?? ATMEGA328P.clock_hz;
     this.hostBaud = opts.hostBaud ?? 1_000_000;
     this.stockTimers = opts.stockTimers ?? false;
     const flash = new Uint8Array(ATMEGA328P.flashBytes).fill(0xff);
@@ -160,11 +160,11 @@ export class AvrMcu {
     const cpu = new CPU(this.progMem, ATMEGA328P.sramBytes);
     cpu.cycles = cycles;
     this.cpu = cpu;
-    const clock = new AVRClock(cpu, this.clockHz);
+    const clock = new AVRClock(cpu, this.clock_hz);
     this.timers = [new AVRTimer(cpu, timer0Config), new AVRTimer(cpu, timer1Config), new AVRTimer(cpu, timer2Config)];
     if (!this.stockTimers) this.timers.forEach(makeTimerEventSkipping);
     this.ports = PORT_CONFIGS.map((cfg) => (cfg ? new AVRIOPort(cpu, cfg) : null));
-    this.usart = new AVRUSART(cpu, usart0Config, this.clockHz);
+    this.usart = new AVRUSART(cpu, usart0Config, this.clock_hz);
     this.adc = new AVRADC(cpu, adcConfig);
     const watchdog = new AVRWatchdog(cpu, watchdogConfig, clock);
     this.keep = [clock, watchdog, new AVREEPROM(cpu, this.eeprom, eepromConfig)];

@@ -16,15 +16,15 @@ export function measureSpeed(node: EmulatedNode, emulated_ms: number, between?: 
   const c0 = node.cycles;
   const t0 = performance.now();
   // Run in 1 ms steps so `between` (e.g. a setpoint stream) can act like a host would.
-  const end = c0 + Math.round((emulated_ms * node.clockHz) / 1000);
+  const end = c0 + Math.round((emulated_ms * node.clock_hz) / 1000);
   while (node.cycles < end) {
-    node.runUntilCycles(Math.min(end, node.cycles + node.clockHz / 1000));
+    node.runUntilCycles(Math.min(end, node.cycles + node.clock_hz / 1000));
     between?.();
   }
   const wall_ms = performance.now() - t0;
   const cycles = node.cycles - c0;
   const simulated_mhz = cycles / (wall_ms * 1000);
-  return { emulated_ms: (cycles * 1000) / node.clockHz, wall_ms, simulated_mhz, realtime_factor: (simulated_mhz * 1e6) / node.clockHz };
+  return { emulated_ms: (cycles * 1000) / node.clock_hz, wall_ms, simulated_mhz, realtime_factor: (simulated_mhz * 1e6) / node.clock_hz };
 }
 
 export interface IdleRange {
@@ -70,7 +70,7 @@ export interface BusyResult {
  */
 export function measureBusy(node: EmulatedNode, range: IdleRange | null, periods: number, between?: () => void): BusyResult {
   const mcu = node.mcu;
-  const period = node.clockHz / 1000;
+  const period = node.clock_hz / 1000;
   const perPeriod: number[] = [];
   mcu.setIdleRange(range);
   try {

@@ -100,7 +100,7 @@ const ANSWER_WINDOW_US = 400;
 export class EmulatedNode {
   readonly id: string;
   readonly mcu: AvrMcu;
-  readonly clockHz: number;
+  readonly clock_hz: number;
   /** The serial link to the firmware, as a host session uses it. */
   readonly transport: EmulatorTransport;
   private readonly meters: PinMeter[] = [];
@@ -118,10 +118,10 @@ export class EmulatedNode {
   constructor(readonly opts: NodeOptions) {
     const { wiring, board } = opts;
     this.id = wiring.id;
-    this.mcu = new AvrMcu({ flash: opts.flash, eeprom: opts.eeprom, clockHz: board.clock_hz, hostBaud: board.baud, stockTimers: opts.stockTimers });
-    this.clockHz = this.mcu.clockHz;
-    this.maxSliceCycles = Math.round(((opts.maxSlice_us ?? 100) * this.clockHz) / 1e6);
-    this.catchUpCycles = Math.round((CATCH_UP_US * this.clockHz) / 1e6);
+    this.mcu = new AvrMcu({ flash: opts.flash, eeprom: opts.eeprom, clock_hz: board.clock_hz, hostBaud: board.baud, stockTimers: opts.stockTimers });
+    this.clock_hz = this.mcu.clock_hz;
+    this.maxSliceCycles = Math.round(((opts.maxSlice_us ?? 100) * this.clock_hz) / 1e6);
+    this.catchUpCycles = Math.round((CATCH_UP_US * this.clock_hz) / 1e6);
     for (let pin = 0; pin < 32; pin++) this.meters.push(new PinMeter());
     this.mcu.onPinChange((pin, high, cycles) => this.meters[pin]!.edge(high, cycles));
     this.mcu.onTx((byte) => this.txChunk.push(byte));
@@ -157,7 +157,7 @@ export class EmulatedNode {
     });
     this.servos = wiring.servos.map((s) => {
       const sim: ServoSim = { index: s.index, joint: s.joint, pin: pin(s.pin, `servo ${s.index}`), plant: new ServoPlant() };
-      this.meters[sim.pin.pin]!.pulses((width, end) => sim.plant.pulse((width * 1e6) / this.clockHz, (end * 1e6) / this.clockHz));
+      this.meters[sim.pin.pin]!.pulses((width, end) => sim.plant.pulse((width * 1e6) / this.clock_hz, (end * 1e6) / this.clock_hz));
       return sim;
     });
     this.inputs = wiring.inputs.map((i) => ({
@@ -191,7 +191,7 @@ export class EmulatedNode {
    * answering or sending, so a pacer should track the wall clock closely (see RealtimePacer.ioActive).
    */
   ioActive(): boolean {
-    return this.mcu.cycles < this.mcu.lineBusyUntil + (ANSWER_WINDOW_US * this.clockHz) / 1e6;
+    return this.mcu.cycles < this.mcu.lineBusyUntil + (ANSWER_WINDOW_US * this.clock_hz) / 1e6;
   }
 
   get cycles(): number {
@@ -200,12 +200,12 @@ export class EmulatedNode {
 
   /** [ms] emulated time since power-on. */
   get time_ms(): number {
-    return (this.mcu.cycles * 1000) / this.clockHz;
+    return (this.mcu.cycles * 1000) / this.clock_hz;
   }
 
   /** Run `ms` of emulated time as fast as the host can (synchronous). */
   runFor(ms: number): void {
-    this.runUntilCycles(this.mcu.cycles + Math.round((ms * this.clockHz) / 1000));
+    this.runUntilCycles(this.mcu.cycles + Math.round((ms * this.clock_hz) / 1000));
   }
 
   /** Run until the CPU clock reaches `target` cycles, in slices bounded by plant events. */
@@ -219,7 +219,7 @@ export class EmulatedNode {
         for (const m of this.motors) {
           const counts = m.enc.position(m.plant.motor_rad);
           const cps = m.enc.position(m.plant.motor_rad_s);
-          end = Math.min(end, now + m.enc.cyclesToNextEdge(counts, cps, now, this.clockHz, this.catchUpCycles));
+          end = Math.min(end, now + m.enc.cyclesToNextEdge(counts, cps, now, this.clock_hz, this.catchUpCycles));
         }
         this.mcu.runUntil(end);
         this.updatePlants();
@@ -232,15 +232,15 @@ export class EmulatedNode {
 
   private updatePlants(): void {
     const now = this.mcu.cycles;
-    const dt_s = (now - this.plantCycles) / this.clockHz;
+    const dt_s = (now - this.plantCycles) / this.clock_hz;
     this.plantCycles = now;
     for (const m of this.motors) {
       const duty = this.meters[m.pwm.pin]!.takeAverage(now);
       m.dir = bridgeDirection(this.meters[m.in1.pin]!.high, m.in2 ? this.meters[m.in2.pin]!.high : null);
       m.plant.step(dt_s, this.drive(m, duty));
-      if (m.enc.update(m.enc.position(m.plant.motor_rad), now, this.clockHz)) this.applyEncoder(m);
+      if (m.enc.update(m.enc.position(m.plant.motor_rad), now, this.clock_hz)) this.applyEncoder(m);
     }
-    const t_us = (now * 1e6) / this.clockHz;
+    const t_us = (now * 1e6) / this.clock_hz;
     for (const s of this.servos) s.plant.update(t_us);
     this.updateSwitches();
   }
@@ -335,7 +335,7 @@ export class EmulatedNode {
    */
   driveEncoder(motorIndex: number, edges_per_s: number | null): void {
     const m = this.motor(motorIndex);
-    m.enc.driveAt(edges_per_s, this.mcu.cycles, this.clockHz, m.enc.position(m.plant.motor_rad));
+    m.enc.driveAt(edges_per_s, this.mcu.cycles, this.clock_hz, m.enc.position(m.plant.motor_rad));
   }
 
   // ---- inspection ----
@@ -349,7 +349,7 @@ export class EmulatedNode {
   /** The PWM duty (0..1) on a board pin over its last complete period, or its steady level. */
   pinDuty(name: string): number {
     const p = resolvePin(this.opts.board, name, `node ${this.id}`);
-    return this.meters[p.pin]!.duty(this.mcu.cycles, this.clockHz / 200);
+    return this.meters[p.pin]!.duty(this.mcu.cycles, this.clock_hz / 200);
   }
 
   pinLevel(name: string): boolean {
@@ -358,7 +358,7 @@ export class EmulatedNode {
 
   motorState(index: number): MotorSnapshot {
     const m = this.motor(index);
-    const duty = this.meters[m.pwm.pin]!.duty(this.mcu.cycles, this.clockHz / 200);
+    const duty = this.meters[m.pwm.pin]!.duty(this.mcu.cycles, this.clock_hz / 200);
     // Inspection shows the last full PWM period (a slice may see only part of one); the plant uses slice averages.
     const volts = this.drive(m, duty).volts_v;
     return {
@@ -380,7 +380,7 @@ export class EmulatedNode {
   }
 
   snapshot(): NodeSnapshot {
-    const t_us = (this.mcu.cycles * 1e6) / this.clockHz;
+    const t_us = (this.mcu.cycles * 1e6) / this.clock_hz;
     const pins: NodeSnapshot['pins'] = {};
     for (const name of Object.keys(this.opts.board.pins)) pins[name] = this.mcu.pinMode(resolvePin(this.opts.board, name, '').pin);
     return {

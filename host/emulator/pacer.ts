@@ -2,7 +2,7 @@
 
 export interface Paceable {
   readonly cycles: number;
-  readonly clockHz: number;
+  readonly clock_hz: number;
   runUntilCycles(target: number): void;
   /**
    * Optional: true while bytes are on (or just left) the emulated serial line. The pacer then follows the wall clock
@@ -21,7 +21,7 @@ export interface PacerStats {
   lag_events: number;
   /** [ms] wall time paced so far. */
   wall_ms: number;
-  /** [ms] lag dropped instead of caught up (see maxLag_ms). */
+  /** [ms] lag dropped instead of caught up (see lag_limit_ms). */
   dropped_ms: number;
 }
 
@@ -38,7 +38,7 @@ export interface PacerOptions {
    * than the host's clock, so host frames that were evenly spaced in wall time arrive sparse in emulated time and trip
    * the firmware's link watchdog: an artefact. Dropping the excess is what a paused chip would see.
    */
-  maxLag_ms?: number;
+  lag_limit_ms?: number;
 }
 
 export class RealtimePacer {
@@ -88,19 +88,19 @@ export class RealtimePacer {
 
   private turn = (): void => {
     const { node } = this;
-    const chunk = ((this.opts.chunk_ms ?? 5) * node.clockHz) / 1000;
+    const chunk = ((this.opts.chunk_ms ?? 5) * node.clock_hz) / 1000;
     const wall_ms = performance.now() - this.startWall;
-    let target = this.startCycles + Math.floor((wall_ms * node.clockHz) / 1000);
-    const maxLag = ((this.opts.maxLag_ms ?? 50) * node.clockHz) / 1000;
+    let target = this.startCycles + Math.floor((wall_ms * node.clock_hz) / 1000);
+    const maxLag = ((this.opts.lag_limit_ms ?? 50) * node.clock_hz) / 1000;
     if (target - node.cycles > maxLag) {
       const drop = target - node.cycles - maxLag;
       this.startCycles -= drop;
       target -= drop;
-      this.stats.dropped_ms += (drop * 1000) / node.clockHz;
+      this.stats.dropped_ms += (drop * 1000) / node.clock_hz;
     }
     if (node.cycles < target) node.runUntilCycles(Math.min(target, node.cycles + chunk));
     this.opts.afterTurn?.();
-    const lag_ms = Math.max(0, ((target - node.cycles) * 1000) / node.clockHz);
+    const lag_ms = Math.max(0, ((target - node.cycles) * 1000) / node.clock_hz);
     this.stats.lag_ms = lag_ms;
     this.stats.wall_ms = wall_ms;
     if (lag_ms > this.stats.max_lag_ms) this.stats.max_lag_ms = lag_ms;

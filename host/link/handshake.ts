@@ -18,7 +18,7 @@ export interface HandshakeLink {
   board: Board;
   node: NodeWiring;
   expectedProtoHash: number;
-  identifyTimeoutMs: number;
+  identify_timeout_ms: number;
   window: SendWindow;
   write(bytes: Uint8Array): void;
   transportOpen(): boolean;
@@ -37,7 +37,7 @@ export async function identify(l: HandshakeLink): Promise<Identity> {
   l.window.reset(seq, FRAME.MAX_BYTES);
   // Every retry reuses the seq: a late duplicate then resets the MCU to the same expected seq, not a newer one.
   const frame = encodeFrame(seq, encodeMessage('identify', {}));
-  const deadline = performance.now() + l.identifyTimeoutMs;
+  const deadline = performance.now() + l.identify_timeout_ms;
   let waitMs = IDENTIFY_WAIT_FIRST_MS;
   let tries = 0;
   try {

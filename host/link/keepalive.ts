@@ -4,7 +4,7 @@ export interface KeepaliveOptions {
   /** [ms] the MCU's watchdog window. */
   watchdogMs: number;
   /** [ms] no telemetry for this long means the link is lost. */
-  telemetryTimeoutMs: number;
+  telemetry_timeout_ms: number;
   /** [ms] performance.now() of the last frame written / telemetry frame received. */
   lastSendMs(): number;
   lastTelemetryMs(): number;
@@ -29,7 +29,7 @@ export class Keepalive {
       if (performance.now() - this.o.lastSendMs() >= wd / 8) this.o.sendHeartbeat();
       this.o.onTick?.();
     }, Math.max(2, wd / 16));
-    const limit = this.o.telemetryTimeoutMs;
+    const limit = this.o.telemetry_timeout_ms;
     this.monitor = setInterval(() => {
       const silent = performance.now() - this.o.lastTelemetryMs();
       if (silent > limit) this.o.telemetryLost(silent);

@@ -16,13 +16,13 @@ export interface SessionOptions {
   /** Protocol hash this host speaks; only tests change it. */
   expectedProtoHash?: number;
   /** [ms] identify retries stop after this; an Uno resets when the port opens and its bootloader waits ~1 s. */
-  identifyTimeoutMs?: number;
+  identify_timeout_ms?: number;
   /** [ms] no telemetry for this long while connected means the link is lost. */
-  telemetryTimeoutMs?: number;
+  telemetry_timeout_ms?: number;
   /** [Hz] requested status frame rate. */
-  statusHz?: number;
+  status_hz?: number;
   /** [ms] reconnect attempts back off from the first to the second value. */
-  reconnectBackoffMs?: [number, number];
+  reconnect_backoff_ms?: [number, number];
   /** Where the session writes what an operator must know (degraded link, re-arm decisions). Default console.warn. */
   log?: (line: string) => void;
 }

@@ -59,16 +59,16 @@ export class McuSession extends EventEmitter<SessionEvents> {
       autoRearm: options.autoRearm ?? false,
       reconnect: options.reconnect ?? true,
       expectedProtoHash: options.expectedProtoHash ?? PROTO_HASH,
-      identifyTimeoutMs: options.identifyTimeoutMs ?? 2500,
-      telemetryTimeoutMs: options.telemetryTimeoutMs ?? Math.max(500, 50 * telemetryPeriodMs),
-      statusHz: options.statusHz ?? 20,
-      reconnectBackoffMs: options.reconnectBackoffMs ?? [100, 2000],
+      identify_timeout_ms: options.identify_timeout_ms ?? 2500,
+      telemetry_timeout_ms: options.telemetry_timeout_ms ?? Math.max(500, 50 * telemetryPeriodMs),
+      status_hz: options.status_hz ?? 20,
+      reconnect_backoff_ms: options.reconnect_backoff_ms ?? [100, 2000],
       log: options.log ?? ((line) => console.warn(line)),
     };
     const watchdogMs = options.node.watchdog_ms;
     this.health = new LinkHealth(watchdogMs, this.port, this.o.log);
     // Built now so a wiring that cannot be expressed fails at construction, before any port is touched.
-    this.config = wiringConfig(options.node, options.board, { statusHz: this.o.statusHz });
+    this.config = wiringConfig(options.node, options.board, { status_hz: this.o.status_hz });
     this.window = new SendWindow({
       write: (b) => this.write(b),
       onAcked: (seq) => this.pending.acked(seq, this.window.rtt.rtoMs),
@@ -85,7 +85,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
     });
     this.keepalive = new Keepalive({
       watchdogMs,
-      telemetryTimeoutMs: this.o.telemetryTimeoutMs,
+      telemetry_timeout_ms: this.o.telemetry_timeout_ms,
       lastSendMs: () => this.lastSendMs,
       lastTelemetryMs: () => this.sink.lastTelemetryMs,
       sendHeartbeat: () => { if (this.sink.linkUp) this.window.send(encodeMessage('heartbeat', {}), true, undefined, 'heartbeat'); },
@@ -101,7 +101,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
     });
     this.handshake = {
       port: this.port, board: options.board, node: options.node,
-      expectedProtoHash: this.o.expectedProtoHash, identifyTimeoutMs: this.o.identifyTimeoutMs,
+      expectedProtoHash: this.o.expectedProtoHash, identify_timeout_ms: this.o.identify_timeout_ms,
       window: this.window,
       write: (b) => this.write(b),
       transportOpen: () => this.t.isOpen,
@@ -283,7 +283,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
     }
     const wanted = () => this.state === 'reconnecting';
     void reconnectLoop({
-      backoffMs: this.o.reconnectBackoffMs,
+      backoffMs: this.o.reconnect_backoff_ms,
       immediateFirst: mcuRebooted,
       wanted,
       failed: (e) => { this.sink.linkUp = false; this.emit('reconnect_failed', e); },

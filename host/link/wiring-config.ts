@@ -19,7 +19,7 @@ export interface ConfigItem {
 
 export interface WiringConfigOptions {
   /** [Hz] status frames (analog, inputs, link health); telemetry_hz / this gives status_div. */
-  statusHz?: number;
+  status_hz?: number;
 }
 
 /** Float gain -> Q16.16 on the wire, refusing what an i32 cannot hold. */
@@ -31,7 +31,7 @@ export function toQ16(gain: number, what: string): number {
 
 export function wiringConfig(node: NodeWiring, board: Board, opts: WiringConfigOptions = {}): ConfigItem[] {
   const items: ConfigItem[] = [];
-  const statusDiv = Math.min(255, Math.max(1, Math.round(node.telemetry_hz / (opts.statusHz ?? 20))));
+  const statusDiv = Math.min(255, Math.max(1, Math.round(node.telemetry_hz / (opts.status_hz ?? 20))));
   items.push({
     what: `link of node '${node.id}'`,
     command: { name: 'config_link', fields: { watchdog_ms: node.watchdog_ms, telemetry_hz: node.telemetry_hz, status_div: statusDiv } },

@@ -14,7 +14,8 @@ export interface SimRobotOptions {
    * avr: the real ATmega328P .hex in avr8js, paced to real time, with motor/encoder plants on its pins.
    */
   firmware?: 'posix' | 'avr';
-  robotId?: string;
+  /** The robot's id on MQTT and in logs (default: the calibration's robot name). */
+  robot_id?: string;
   /** [Hz] executor rate (default 500). */
   rate_hz?: number;
   /** Seed of the tabletop scene around the robot. */
@@ -55,7 +56,7 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
     runtime: {
       rate_hz: o.rate_hz ?? 500,
       perception: (inputs) => (made.tabletop = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1), inputs)),
-      ...(o.robotId ? { robot_id: o.robotId } : {}),
+      ...(o.robot_id ? { robot_id: o.robot_id } : {}),
       ...(o.correction_log ? { correction_log: o.correction_log } : {}),
     },
   });

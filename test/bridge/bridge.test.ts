@@ -11,7 +11,7 @@ import {
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { Peer, PASSWORDS, testUsers, waitFor, type Received } from './helpers.ts';
 
-const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
 const runtime = sim.runtime;
 const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };
 const broker = await startEmbeddedBroker({ users: await testUsers(['ref']), robot_credentials: [CRED] });

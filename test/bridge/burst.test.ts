@@ -10,7 +10,7 @@ import { Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 const BURST = 10_000;
 
 t.test(`${BURST} malformed messages from one client`, async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
   const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };
   const broker = await startEmbeddedBroker({ users: await testUsers(['ref']), robot_credentials: [CRED], ws_port: null });
   const bridge = await startBridge({ robot: sim.runtime, url: broker.tcpUrl, username: CRED.username, password: CRED.password });

@@ -56,7 +56,7 @@ t.test('TLS only: no plain listener; a client that does not trust the certificat
 });
 
 t.test('a retained command planted before the bridge starts does not run; the bridge says so and deletes it; client-id takeover does not kick the robot', async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
   t.teardown(() => sim.stop());
   await sim.runtime.estop('latched before the bridge');
   // mosquitto stores retained publishes on any topic the ACL lets one write: an operator plants a fresh clear.

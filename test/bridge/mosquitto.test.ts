@@ -92,7 +92,7 @@ t.test('mosquitto: TLS with the self-signed certificate, and the WebSocket liste
 });
 
 t.test('the bridge on the real runtime through mosquitto: replies with correlation data, planner step results, ACL in front of the robot', async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
   // The robot account from the users file, over TLS as a remote robot would connect.
   const bridge = await startBridge({ robot: sim.runtime, url: `mqtts://127.0.0.1:${tls}`, ca: readFileSync(cert), username: 'robo', password: PW.robo, telemetry_hz: 10 });
   t.teardown(async () => {

@@ -10,8 +10,8 @@ import { Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 t.test('two robots share one broker without collisions', async (t) => {
   // Skills are not run here: two runtimes in one process share the skill-status BroadcastChannel (see the report).
   const [ra, rb] = await Promise.all([
-    startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ra', rate_hz: 250 }),
-    startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'rb', rate_hz: 250 }),
+    startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ra', rate_hz: 250 }),
+    startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'rb', rate_hz: 250 }),
   ]);
   const broker = await startEmbeddedBroker({ users: await testUsers(['ra', 'rb']), ws_port: null });
   // Robot accounts from the users file this time (role robot, one robot each).

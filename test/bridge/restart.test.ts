@@ -7,7 +7,7 @@ import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { freePort, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 
 t.test('broker restart during teleop', async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
   const runtime = sim.runtime;
   const users = await testUsers(['ref']);
   const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };

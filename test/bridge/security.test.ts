@@ -7,7 +7,7 @@ import { EventPayload, ReplyPayload, stampCommand, StatusPayload } from '../../h
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
 import { connackCode, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
 
-const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref' });
+const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
 const runtime = sim.runtime;
 const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };
 const logs: string[] = [];

@@ -12,7 +12,7 @@ import { connackCode, freePort, Peer, selfSignedCert, tempDir, waitFor } from '.
 
 let sim: SimRobot;
 t.before(async () => {
-  sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'svc' });
+  sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'svc' });
 });
 t.teardown(() => sim?.stop());
 

@@ -26,7 +26,7 @@ t.test('host SIGKILLed mid-motion: every output at its default within 1.2x the w
   const window_ms = 500;
   const outputs = [...wiring.motors.map((m) => m.pwm), ...wiring.servos.map((s) => s.pin)];
   const pins = outputs.map((name) => resolvePin(board, name, 'test').pin);
-  const ms = (cycles: number) => (cycles * 1000) / node.clockHz;
+  const ms = (cycles: number) => (cycles * 1000) / node.clock_hz;
   // [cycles] / [ms wall] of the last falling edge (end of a high pulse) per output pin, and rising edges seen.
   const lastFall = new Map<number, { cycles: number; wall: number }>();
   const rises = new Map<number, number>();

@@ -20,7 +20,7 @@ export class TestLink {
     // Byte by byte, so each message is stamped with the emulated time its last byte reached the host.
     node.mcu.onTx((byte, cycles) =>
       this.decoder.push(Uint8Array.of(byte), (f) => {
-        for (const m of decodePayload(f.payload)) this.received.push({ ...m, t_ms: (cycles * 1000) / node.clockHz });
+        for (const m of decodePayload(f.payload)) this.received.push({ ...m, t_ms: (cycles * 1000) / node.clock_hz });
       }),
     );
   }

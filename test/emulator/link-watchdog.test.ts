@@ -14,7 +14,7 @@ t.test('host silent while armed: PWM off within watchdog_ms, WATCHDOG_TRIP repor
   t.ok(splitPin(pwmPin).port === 3, 'D5 is on port D');
   let lastRise_ms = -1;
   node.mcu.onPinChange((pin, high, cycles) => {
-    if (pin === pwmPin && high) lastRise_ms = (cycles * 1000) / node.clockHz;
+    if (pin === pwmPin && high) lastRise_ms = (cycles * 1000) / node.clock_hz;
   });
   holdMotors(b, 100, { 0: { mode: 'PWM', value: 500 } });
   link.setMotors({ 0: { mode: 'PWM', value: 500 } }); // the last frame: it is received one 10 us byte time per byte later

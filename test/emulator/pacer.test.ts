@@ -3,10 +3,10 @@ import t from 'tap';
 import { RealtimePacer, type Paceable } from '../../host/emulator/pacer.ts';
 
 /** A node that "runs" by moving its cycle counter, and remembers when it was asked to. */
-function fakeNode(clockHz = 16_000_000) {
+function fakeNode(clock_hz = 16_000_000) {
   const node = {
     cycles: 0,
-    clockHz,
+    clock_hz,
     runs: 0,
     runUntilCycles(target: number) {
       node.runs++;
@@ -27,7 +27,7 @@ t.test('emulated time tracks the wall clock and never runs ahead of it', async (
   await sleep(50);
   const wall_ms = performance.now() - t0;
   pacer.stop();
-  const emulated_ms = (node.cycles * 1000) / node.clockHz;
+  const emulated_ms = (node.cycles * 1000) / node.clock_hz;
   t.ok(emulated_ms <= wall_ms, `emulated ${emulated_ms.toFixed(2)} ms <= wall ${wall_ms.toFixed(2)} ms`);
   t.ok(emulated_ms > wall_ms - 20, 'and keeps up with it');
 });
@@ -39,7 +39,7 @@ t.test('kick() runs a turn at once; without it the next turn waits for the 1 ms 
   let arm: ((afterTurnRuns: number) => void) | null = null;
   // A chunk far above any host stall: every turn catches up fully, so the pacer is never "behind" (which would
   // schedule the next turn at once, kick or not).
-  const pacer = new RealtimePacer(node, { chunk_ms: 10_000, maxLag_ms: 10_000, afterTurn: () => { const a = arm; arm = null; a?.(node.runs); } });
+  const pacer = new RealtimePacer(node, { chunk_ms: 10_000, lag_limit_ms: 10_000, afterTurn: () => { const a = arm; arm = null; a?.(node.runs); } });
   pacer.start();
   t.teardown(() => pacer.stop());
   await sleep(20);
@@ -70,7 +70,7 @@ t.test('while the node reports serial I/O, turns follow each other at once; quie
   const node = { ...fakeNode(), io: false, ioActive: () => node.io };
   node.runUntilCycles = (target: number) => { node.runs++; node.cycles = target; };
   let arm: ((runs: number) => void) | null = null;
-  const pacer = new RealtimePacer(node, { chunk_ms: 10_000, maxLag_ms: 10_000, afterTurn: () => { const a = arm; arm = null; a?.(node.runs); } });
+  const pacer = new RealtimePacer(node, { chunk_ms: 10_000, lag_limit_ms: 10_000, afterTurn: () => { const a = arm; arm = null; a?.(node.runs); } });
   const t0 = performance.now();
   pacer.start();
   t.teardown(() => pacer.stop());
@@ -96,7 +96,7 @@ t.test('while the node reports serial I/O, turns follow each other at once; quie
   // A pacer behind the wall clock also turns at once (that is its catch-up path), and on a loaded machine a turn can
   // leave it behind; so a pacer that ignored ioActive() shows 10 of 10 here, and a loaded one at most a few.
   t.ok(quiet.filter(Boolean).length <= 3, `quiet: no turn until the timer (${quiet.filter(Boolean).length}/10 ran at once)`);
-  t.ok((node.cycles * 1000) / node.clockHz <= performance.now() - t0, 'emulated time still never passes the wall clock');
+  t.ok((node.cycles * 1000) / node.clock_hz <= performance.now() - t0, 'emulated time still never passes the wall clock');
 });
 
 t.test('kick() on a stopped pacer does nothing', async (t) => {

@@ -23,7 +23,7 @@ export function bootFirmataNode(wiring?: NodeWiring): FirmataBench {
   const w = wiring ?? loadRobot(FIRMATA_ARM).nodes[0]!;
   const board = loadBoard(w.board);
   const node = new EmulatedNode({ wiring: w, board, flash: loadFirmataFlash(board) });
-  const pacer = new RealtimePacer(node, { maxLag_ms: 200 });
+  const pacer = new RealtimePacer(node, { lag_limit_ms: 200 });
   pacer.start();
   return { node, pacer, wiring: w, board, stop: () => pacer.stop() };
 }
@@ -54,7 +54,7 @@ function kicked(b: FirmataBench): FirmataBench['node']['transport'] {
 export function pulseRecorder(node: EmulatedNode, wirePin: number): { pulses: { width_us: number; end_us: number }[] } {
   const rec = { pulses: [] as { width_us: number; end_us: number }[] };
   let rise = -1;
-  const us = (c: number) => (c * 1e6) / node.clockHz;
+  const us = (c: number) => (c * 1e6) / node.clock_hz;
   node.mcu.onPinChange((pin, high, cycles) => {
     if (pin !== wirePin) return;
     if (high) rise = cycles;

@@ -97,7 +97,7 @@ t.test('an MCU type that differs from the board profile is refused', async (t) =
 t.test('silence on the port: "no answer" with the baud and what to check', async (t) => {
   const port = await silentPty(t);
   const { node, board } = referenceNode('base');
-  const s = new McuSession({ transport: SerialTransport.forBoard(port, board), node, board, identifyTimeoutMs: 600 });
+  const s = new McuSession({ transport: SerialTransport.forBoard(port, board), node, board, identify_timeout_ms: 600 });
   t.teardown(() => s.close());
   const err = await s.connect().then(() => null, (e: unknown) => e);
   t.ok(err instanceof LinkError);

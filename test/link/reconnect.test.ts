@@ -27,7 +27,7 @@ for (const autoRearm of [false, true]) {
     const first = await startMcu(t, eeprom);
     repoint(link, first.ptyPath!);
     const { node, board } = referenceNode('base');
-    const s = new McuSession({ transport: SerialTransport.forBoard(link, board), node, board, autoRearm, reconnectBackoffMs: [50, 400] });
+    const s = new McuSession({ transport: SerialTransport.forBoard(link, board), node, board, autoRearm, reconnect_backoff_ms: [50, 400] });
     t.teardown(() => s.close());
     const log: string[] = [];
     s.on('disconnected', ({ reason }) => log.push(`disconnected: ${reason}`));

@@ -14,7 +14,7 @@ const FAST = { scrypt: { N: 1024 }, pbkdf2_iterations: 1000 };
 t.test('plan over MQTT as the planner role: state and skills from the bridge, cmd/action with replies, the task done', async (t) => {
   // Armed last, once the broker, bridge and clients are up: their set-up is main-thread work that could otherwise stall
   // the MCU links past their 100 ms watchdogs.
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref', rate_hz: 250, arm: false });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref', rate_hz: 250, arm: false });
   t.teardown(() => sim.stop());
   // Diagnostics for a loaded machine: MCU notices and main-thread stalls (what trips link watchdogs), as comments.
   const T0 = performance.now();

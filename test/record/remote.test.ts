@@ -15,7 +15,7 @@ import { Peer, PASSWORDS, testUsers } from '../bridge/helpers.ts';
 import { tempFile } from './samples.ts';
 
 t.test('operator start / stop / discard over MQTT; the state is published; bad payloads are refused naming the field', async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'ref', rate_hz: 50 });
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref', rate_hz: 50 });
   const rt = sim.runtime;
   const file = tempFile('remote.mcap');
   const joints = rt.joints.map((j) => j.name);

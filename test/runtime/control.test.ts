@@ -20,7 +20,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-control-'));
 const log = path.join(dir, 'corrections.jsonl');
 let sim: SimRobot;
 t.before(async () => {
-  sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', correction_log: log, robotId: 'r1' });
+  sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', correction_log: log, robot_id: 'r1' });
 });
 t.teardown(() => sim?.stop());
 

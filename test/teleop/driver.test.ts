@@ -27,7 +27,7 @@ class ScriptedTeleoperator implements Teleoperator {
 
 let sim: SimRobot;
 t.before(async () => {
-  sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robotId: 'r1' });
+  sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'r1' });
 });
 t.teardown(() => sim?.stop());
 

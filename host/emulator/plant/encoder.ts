@@ -43,9 +43,9 @@ export class QuadratureEncoder {
    * Drive edges at a fixed rate (e.g. 5000 edges/s, sign = direction) regardless of the shaft, from `now`;
    * null to follow the shaft again from where the pins are (no burst of catch-up edges).
    */
-  driveAt(edges_per_s: number | null, now: number, clockHz: number, shaft_counts: number): void {
+  driveAt(edges_per_s: number | null, now: number, clock_hz: number, shaft_counts: number): void {
     this.rate_eps = edges_per_s === 0 ? null : edges_per_s;
-    if (this.rate_eps !== null) this.nextForcedEdge = now + clockHz / Math.abs(this.rate_eps);
+    if (this.rate_eps !== null) this.nextForcedEdge = now + clock_hz / Math.abs(this.rate_eps);
     if (this.rate_eps === null) this.offset = this.emitted - Math.floor(shaft_counts);
   }
 
@@ -55,13 +55,13 @@ export class QuadratureEncoder {
 
   /**
    * Move at most one state toward the shaft (or the fixed-rate schedule). Returns true when the pins changed.
-   * `now`/`clockHz` are only used in fixed-rate mode.
+   * `now`/`clock_hz` are only used in fixed-rate mode.
    */
-  update(shaft_counts: number, now: number, clockHz: number): boolean {
+  update(shaft_counts: number, now: number, clock_hz: number): boolean {
     if (this.rate_eps !== null) {
       if (now < this.nextForcedEdge) return false;
       this.emitted += Math.sign(this.rate_eps);
-      this.nextForcedEdge += clockHz / Math.abs(this.rate_eps);
+      this.nextForcedEdge += clock_hz / Math.abs(this.rate_eps);
       return true;
     }
     const target = Math.floor(shaft_counts) + this.offset;
@@ -74,12 +74,12 @@ export class QuadratureEncoder {
    * [cycles from now] until the next state change: the edge time predicted from the shaft velocity, a short
    * catch-up gap when the pins lag the shaft, Infinity when standing still.
    */
-  cyclesToNextEdge(shaft_counts: number, counts_per_s: number, now: number, clockHz: number, catchUpCycles: number): number {
+  cyclesToNextEdge(shaft_counts: number, counts_per_s: number, now: number, clock_hz: number, catchUpCycles: number): number {
     if (this.rate_eps !== null) return Math.max(1, this.nextForcedEdge - now);
     const pos = shaft_counts + this.offset;
     if (Math.floor(pos) !== this.emitted) return catchUpCycles;
-    if (counts_per_s > 0) return Math.max(1, Math.ceil(((this.emitted + 1 - pos) / counts_per_s) * clockHz));
-    if (counts_per_s < 0) return Math.max(1, Math.ceil(((pos - this.emitted) / -counts_per_s) * clockHz) + 1);
+    if (counts_per_s > 0) return Math.max(1, Math.ceil(((this.emitted + 1 - pos) / counts_per_s) * clock_hz));
+    if (counts_per_s < 0) return Math.max(1, Math.ceil(((pos - this.emitted) / -counts_per_s) * clock_hz) + 1);
     return Infinity;
   }
 }

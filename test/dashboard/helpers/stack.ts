@@ -24,7 +24,7 @@ export async function startStack(o: { firmware?: 'avr' | 'posix'; robotId?: stri
   try {
     const broker = await startTestBroker([robotId]);
     stops.push(() => broker.close());
-    const sim = await startSimRobot({ watchdog_ms: 500, firmware: o.firmware ?? 'avr', robotId });
+    const sim = await startSimRobot({ watchdog_ms: 500, firmware: o.firmware ?? 'avr', robot_id: robotId });
     stops.push(() => sim.stop());
     const bridge = await startBridge({ robot: sim.runtime, url: broker.tcpUrl, username: 'robot', password: PASSWORDS.robot, telemetry_hz: o.telemetry_hz ?? 50 });
     stops.push(() => bridge.stop());

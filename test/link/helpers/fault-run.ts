@@ -83,7 +83,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   const faults = new FaultTransport(SerialTransport.forBoard(mcu.ptyPath!, ref.board), o.seed);
   const log = new AppliedLog(faults);
   const lines: string[] = [];
-  const s = new McuSession({ transport: log, node, board: ref.board, telemetryTimeoutMs: o.telemetryTimeoutMs, log: o.log ?? ((l) => lines.push(l)) });
+  const s = new McuSession({ transport: log, node, board: ref.board, telemetry_timeout_ms: o.telemetryTimeoutMs, log: o.log ?? ((l) => lines.push(l)) });
   const mismatches: string[] = [];
   let recordsChecked = 0;
   let tripped = 0;
