@@ -111,22 +111,34 @@ export async function openLinks(robot: Robot, plans: readonly NodePlan[], o: Lin
   return { transports, emulated, lag, close };
 }
 
-export type SessionSettings = Pick<SessionOptions, 'autoRearm' | 'reconnect' | 'status_hz'> & { log?: (line: string) => void };
+/**
+ * Who re-arms a node after its link comes back (session.arm logs it as the decision). A real board: nobody, it was
+ * unplugged, reset or browned out and may have been moved or rewired; it stays disarmed until the operator re-arms
+ * it (dashboard or cmd/arm). Emulated ones have no hardware to hurt: the simulation keeps running.
+ */
+export const REARM_AFTER_RECONNECT: Record<NodePlan['kind'], string | null> = {
+  serial: null,
+  posix: 'the simulation (posix firmware on a pty: no hardware)',
+  emulator: 'the simulation (emulated board in avr8js: no hardware)',
+};
 
-/** A session to one node, not yet connected. With `log`, what the MCU says and link loss/recovery are written there. */
+export type SessionSettings = Pick<SessionOptions, 'rearmAfterReconnect' | 'reconnect' | 'status_hz'> & { log?: (line: string) => void };
+
+/** A session to one node, not yet connected. With `log`, what the MCU says, link loss/recovery and re-arm decisions are written there. */
 export function newSession(transport: Transport, node: NodeWiring, board: Board, o: SessionSettings = {}): McuSession {
+  const log = o.log;
   const s = new McuSession({
     transport, node, board,
-    ...(o.autoRearm !== undefined ? { autoRearm: o.autoRearm } : {}),
+    ...(o.rearmAfterReconnect ? { rearmAfterReconnect: o.rearmAfterReconnect } : {}),
+    ...(log ? { log: (l: string) => log(`[${node.id}] ${l}`) } : {}),
     ...(o.reconnect !== undefined ? { reconnect: o.reconnect } : {}),
     ...(o.status_hz !== undefined ? { status_hz: o.status_hz } : {}),
   });
-  const log = o.log;
   if (log) {
     s.on('event', (e) => log(`[${node.id}] ${e.text}`));
     s.on('mcu_error', (e) => log(`[${node.id}] MCU refused: ${e.text}`));
     s.on('disconnected', (d) => log(`[${node.id}] link lost: ${d.reason}; reconnecting`));
-    s.on('reconnected', () => log(`[${node.id}] link back`));
+    s.on('reconnected', () => log(`[${node.id}] link back${s.awaitingRearm ? ', left disarmed until re-armed' : ''}`));
   }
   return s;
 }
@@ -139,7 +151,8 @@ export async function connectSessions(plans: readonly NodePlan[], transports: Re
   const sessions = new Map<string, McuSession>();
   try {
     for (const p of plans) {
-      const s = newSession(transports.get(p.node.id)!, p.node, p.board, { ...o, ...(p.node.analog.length ? { status_hz: p.node.telemetry_hz } : {}) });
+      const rearm = REARM_AFTER_RECONNECT[p.kind];
+      const s = newSession(transports.get(p.node.id)!, p.node, p.board, { ...o, ...(rearm ? { rearmAfterReconnect: rearm } : {}), ...(p.node.analog.length ? { status_hz: p.node.telemetry_hz } : {}) });
       sessions.set(p.node.id, s);
       const id = await s.connect();
       o.log?.(`[${p.node.id}] ${s.options.transport.name}: Ganglion firmware ${id.fw_major}.${id.fw_minor}, protocol 0x${id.proto_hash.toString(16)}, node "${id.nodeId}"`);

@@ -211,7 +211,7 @@ export class CommandHandler {
         await this.teleopDriver.readNow();
         break;
       case 'arm':
-        await r.arm();
+        await r.arm(`${who} (cmd/arm)`);
         break;
       case 'disarm':
         await r.disarm();

@@ -64,7 +64,7 @@ export async function taskRounds(
     recovering = true;
     try {
       await rt.clearEstop();
-      await rt.arm();
+      await rt.arm(`the simulation task demo (${rearmedAt.length} of ${rearmsPerMinute} re-arms a minute)`);
       await sleepUnlessAborted(rearmWait.fail(), shouldStop);
     } finally {
       recovering = false;

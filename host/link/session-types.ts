@@ -9,8 +9,12 @@ export interface SessionOptions {
   transport: Transport;
   node: NodeWiring;
   board: Board;
-  /** Re-arm after a reconnect if the host had armed before the link was lost. Default false: a human decides. */
-  autoRearm?: boolean;
+  /**
+   * Who re-arms after a reconnect when the host had armed before the link was lost, e.g. "ganglion run (emulated
+   * board)": the re-arm is then logged as decided by it. Unset (the default, and the rule for real boards): nobody;
+   * the MCU is left disarmed, which is logged, until someone calls arm() (the operator: dashboard or cmd/arm).
+   */
+  rearmAfterReconnect?: string;
   /** Reopen and re-handshake when the link is lost. Default true. */
   reconnect?: boolean;
   /** Protocol hash this host speaks; only tests change it. */

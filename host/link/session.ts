@@ -45,6 +45,8 @@ export class McuSession extends EventEmitter<SessionEvents> {
   private readonly sink: McuFanout;
   private readonly handshake: HandshakeLink;
   private armedWanted = false;
+  /** Set when the link came back from a loss while armed: the next arm() is a decision to resume, logged as such. */
+  private disarmedBy: string | null = null;
   private lastSendMs = 0;
   private reconnects = 0;
   private nextToken = 1;
@@ -56,7 +58,7 @@ export class McuSession extends EventEmitter<SessionEvents> {
     this.port = this.t.name;
     const telemetryPeriodMs = 1000 / options.node.telemetry_hz;
     this.o = {
-      autoRearm: options.autoRearm ?? false,
+      rearmAfterReconnect: options.rearmAfterReconnect ?? '',
       reconnect: options.reconnect ?? true,
       expectedProtoHash: options.expectedProtoHash ?? PROTO_HASH,
       identify_timeout_ms: options.identify_timeout_ms ?? 2500,
@@ -171,11 +173,18 @@ export class McuSession extends EventEmitter<SessionEvents> {
     return true;
   }
 
-  /** Arms the MCU. After a watchdog trip this is the decision to resume, so it is logged with who took it. */
+  /** Arms the MCU. After a watchdog trip or a reconnect this is the decision to resume, so it is logged with who took it. */
   async arm(decidedBy = 'the caller of arm()'): Promise<void> {
-    if (this.stats().watchdogTripped) this.o.log(`link ${this.port}: re-arming after a watchdog trip, decided by ${decidedBy}`);
+    const after = this.stats().watchdogTripped ? 'a watchdog trip' : this.disarmedBy;
+    if (after) this.o.log(`link ${this.port}: re-arming after ${after}, decided by ${decidedBy}`);
     await this.command('arm', {});
     this.armedWanted = true;
+    this.disarmedBy = null;
+  }
+
+  /** The link came back from a loss while armed, and nobody has re-armed since: the MCU is disarmed. */
+  get awaitingRearm(): boolean {
+    return this.disarmedBy !== null;
   }
 
   async disarm(): Promise<void> {
@@ -293,8 +302,17 @@ export class McuSession extends EventEmitter<SessionEvents> {
         if (!this.t.isOpen) await this.t.open();
         if (!wanted()) return;
         const id = await this.establish();
-        if (wasArmed && this.o.autoRearm) await this.arm();
-        else this.armedWanted = false;
+        this.armedWanted = false;
+        if (wasArmed) {
+          this.disarmedBy = 'a reconnect';
+          if (this.o.rearmAfterReconnect) await this.arm(this.o.rearmAfterReconnect);
+          else {
+            // A board unplugged and plugged back may have been moved or rewired: disarmed (whatever the MCU kept
+            // through the loss) until someone decides.
+            await this.command('disarm', {});
+            this.o.log(`link ${this.port}: back after a reconnect and left disarmed: nobody has decided to re-arm it (re-arm from the dashboard or cmd/arm)`);
+          }
+        }
         if (!wanted()) return;
         this.state = 'connected';
         this.health.reset();

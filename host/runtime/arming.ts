@@ -16,10 +16,11 @@ function reconnected(id: string, s: McuSession, timeout_ms: number): Promise<voi
   });
 }
 
-export async function armAll(sessions: Map<string, McuSession>, timeout_ms: number): Promise<void> {
+/** `decidedBy` is logged by each session that re-arms after a watchdog trip or a reconnect. */
+export async function armAll(sessions: Map<string, McuSession>, timeout_ms: number, decidedBy?: string): Promise<void> {
   for (const [id, s] of sessions) {
     if (s.stats().state === 'reconnecting') await reconnected(id, s, timeout_ms);
-    await s.arm();
+    await s.arm(decidedBy);
   }
 }
 

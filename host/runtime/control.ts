@@ -76,7 +76,8 @@ export interface RobotControl extends EventEmitter<RobotEvents> {
   teleop(cmd: TeleopCommand): Promise<void>;
   /** Ends teleop: the robot holds where it is. */
   releaseTeleop(): Promise<void>;
-  arm(): Promise<void>;
+  /** `decidedBy` (who, through what) is logged when this re-arms after a watchdog trip or a reconnect. */
+  arm(decidedBy?: string): Promise<void>;
   disarm(): Promise<void>;
   /** Sets (or clears) the task text that corrections are logged with. */
   setTask(task: string | null): void;

@@ -247,9 +247,10 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     this.teleopCmd = null;
   }
 
-  /** Arms every MCU; a session that is reconnecting (e.g. after a host stall) is given timeout_ms to come back first. */
-  arm(timeout_ms = 5000): Promise<void> {
-    return armAll(this.o.sessions, timeout_ms);
+  /** Arms every MCU; a session that is reconnecting (e.g. after a host stall) is given timeout_ms to come back first.
+   *  `decidedBy` is logged when this re-arms after a watchdog trip or a reconnect. */
+  arm(decidedBy?: string, timeout_ms = 5000): Promise<void> {
+    return armAll(this.o.sessions, timeout_ms, decidedBy);
   }
 
   disarm(): Promise<void> {

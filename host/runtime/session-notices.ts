@@ -8,5 +8,7 @@ export function forwardSessionNotices(id: string, s: McuSession, notice: (n: Not
   s.on('event', (e) => notice({ level: 'info', source: id, text: e.text }));
   s.on('mcu_error', (e) => notice({ level: 'error', source: id, text: `MCU refused: ${e.text}` }));
   s.on('disconnected', (d) => notice({ level: 'error', source: id, text: `link lost: ${d.reason}; reconnecting` }));
-  s.on('reconnected', () => notice({ level: 'info', source: id, text: 'link back' }));
+  s.on('reconnected', () => notice(s.awaitingRearm
+    ? { level: 'warn', source: id, text: 'link back, left disarmed: nobody has decided to re-arm it (re-arm from the dashboard when it is safe)' }
+    : { level: 'info', source: id, text: 'link back' }));
 }

@@ -65,7 +65,7 @@ export async function startRobot(o: StartRobotOptions): Promise<StartedRobot> {
   try {
     const links = await openLinks(o.robot, plans, { realtime: true, ...(log ? { log } : {}) });
     cleanups.push(() => links.close());
-    const sessions = await connectSessions(plans, links.transports, { autoRearm: true, ...(log ? { log } : {}) });
+    const sessions = await connectSessions(plans, links.transports, { ...(log ? { log } : {}) });
     cleanups.push(async () => { for (const s of sessions.values()) await s.close().catch(() => {}); });
     // The envelope and geometry of the robot file given, never the reference robot's.
     const envelope = envelopeWithCalibration(envelopeFor(REFERENCE_LIMITS, o.robot.kinematics, o.robot.name), calibration);

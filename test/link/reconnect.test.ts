@@ -1,6 +1,6 @@
 // Reconnection: the firmware process is replaced behind a stable symlink (as a USB serial device comes back at
 // the same path after a replug); the session notices, reopens, re-handshakes, re-configures, and re-arms only
-// when autoRearm is set.
+// when someone is named to decide it (rearmAfterReconnect), logging who.
 import t from 'tap';
 import path from 'node:path';
 import { symlinkSync, renameSync } from 'node:fs';
@@ -27,7 +27,11 @@ for (const autoRearm of [false, true]) {
     const first = await startMcu(t, eeprom);
     repoint(link, first.ptyPath!);
     const { node, board } = referenceNode('base');
-    const s = new McuSession({ transport: SerialTransport.forBoard(link, board), node, board, autoRearm, reconnect_backoff_ms: [50, 400] });
+    const notes: string[] = [];
+    const s = new McuSession({
+      transport: SerialTransport.forBoard(link, board), node, board, reconnect_backoff_ms: [50, 400], log: (l) => notes.push(l),
+      ...(autoRearm ? { rearmAfterReconnect: 'the reconnect test' } : {}),
+    });
     t.teardown(() => s.close());
     const log: string[] = [];
     s.on('disconnected', ({ reason }) => log.push(`disconnected: ${reason}`));
@@ -56,6 +60,8 @@ for (const autoRearm of [false, true]) {
     await until('telemetry from the new firmware, configured', () => s.mcuState !== null && !(s.mcuState.faults & F.UNCONFIGURED));
     if (autoRearm) await until('re-armed', () => !(s.mcuState!.faults & F.DISARMED));
     else t.ok(s.mcuState!.faults & F.DISARMED, 'stays disarmed: a human re-arms');
+    t.match(notes.join('\n'), autoRearm ? /re-arming after a reconnect, decided by the reconnect test/ : /back after a reconnect and left disarmed/, 'the decision is logged');
+    t.equal(s.awaitingRearm, !autoRearm);
     t.ok((await s.ping()) > 0);
   });
 }

@@ -1,0 +1,93 @@
+// A real board yanked away and brought back, through the path `ganglion run` opens real ports with (planNodes, openLinks, connectSessions; the posix firmware
+// on a pty behind a stable symlink, as a USB serial device comes back at its old path): the session reconnects without
+// a host restart, the board is left disarmed and that is logged, and the operator's explicit re-arm works and is logged.
+import t from 'tap';
+import path from 'node:path';
+import { renameSync, symlinkSync } from 'node:fs';
+import { CONSTANTS } from '../../host/protocol/messages.ts';
+import { armAll } from '../../host/runtime/arming.ts';
+import { connectSessions, openLinks, planNodes, REARM_AFTER_RECONNECT } from '../../host/boot/links.ts';
+import { loadRobot } from '../../host/hw/robot.ts';
+import type { Test } from 'tap';
+import { startMcu, tempDir, until } from '../link/helpers/posix.ts';
+
+const F = CONSTANTS.FAULT;
+
+/** The reference robot's base alone, on `link`: as `ganglion run --port base=LINK` (sim: posix for `asSim`) plans it. */
+async function runPath(t: Test, link: string, say: (l: string) => void, asSim = false) {
+  const full = loadRobot();
+  const robot = { ...full, nodes: full.nodes.filter((n) => n.id === 'base') };
+  const plans = asSim
+    ? planNodes(robot, { ports: new Map([['base', link]]), filePorts: true }).map((p) => ({ ...p, kind: 'posix' as const }))
+    : planNodes(robot, { ports: new Map([['base', link]]), filePorts: true });
+  const links = await openLinks(robot, plans, { realtime: true, log: say });
+  t.teardown(() => links.close());
+  const sessions = await connectSessions(plans, links.transports, { log: say });
+  const s = sessions.get('base')!;
+  t.teardown(() => s.close());
+  return { s, kind: plans[0]!.kind };
+}
+
+function repoint(link: string, target: string): void {
+  const tmp = `${link}.new`;
+  symlinkSync(target, tmp);
+  renameSync(tmp, link);
+}
+
+t.test('real port: unplugged and plugged back -> reconnected, disarmed, logged; an explicit re-arm works', async (t) => {
+  t.equal(REARM_AFTER_RECONNECT.serial, null, 'nobody re-arms a real board by default');
+  const dir = tempDir(t);
+  const eeprom = path.join(dir, 'eeprom.bin');
+  const link = path.join(dir, 'ttyUSB0');
+  const first = await startMcu(t, eeprom);
+  repoint(link, first.ptyPath!);
+  const lines: string[] = [];
+  const { s, kind } = await runPath(t, link, (l) => lines.push(l));
+  t.equal(kind, 'serial', 'planned as a real board on a serial port');
+  t.match(lines.join('\n'), /\[base\] .*ttyUSB0: Ganglion firmware \d+\.\d+/, 'identified on the real-port path');
+  await s.arm('ganglion run at start-up');
+  await until('armed', () => s.mcuState !== null && !(s.mcuState.faults & F.DISARMED));
+
+  await first.stop(); // the cable pulled: the device node goes away with the firmware behind it
+  await until('link lost', () => lines.some((l) => /\[base\] link lost/.test(l)), 10000);
+  const second = await startMcu(t, eeprom);
+  repoint(link, second.ptyPath!); // plugged back in: the same path, a freshly reset board
+  await until('reconnected', () => s.state === 'connected', 15000);
+  await until('telemetry from the new firmware', () => s.mcuState !== null && !(s.mcuState.faults & F.UNCONFIGURED));
+  t.ok(s.mcuState!.faults & F.DISARMED, 'left disarmed');
+  t.ok(s.awaitingRearm, 'the session says it waits for a re-arm');
+  t.equal(s.stats().reconnects, 1, 'reconnected without a host restart');
+  const log = lines.join('\n');
+  t.match(log, /\[base\] link .*: back after a reconnect and left disarmed: nobody has decided to re-arm it \(re-arm from the dashboard or cmd\/arm\)/);
+  t.match(log, /\[base\] link back, left disarmed until re-armed/);
+  t.notMatch(log, /re-arming after a reconnect/, 'nobody re-armed it');
+  // Stays so: no timer or retry re-arms it behind the operator's back.
+  await new Promise((r) => setTimeout(r, 1000));
+  t.ok(s.mcuState!.faults & F.DISARMED, 'still disarmed a second later');
+
+  // The operator's re-arm (the bridge's cmd/arm goes through RobotRuntime.arm -> armAll with who sent it).
+  await armAll(new Map([['base', s]]), 5000, 'op (cmd/arm)');
+  await until('re-armed', () => !(s.mcuState!.faults & F.DISARMED));
+  t.match(lines.join('\n'), /\[base\] link .*: re-arming after a reconnect, decided by op \(cmd\/arm\)/, 'the decision is logged with who took it');
+  t.notOk(s.awaitingRearm);
+  t.ok((await s.ping()) > 0, 'and the link works');
+});
+
+t.test('an emulated node is re-armed after a reconnect by the demo, logged as its decision', async (t) => {
+  const dir = tempDir(t);
+  const eeprom = path.join(dir, 'eeprom.bin');
+  const link = path.join(dir, 'ttyPOSIX0');
+  const first = await startMcu(t, eeprom);
+  repoint(link, first.ptyPath!);
+  const lines: string[] = [];
+  const { s } = await runPath(t, link, (l) => lines.push(l), true);
+  await s.arm();
+  await until('armed', () => s.mcuState !== null && !(s.mcuState.faults & F.DISARMED));
+  await first.stop();
+  await until('link lost', () => lines.some((l) => /link lost/.test(l)), 10000);
+  const second = await startMcu(t, eeprom);
+  repoint(link, second.ptyPath!);
+  await until('reconnected', () => s.state === 'connected', 15000);
+  await until('re-armed', () => s.mcuState !== null && !(s.mcuState.faults & F.DISARMED), 5000);
+  t.match(lines.join('\n'), `re-arming after a reconnect, decided by ${REARM_AFTER_RECONNECT.posix}`);
+});
