@@ -174,14 +174,14 @@ export async function main(argv: string[]): Promise<number> {
   const robot = await startSimRobot({ firmware: a.firmware, rate_hz: a.fps, ...(a.watchdog_ms ? { watchdog_ms: a.watchdog_ms } : {}) });
   const rt = robot.runtime;
   const joints = rt.joints.map((j) => j.name);
-  const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId });
+  const geometry = referenceGeometry();
+  const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId, geometry });
   rec.on('refused', (e) => say(`sample refused: ${e.message}`));
   // The loop's real rate: ticks over the last second.
   const ticks: number[] = [];
   let goal: ReachGoal | null = null;
   const untap = recordRuntime(rt, rec, joints, (t_ms) => ticks.push(t_ms), () => goal?.point ?? null);
   let skillRun: Promise<unknown> | null = null;
-  const geometry = referenceGeometry();
   let tp: SimTeleop | null = null;
   let onKey: (k: RecordKey) => void = () => {};
   if (a.teleop) {

@@ -7,23 +7,13 @@ import type { SkillContext } from '../skills/contract.ts';
 import { INITIAL_TUNING } from '../skills/corrections.ts';
 import type { RobotGeometry } from '../skills/geometry.ts';
 import { referenceGeometry } from '../skills/reference-robot.ts';
-import { encodeAction, readObservation, type ActionFeature, type ObservationFeature } from '../skills/policy/features.ts';
+import { encodeAction, REACH_ACTION, REACH_OBSERVATION, readObservation, type ActionFeature, type ObservationFeature } from '../skills/policy/features.ts';
 import { createRegistry } from '../skills/registry.ts';
 import { SkillRunner } from '../skills/runner.ts';
 import type { DemoEpisode, DemoSet } from './record-file.ts';
 
-/** What the shipped reach policy reads and outputs (see docs/policy.md for why these). */
-export const REACH_OBSERVATION: readonly ObservationFeature[] = [
-  'shoulder_position_rad',
-  'elbow_position_rad',
-  'shoulder_velocity_radps',
-  'elbow_velocity_radps',
-  'target_from_shoulder_x_m',
-  'target_from_shoulder_y_m',
-  'target_from_tip_x_m',
-  'target_from_tip_y_m',
-];
-export const REACH_ACTION: readonly ActionFeature[] = ['shoulder_delta_rad', 'elbow_delta_rad'];
+/** What the shipped reach policy reads and outputs (see docs/policy.md for why these); defined beside the catalogue. */
+export { REACH_ACTION, REACH_OBSERVATION } from '../skills/policy/features.ts';
 
 export interface ReachTask {
   seed: number;

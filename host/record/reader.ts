@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hasMcapPrefix, McapStreamReader } from '@mcap/core';
 import { z } from 'zod';
+import { RobotGeometrySchema } from '../skills/geometry.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 import { CHANNELS, unstamp, type ChannelKey } from './channels.ts';
 import { RECORDING_FORMAT } from './recorder.ts';
@@ -30,6 +31,7 @@ const Session = z.object({
   joints: z.string().transform((s) => z.array(z.string().min(1)).min(1).parse(JSON.parse(s))),
   joint_kinds: z.string().transform((s) => z.array(z.enum(['position', 'velocity'])).parse(JSON.parse(s))),
   started_at: z.string(),
+  geometry: z.string().optional().transform((s) => (s === undefined ? null : RobotGeometrySchema.parse(JSON.parse(s)))),
 });
 export type SessionInfo = z.output<typeof Session>;
 
