@@ -50,7 +50,13 @@ export function recordDaggerRound(o: DaggerRoundOptions): DaggerRoundResult {
     const run = (skill: string, target: Point2, control: Sample['control']): void => {
       h.runner.sync(r.state());
       h.perceive();
-      const started = h.runner.start(skill, target);
+      let started;
+      try {
+        started = h.runner.start(skill, target);
+      } catch {
+        // Refused (its affordance): it does nothing here, and the expert takes over from the start.
+        return;
+      }
       for (let k = 0; k < 60 * r.rate_hz; k++) {
         const st = r.state();
         const out = r.step(h.runner.step(r.tickInput()));
