@@ -3,12 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CALIBRATION_DIR } from '../calibration/file.ts';
 import { EpisodeSchedule, type Phase, type RecordKey } from '../record/episodes.ts';
-import { listenKeys } from '../record/keys.ts';
+import { listenKeys, parseRawKeys } from '../record/keys.ts';
 import { Recorder } from '../record/recorder.ts';
 import { recordRuntime } from '../record/runtime-source.ts';
 import { ScheduleControl } from '../record/recording-control.ts';
 import { startSimRobot } from '../runtime/sim-robot.ts';
+import { referenceGeometry } from '../skills/reference-robot.ts';
+import { drawReachGoal, openSimTeleop, scriptedReach, type ReachGoal, type SimTeleop } from '../teleop/sim-teleop.ts';
+import { seededRandom } from '../world/world.ts';
 import { startServices, type Services } from './services.ts';
 
 const HELP = `usage: ganglion record --task "..." [options]
@@ -26,6 +30,15 @@ the active skill, who had control, and when it was taken. Runs on the emulated r
   --out FILE           the recording (default recordings/<task>-<time>.mcap; never overwritten)
   --skill NAME         a scripted demonstrator: run this skill at the start of each episode
   --args JSON          its args (e.g. '{"x_m":0.3,"y_m":0.1}' for reach)
+  --teleop SOURCE      a person demonstrates through teleop: leader (the leader arm's pots, hold its button)
+                       or keyboard (terminal keys: i/k shoulder, j/l elbow, w/s/a/d base, g gripper; the
+                       record keys are then n, r, q). Each episode gets a reach goal (a seeded world point
+                       the arm can reach), shown and recorded with every sample (/observation/goal)
+  --scripted           with --teleop leader: a scripted person (reaction delay, hesitation, tremor)
+                       turns the emulated leader's pots to each goal and ends the episode once there
+  --seed N             the goals' and the scripted person's seed (default 1)
+  --calibration-dir D  where the leader calibration lives (default ${CALIBRATION_DIR}); with --scripted a
+                       missing one is made by the scripted person's sweep
   --firmware avr|posix emulated firmware: the real .hex in avr8js (default) or the posix build on a pty
   --watchdog-ms MS     MCU link watchdog (default: the robot file's)
   --mqtt               also start the embedded broker, bridge and dashboard: the dashboard shows the
@@ -49,6 +62,7 @@ interface Args {
   fps: number;
   out: string;
   skill: { name: string; args: unknown } | null;
+  teleop: { source: 'leader' | 'keyboard'; scripted: boolean; seed: number; calibration_dir: string } | null;
   firmware: 'avr' | 'posix';
   watchdog_ms: number | null;
   mqtt: { tcpPort: number; wsPort: number; dashboardPort: number; usersFile: string; portsAreDefaults: boolean } | null;
@@ -61,7 +75,8 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
       task: { type: 'string' }, episodes: { type: 'string' }, 'episode-time': { type: 'string' }, 'reset-time': { type: 'string' },
       fps: { type: 'string' }, out: { type: 'string' }, skill: { type: 'string' }, args: { type: 'string' }, firmware: { type: 'string' },
       'watchdog-ms': { type: 'string' }, mqtt: { type: 'boolean' }, 'mqtt-port': { type: 'string' }, 'ws-port': { type: 'string' },
-      'dashboard-port': { type: 'string' }, users: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'dashboard-port': { type: 'string' }, users: { type: 'string' }, teleop: { type: 'string' }, scripted: { type: 'boolean' },
+      seed: { type: 'string' }, 'calibration-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -83,6 +98,12 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
   }
   const firmware = values.firmware ?? 'avr';
   if (firmware !== 'avr' && firmware !== 'posix') throw new Error(`--firmware ${firmware}: expected avr or posix`);
+  const source = values.teleop;
+  if (source !== undefined && source !== 'leader' && source !== 'keyboard') throw new Error(`--teleop ${source}: expected leader or keyboard`);
+  if (values.scripted && source !== 'leader') throw new Error('--scripted needs --teleop leader: the scripted person turns the leader\'s pots');
+  if (source === 'leader' && firmware !== 'avr') throw new Error('--teleop leader needs --firmware avr: the posix build has no pots to read');
+  if (source === 'keyboard' && !process.stdin.isTTY) throw new Error('--teleop keyboard needs a terminal on stdin (ssh -t gives one over SSH)');
+  const seed = num(values.seed, 'seed', 1, 0, 2 ** 31);
   const slug = values.task.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/^-|-$/g, '');
   return {
     task: values.task.trim(),
@@ -92,6 +113,7 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
     fps: num(values.fps, 'fps', 100, 10, 1000),
     out: values.out ?? path.join('recordings', `${slug || 'session'}-${new Date().toISOString().replace(/[:.]/g, '-')}.mcap`),
     skill: values.skill ? { name: values.skill, args: skillArgs } : null,
+    teleop: source ? { source, scripted: values.scripted === true, seed: Math.round(seed), calibration_dir: values['calibration-dir'] ?? CALIBRATION_DIR } : null,
     firmware,
     watchdog_ms: values['watchdog-ms'] === undefined ? null : num(values['watchdog-ms'], 'watchdog-ms', 100, 10, 10000),
     mqtt: values.mqtt
@@ -115,6 +137,23 @@ export function progressLine(p: Phase, o: { episodes: number; now_ms: number; ra
   return `done  ${o.samples} samples${refused}`;
 }
 
+/** With keyboard teleop, one raw-mode reader: every byte to the keyboard source, and n / r / q to the recording (the arrows drive the base). */
+function listenTeleopKeys(stdin: NodeJS.ReadStream, kb: { feed(chunk: string, now_ms: number): void }, onKey: (k: RecordKey) => void): () => void {
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  const h = (d: string) => {
+    kb.feed(d, performance.now());
+    parseRawKeys(d.replace(/\x1b\[[A-D]/g, '')).forEach(onKey);
+  };
+  stdin.on('data', h);
+  stdin.resume();
+  return () => {
+    stdin.off('data', h);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: Args | 'help';
   try {
@@ -135,16 +174,49 @@ export async function main(argv: string[]): Promise<number> {
   const robot = await startSimRobot({ firmware: a.firmware, rate_hz: a.fps, ...(a.watchdog_ms ? { watchdog_ms: a.watchdog_ms } : {}) });
   const rt = robot.runtime;
   const joints = rt.joints.map((j) => j.name);
-  const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId });
+  const geometry = referenceGeometry();
+  const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId, geometry });
   rec.on('refused', (e) => say(`sample refused: ${e.message}`));
   // The loop's real rate: ticks over the last second.
   const ticks: number[] = [];
-  const untap = recordRuntime(rt, rec, joints, (t_ms) => ticks.push(t_ms));
+  let goal: ReachGoal | null = null;
+  const untap = recordRuntime(rt, rec, joints, (t_ms) => ticks.push(t_ms), () => goal?.point ?? null);
   let skillRun: Promise<unknown> | null = null;
+  let tp: SimTeleop | null = null;
+  let onKey: (k: RecordKey) => void = () => {};
+  if (a.teleop) {
+    tp = await openSimTeleop(robot, {
+      source: a.teleop.source, geometry, calibration_dir: a.teleop.calibration_dir, calibrate: a.teleop.scripted ? 'if-missing' : 'never',
+      notice: (l) => say(l), say, onQuit: () => onKey('stop'),
+      // A leader frame may pause as long as the link watchdog allows before it counts as unplugged.
+      ...(a.watchdog_ms ? { stale_ms: Math.max(300, a.watchdog_ms) } : {}),
+    });
+  }
+  const teleop = a.teleop;
+  /** The scripted person's run of episode i: to the goal, a moment still there, then the episode ends (as pressing n). */
+  const demonstrate = async (i: number, g: ReachGoal) => {
+    const still = () => schedule.current.kind === 'episode' && (schedule.current as { index: number }).index === i;
+    const r = await scriptedReach(tp!.leader!, tp!.follower, g, { seed: teleop!.seed * 1000 + i, timeout_ms: a.episode_s * 1000, stopped: () => !still() });
+    say(`episode ${i + 1}: the scripted person ${r.done ? 'reached the goal' : 'did not reach the goal'} in ${r.elapsed_s.toFixed(1)} s`);
+    // The settled arm after letting go is part of the demonstration: at the goal, stay.
+    await new Promise((res) => setTimeout(res, 300));
+    if (still()) onKey('next');
+  };
   const schedule = new EpisodeSchedule({ episodes: a.episodes, episode_s: a.episode_s, reset_s: a.reset_s }, {
     start: (i) => {
+      if (teleop) {
+        // Seeded per episode index: a re-recorded episode gets the same goal again.
+        const q = rt.snapshot().observation.joints;
+        goal = drawReachGoal(geometry, rt.snapshot().observation.base, { shoulder_rad: q.shoulder?.position_rad ?? 0, elbow_rad: q.elbow?.position_rad ?? 0 }, seededRandom(teleop.seed * 100003 + i));
+      }
       rec.startEpisode(a.task);
       say(`episode ${i + 1}/${a.episodes}: recording "${a.task}" for ${a.episode_s} s`);
+      if (goal) {
+        const g = goal;
+        say(`  goal: reach (${g.point.x_m.toFixed(3)}, ${g.point.y_m.toFixed(3)}) m: shoulder ${g.joints_rad.shoulder.toFixed(2)} rad, elbow ${g.joints_rad.elbow.toFixed(2)} rad`);
+        // After this transition completes (the schedule enters the episode once start() returns).
+        if (teleop?.scripted) void Promise.resolve().then(() => demonstrate(i, g)).catch((e: Error) => say(`scripted person: ${e.message}`));
+      }
       if (a.skill) {
         const s = a.skill;
         // Its statuses reach the recording through the tap's events.
@@ -173,12 +245,12 @@ export async function main(argv: string[]): Promise<number> {
     });
     say(`dashboard: ${services.dashboardUrl ?? '(none)'}; broker ${services.brokerUrl}`);
   }
-  const onKey = (k: RecordKey) => {
+  onKey = (k: RecordKey) => {
     const next = schedule.key(k, performance.now());
     control.changed();
     if (next.kind === 'done') finished();
   };
-  const restore = listenKeys(process.stdin, onKey, (l) => say(`unknown key "${l}": n (next), r (re-record), q (stop)`));
+  const restore = tp?.keyboard ? listenTeleopKeys(process.stdin, tp.keyboard, onKey) : listenKeys(process.stdin, onKey, (l) => say(`unknown key "${l}": n (next), r (re-record), q (stop)`));
   const onSignal = () => onKey('stop');
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -202,6 +274,7 @@ export async function main(argv: string[]): Promise<number> {
     restore();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await tp?.driver.stop();
     untap();
     rec.close();
     await services?.stop();

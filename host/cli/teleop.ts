@@ -1,16 +1,10 @@
 // `ganglion teleop --source leader|keyboard`: teleoperate the emulated robot through the safety envelope, from the leader device (calibrated, or driven by the scripted person) or the terminal keys.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CALIBRATION_DIR } from '../calibration/file.ts';
 import { startSimRobot } from '../runtime/sim-robot.ts';
 import { referenceGeometry } from '../skills/reference-robot.ts';
-const REFERENCE_GEOMETRY = referenceGeometry();
-import { TeleopDriver } from '../teleop/driver.ts';
-import { KEY_BINDINGS, KeyboardSource } from '../teleop/keyboard.ts';
-import { calibrationFromSweep, leaderCalibrationPath, loadLeaderCalibration, writeLeaderCalibration } from '../teleop/leader-calibration.ts';
-import { LeaderSource } from '../teleop/leader.ts';
-import { applyToLeader, ScriptedOperator, scriptedSweep } from '../teleop/scripted-operator.ts';
-import { followerOf, SourceTeleoperator } from '../teleop/source-teleoperator.ts';
+import { KEY_BINDINGS } from '../teleop/keyboard.ts';
+import { drawReachGoal, openSimTeleop, scriptedReach } from '../teleop/sim-teleop.ts';
 import { seededRandom } from '../world/world.ts';
 
 const HELP = `usage: ganglion teleop --source leader|keyboard [options]
@@ -33,9 +27,6 @@ holds the robot where it is. Taking over cancels a running skill at the next tic
 
 type Out = (s: string) => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const POTS = { shoulder: 'pot_shoulder', elbow: 'pot_elbow' };
-const ANALOG = { shoulder: 0, elbow: 1 };
-const GRIPPER = { joint: 'gripper', open_rad: REFERENCE_GEOMETRY.gripper_open_rad, closed_rad: REFERENCE_GEOMETRY.gripper_closed_rad };
 
 export async function teleopMain(argv: string[], out: Out = (s) => process.stdout.write(s), err: Out = (s) => process.stderr.write(s)): Promise<number> {
   let v;
@@ -61,76 +52,50 @@ export async function teleopMain(argv: string[], out: Out = (s) => process.stdou
   if (!(seconds > 0)) throw new Error(`--seconds ${v.seconds}: expected a number > 0`);
   const episodes = v.scripted === undefined ? 0 : Number(v.scripted || 3);
   if (!Number.isInteger(episodes) || episodes < 0) throw new Error(`--scripted ${v.scripted}: expected a whole number of episodes`);
+  const seed = Number(v.seed ?? 1);
+  if (!Number.isInteger(seed)) throw new Error(`--seed ${v.seed}: expected an integer`);
   const sim = await startSimRobot({ firmware: 'avr', watchdog_ms: 500 });
-  const notice = (s: string) => err(`${s}\n`);
   let quit = false;
   process.once('SIGINT', () => (quit = true));
   try {
-    const follower = followerOf(sim.runtime);
-    let op: SourceTeleoperator;
-    let leader = null as null | { plant: NonNullable<typeof sim.emulated> extends Map<string, infer W> ? W : never };
-    if (v.source === 'leader') {
-      const session = sim.sessions.get('leader');
-      if (!session) throw new Error('this robot has no node "leader"');
-      const plant = sim.emulated!.get('leader')!;
-      leader = { plant };
-      const file = leaderCalibrationPath(v['calibration-dir'] ?? CALIBRATION_DIR, sim.runtime.robotId);
-      if (v.calibrate) {
-        out('calibrating the leader: sweep each pot end to end (the scripted person does it in the emulator)\n');
-        const range: [number, number] = [REFERENCE_GEOMETRY.shoulder_min_rad, REFERENCE_GEOMETRY.shoulder_max_rad];
-        const seen = await scriptedSweep(plant, POTS, () => session.mcuState?.analog ?? [], ANALOG, range);
-        writeLeaderCalibration(file, calibrationFromSweep(sim.runtime.robotId, 'leader', 0, Object.fromEntries(Object.entries(seen).map(([j, counts]) => [j, { analog: ANALOG[j as keyof typeof ANALOG], counts, joint_range_rad: range }]))));
-        out(`wrote ${path.relative(process.cwd(), file) || file}\n`);
-      }
-      const source = new LeaderSource({ device: () => session.mcuState, calibration: loadLeaderCalibration(file), gripper: GRIPPER });
-      op = new SourceTeleoperator(source, { follower, onError: (e) => notice(e.message) });
-    } else {
-      const kb = new KeyboardSource({ gripper: GRIPPER, onQuit: () => (quit = true) });
-      const stdin = process.stdin;
-      op = new SourceTeleoperator(kb, {
-        follower, onError: (e) => notice(e.message),
-        connect: async () => {
-          stdin.setRawMode(true);
-          stdin.setEncoding('utf8');
-          stdin.on('data', (d: string) => kb.feed(d, performance.now()));
-          stdin.resume();
-        },
-        disconnect: async () => {
-          stdin.setRawMode(false);
-          stdin.pause();
-        },
-      });
+    const geometry = referenceGeometry();
+    const stdin = process.stdin;
+    const tp = await openSimTeleop(sim, {
+      source: v.source, geometry, calibration_dir: v['calibration-dir'] ?? CALIBRATION_DIR,
+      calibrate: v.calibrate ? 'always' : episodes > 0 ? 'if-missing' : 'never',
+      notice: (s) => err(`${s}\n`), say: (s) => out(`${s}\n`), onQuit: () => (quit = true),
+    });
+    let restore = () => {};
+    if (tp.keyboard) {
+      const kb = tp.keyboard;
+      stdin.setRawMode(true);
+      stdin.setEncoding('utf8');
+      const h = (d: string) => kb.feed(d, performance.now());
+      stdin.on('data', h);
+      stdin.resume();
+      restore = () => {
+        stdin.off('data', h);
+        stdin.setRawMode(false);
+        stdin.pause();
+      };
       out(`keys: ${Object.entries(KEY_BINDINGS).filter(([k]) => k.length === 1).map(([k, b]) => `${k} ${b.label}`).join(', ')}; g gripper, 1-5 speed, space let go, q quit\n`);
     }
-    const driver = new TeleopDriver(sim.runtime, op, (e) => notice(`teleop refused: ${e.message}`));
-    await driver.start(100);
     const t0 = performance.now();
-    if (leader && episodes > 0) {
-      const rand = seededRandom(Number(v.seed ?? 1));
+    if (tp.leader && episodes > 0) {
+      const rand = seededRandom(seed);
       for (let ep = 0; ep < episodes && !quit; ep++) {
-        const q = follower().joints_rad;
-        const goal = { shoulder: -1 + 2 * rand(), elbow: -1 + 2 * rand() };
-        const person = new ScriptedOperator({ seed: Number(v.seed ?? 1) * 1000 + ep, goal_rad: goal, start_knob_rad: { shoulder: q.shoulder!, elbow: q.elbow! }, tolerance_rad: 0.03 });
-        const e0 = performance.now();
-        let last = e0;
-        let pressed = false;
-        let done = false;
-        while (!done && !quit && performance.now() - e0 < 30000) {
-          const now = performance.now();
-          const o = person.step((now - e0) / 1000, (now - last) / 1000, follower().joints_rad);
-          last = now;
-          pressed = await applyToLeader(leader.plant, POTS, 'button', o, pressed);
-          done = o.done;
-          await sleep(10);
-        }
-        const f = follower().joints_rad;
-        out(`episode ${ep + 1}/${episodes}: goal shoulder ${goal.shoulder.toFixed(3)} elbow ${goal.elbow.toFixed(3)} rad, reached ${f.shoulder!.toFixed(3)} ${f.elbow!.toFixed(3)} in ${((performance.now() - e0) / 1000).toFixed(1)} s${done ? '' : ' (timed out)'}\n`);
+        const q = tp.follower().joints_rad;
+        const goal = drawReachGoal(geometry, sim.runtime.snapshot().observation.base, { shoulder_rad: q.shoulder!, elbow_rad: q.elbow! }, rand);
+        const r = await scriptedReach(tp.leader, tp.follower, goal, { seed: seed * 1000 + ep, timeout_ms: 30000, stopped: () => quit });
+        const f = tp.follower().joints_rad;
+        out(`episode ${ep + 1}/${episodes}: reach (${goal.point.x_m.toFixed(3)}, ${goal.point.y_m.toFixed(3)}) m = shoulder ${goal.joints_rad.shoulder.toFixed(3)} elbow ${goal.joints_rad.elbow.toFixed(3)} rad, reached ${f.shoulder!.toFixed(3)} ${f.elbow!.toFixed(3)} in ${r.elapsed_s.toFixed(1)} s${r.done ? '' : ' (timed out)'}\n`);
         await sleep(500);
       }
     } else {
       while (!quit && performance.now() - t0 < seconds * 1000) await sleep(50);
     }
-    await driver.stop();
+    await tp.driver.stop();
+    restore();
     out(`teleop ended; ${sim.runtime.lastCadence}\n`);
     return 0;
   } finally {

@@ -14,7 +14,13 @@ with features and stats, model.json, weights.bin); \`ganglion plan --skills OUT\
 
   --skill NAME               skill name (a-z, 0-9, _)                            (required)
   --out DIR                  where the skill folder goes (default ./skills)
-  --observation A,B,...      which observation.state names to use (default: all)
+  --observation A,B,...      which policy observation features to use (default: the dataset's
+                             observation.state names if they are policy features; for an export of
+                             \`ganglion record --teleop\` a reach policy's: joint positions and
+                             velocities from observation.state/velocity, the goal from
+                             observation.environment_state)
+  --action A,B,...           which policy action features (default: likewise; for an export, the
+                             shoulder and elbow deltas: the envelope's setpoint minus the position)
   --hidden 64,64             hidden layer widths
   --epochs N                 at most N epochs (default 60)       --patience N  early stop (default 8; 0 off)
   --seed N                   same seed and data, same model (default 1)
@@ -42,7 +48,7 @@ export async function trainMain(argv: string[], out: Out = (s) => process.stdout
       allowPositionals: true,
       strict: true,
       options: {
-        skill: { type: 'string' }, out: { type: 'string' }, observation: { type: 'string' }, hidden: { type: 'string' },
+        skill: { type: 'string' }, out: { type: 'string' }, observation: { type: 'string' }, action: { type: 'string' }, hidden: { type: 'string' },
         epochs: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, 'intervention-weight': { type: 'string' },
         dagger: { type: 'string' }, eval: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
@@ -71,6 +77,7 @@ export async function trainMain(argv: string[], out: Out = (s) => process.stdout
     skill: v.skill,
     out: v.out ?? 'skills',
     ...(v.observation ? { observation: v.observation.split(',').map((s) => s.trim()) } : {}),
+    ...(v.action ? { action: v.action.split(',').map((s) => s.trim()) } : {}),
     ...(v.hidden ? { hidden: v.hidden.split(',').map((h) => int('hidden', h, 0, 1)) } : {}),
     epochs: int('epochs', v.epochs, 60, 1),
     patience: int('patience', v.patience, 8, 0),

@@ -1,29 +1,19 @@
 // Records demonstrations for behaviour cloning: the scripted `reach` skill on the kinematic robot over seeded random reach tasks, observation -> the scripted action.
 import { KinematicRobot } from '../world/kinematic/robot.ts';
 import { seededRandom, type Scene } from '../world/world.ts';
-import { inverseArm, reachRange_m, wrapAngle, type Point2 } from '../skills/arm.ts';
+import { randomReachPoint, wrapAngle, type Point2 } from '../skills/arm.ts';
 import { reach } from '../skills/builtin/arm-skills.ts';
 import type { SkillContext } from '../skills/contract.ts';
 import { INITIAL_TUNING } from '../skills/corrections.ts';
 import type { RobotGeometry } from '../skills/geometry.ts';
 import { referenceGeometry } from '../skills/reference-robot.ts';
-import { encodeAction, readObservation, type ActionFeature, type ObservationFeature } from '../skills/policy/features.ts';
+import { encodeAction, REACH_ACTION, REACH_OBSERVATION, readObservation, type ActionFeature, type ObservationFeature } from '../skills/policy/features.ts';
 import { createRegistry } from '../skills/registry.ts';
 import { SkillRunner } from '../skills/runner.ts';
 import type { DemoEpisode, DemoSet } from './record-file.ts';
 
-/** What the shipped reach policy reads and outputs (see docs/policy.md for why these). */
-export const REACH_OBSERVATION: readonly ObservationFeature[] = [
-  'shoulder_position_rad',
-  'elbow_position_rad',
-  'shoulder_velocity_radps',
-  'elbow_velocity_radps',
-  'target_from_shoulder_x_m',
-  'target_from_shoulder_y_m',
-  'target_from_tip_x_m',
-  'target_from_tip_y_m',
-];
-export const REACH_ACTION: readonly ActionFeature[] = ['shoulder_delta_rad', 'elbow_delta_rad'];
+/** What the shipped reach policy reads and outputs (see docs/policy.md for why these); defined beside the catalogue. */
+export { REACH_ACTION, REACH_OBSERVATION } from '../skills/policy/features.ts';
 
 export interface ReachTask {
   seed: number;
@@ -45,15 +35,8 @@ export function reachTask(seed: number, g: RobotGeometry = referenceGeometry()):
   const rand = seededRandom(seed * 7919 + 17);
   const u = (lo: number, hi: number) => lo + (hi - lo) * rand();
   const base = { x_m: u(-1, 1), y_m: u(-1, 1), heading_rad: wrapAngle(u(-Math.PI, Math.PI)) };
-  const [rMin, rMax] = reachRange_m(g);
-  for (let i = 0; i < 1000; i++) {
-    const r = u(rMin + RING_MARGIN_M, rMax - RING_MARGIN_M);
-    const bearing = u(-2, 2);
-    const local = { x_m: g.arm_mount_x_m + r * Math.cos(bearing), y_m: g.arm_mount_y_m + r * Math.sin(bearing) };
-    if (!inverseArm(g, local).ok) continue;
-    const c = Math.cos(base.heading_rad);
-    const s = Math.sin(base.heading_rad);
-    const target = { x_m: base.x_m + c * local.x_m - s * local.y_m, y_m: base.y_m + s * local.x_m + c * local.y_m };
+  const target = randomReachPoint(g, base, rand, RING_MARGIN_M);
+  if (target) {
     const arm = { shoulder_rad: u(-START_JOINT_RAD, START_JOINT_RAD), elbow_rad: u(-START_JOINT_RAD, START_JOINT_RAD), gripper_rad: 0 };
     const bin = { id: 'bin', label: 'bin', x_m: base.x_m + 1, y_m: base.y_m, radius_m: 0.08 };
     return { seed, scene: { base, arm, blocks: [], bin }, target };

@@ -2,7 +2,9 @@
 import { SkillHarness } from '../world/kinematic/harness.ts';
 import { gripperTip } from '../world/world.ts';
 import type { SkillRegistry } from '../skills/registry.ts';
-import { reachTask } from './record-demos.ts';
+import type { Point2 } from '../skills/arm.ts';
+import { seededRandom } from '../world/world.ts';
+import { reachTask, type ReachTask } from './record-demos.ts';
 
 export interface ReachOutcome {
   seed: number;
@@ -25,8 +27,22 @@ export interface ReachScore {
   outcomes: ReachOutcome[];
 }
 
-/** Runs `skill` once per seed, each on a fresh robot; success needs `done` and the measured tip within tolerance_m. */
-export function scoreReach(registry: SkillRegistry, skill: string, seeds: readonly number[], tolerance_m = 0.005): ReachScore {
+/**
+ * The goal as perception reports it: the true point plus seeded Gaussian noise of goal_noise_m per axis (0: exact).
+ * What a skill is given when a camera locates the point it is to reach.
+ */
+export function perceivedGoal(task: ReachTask, goal_noise_m: number): Point2 {
+  if (!(goal_noise_m > 0)) return task.target;
+  const rand = seededRandom(task.seed ^ 0x6e015e);
+  const gauss = () => goal_noise_m * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return { x_m: task.target.x_m + gauss(), y_m: task.target.y_m + gauss() };
+}
+
+/**
+ * Runs `skill` once per seed, each on a fresh robot, given the goal as perceived (goal_noise_m); success needs `done`
+ * and the measured tip within tolerance_m of the true goal.
+ */
+export function scoreReach(registry: SkillRegistry, skill: string, seeds: readonly number[], tolerance_m = 0.005, goal_noise_m = 0): ReachScore {
   const outcomes: ReachOutcome[] = [];
   for (const seed of seeds) {
     const task = reachTask(seed);
@@ -34,7 +50,7 @@ export function scoreReach(registry: SkillRegistry, skill: string, seeds: readon
     let state: string;
     let reason: string | undefined;
     try {
-      const s = h.run(skill, task.target, 60);
+      const s = h.run(skill, perceivedGoal(task, goal_noise_m), 60);
       state = s.state;
       reason = s.reason;
     } catch (e) {

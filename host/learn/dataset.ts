@@ -38,6 +38,8 @@ export interface DatasetEpisode {
   act: number[][];
   /** Per frame: 1 where a person had control (teleop takeover or correction), else 0; all 0 when the dataset has no intervention column. */
   intervention: number[];
+  /** The other observation vectors (observation.velocity, observation.environment_state, ...), one row per frame. */
+  extra: Record<string, number[][]>;
 }
 
 export interface Dataset {
@@ -46,6 +48,8 @@ export interface Dataset {
   robot_type: string | null;
   observation_names: string[];
   action_names: string[];
+  /** Names of the other observation vectors, by feature key (what `extra` holds). */
+  extra_names: Record<string, string[]>;
   episodes: DatasetEpisode[];
 }
 
@@ -88,12 +92,15 @@ export async function readDataset(dir: string): Promise<Dataset> {
   const observation_names = vectorNames(info, 'observation.state', infoFile);
   const action_names = vectorNames(info, 'action', infoFile);
   const hasIntervention = INTERVENTION_FEATURE in info.features;
+  // Every other observation vector a policy feature may come from (velocities, the goal relative to the tip, ...).
+  const extraKeys = Object.keys(info.features).filter((k) => k.startsWith('observation.') && k !== 'observation.state' && VectorFeature.safeParse(info.features[k]).success);
+  const extra_names = Object.fromEntries(extraKeys.map((k) => [k, vectorNames(info, k, infoFile)]));
   const files = dataFiles(dir);
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   let rows: unknown[][];
   try {
-    const cols = ['episode_index', '"observation.state"', 'action', hasIntervention ? `CAST(${INTERVENTION_FEATURE} AS DOUBLE)` : '0'];
+    const cols = ['episode_index', '"observation.state"', 'action', hasIntervention ? `CAST(${INTERVENTION_FEATURE} AS DOUBLE)` : '0', ...extraKeys.map((k) => `"${k}"`)];
     const sql = `SELECT ${cols.join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}]) ORDER BY "index"`;
     rows = (await c.runAndReadAll(sql)).getRows() as unknown[][];
   } catch (e) {
@@ -113,7 +120,12 @@ export async function readDataset(dir: string): Promise<Dataset> {
     const bad = [...obs, ...act].findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`${where}: ${bad < obs.length ? `observation.state.${observation_names[bad]}` : `action.${action_names[bad - obs.length]}`} is not finite`);
     let e = byEp.get(ep);
-    if (!e) byEp.set(ep, (e = { episode_index: ep, obs: [], act: [], intervention: [] }));
+    if (!e) byEp.set(ep, (e = { episode_index: ep, obs: [], act: [], intervention: [], extra: Object.fromEntries(extraKeys.map((k) => [k, []])) }));
+    extraKeys.forEach((k, j) => {
+      const v = (r[4 + j] as { items: number[] } | null)?.items;
+      if (!v || v.length !== extra_names[k]!.length || !v.every(Number.isFinite)) throw new Error(`${where}: ${k} has ${v?.length ?? 0} values (meta/info.json names ${extra_names[k]!.length}) or one that is not finite`);
+      e.extra[k]!.push(v);
+    });
     e.obs.push(obs);
     e.act.push(act);
     e.intervention.push(Number(r[3]) > 0 ? 1 : 0);
@@ -125,6 +137,7 @@ export async function readDataset(dir: string): Promise<Dataset> {
     robot_type: info.robot_type ?? null,
     observation_names,
     action_names,
+    extra_names,
     episodes: [...byEp.values()].sort((a, b) => a.episode_index - b.episode_index),
   };
 }

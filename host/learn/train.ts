@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { initPolicyBackend } from '../skills/policy/backend.ts';
-import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES } from '../skills/policy/features.ts';
+import { isActionFeature } from '../skills/policy/features.ts';
 import type { PolicyManifestInput } from '../skills/policy/manifest.ts';
 import { loadPolicyDir, POLICY_FILE, readPolicyManifest, savePolicyDir } from '../skills/policy/model-dir.ts';
 import { validateJson } from '../util/read-json.ts';
 import { trainEpisodes, type BcResult, type TrainEpisode } from './bc.ts';
-import { readDataset, type Dataset } from './dataset.ts';
+import { readDataset } from './dataset.ts';
+import { firstActedFrame, selectFeatures } from './features.ts';
 
 export interface TrainSkillOptions {
   datasets: string[];
@@ -16,8 +17,13 @@ export interface TrainSkillOptions {
   skill: string;
   /** Where the skill folder goes: OUT/<skill>/ (policy.json, model.json, weights.bin), loadable with `--skills OUT`. */
   out: string;
-  /** A subset (in this order) of the dataset's observation.state names; default: all of them. */
+  /**
+   * Policy features (in this order) to read; default: the dataset's observation.state names when they are all policy
+   * features, else a reach policy's, derived from an export's joint columns and goal (see learn/features.ts).
+   */
   observation?: string[];
+  /** Action features; default as for observation (a reach policy's: shoulder and elbow deltas). */
+  action?: string[];
   description?: string;
   hidden?: number[];
   epochs?: number;
@@ -41,20 +47,6 @@ export interface TrainSkillResult {
   datasets: string[];
   result: Omit<BcResult, 'model'>;
   intervention_frames: number;
-}
-
-/** Which dataset columns feed which catalogue feature; an unknown name or a missing one is refused naming the dataset. */
-function selectFeatures(ds: Dataset, want: string[] | undefined): { obsIdx: number[]; obs: string[]; act: string[] } {
-  const obs = want ?? ds.observation_names;
-  const obsIdx = obs.map((n) => {
-    const k = ds.observation_names.indexOf(n);
-    if (k < 0) throw new Error(`${ds.dir}: observation.state has no "${n}" (it has ${ds.observation_names.join(', ')})`);
-    if (!isObservationFeature(n)) throw new Error(`${ds.dir}: observation.state "${n}" is not a feature a policy can read at run time; known: ${Object.keys(OBSERVATION_FEATURES).join(', ')} (choose with --observation)`);
-    return k;
-  });
-  for (const n of ds.action_names)
-    if (!isActionFeature(n)) throw new Error(`${ds.dir}: action "${n}" is not an action a policy can output; known: ${Object.keys(ACTION_FEATURES).join(', ')}`);
-  return { obsIdx, obs, act: ds.action_names };
 }
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -87,16 +79,24 @@ export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult
   let fps = 0;
   for (const d of dirs) {
     const ds = await readDataset(d);
-    const f = selectFeatures(ds, o.observation ?? names?.obs);
+    const f = selectFeatures(ds, { ...((o.observation ?? names?.obs) ? { observation: o.observation ?? names!.obs } : {}), ...((o.action ?? names?.act) ? { action: o.action ?? names!.act } : {}) });
     if (names && !(same(f.obs, names.obs) && same(f.act, names.act)))
       throw new Error(
         `${d}: its features do not match ${prev ? `the skill in ${o.dagger_from}` : dirs[0]}: observation ${f.obs.join(', ')} / action ${f.act.join(', ')} vs observation ${names.obs.join(', ')} / action ${names.act.join(', ')}`,
       );
     names = { obs: f.obs, act: f.act };
     fps = ds.fps;
+    // Raw joint targets (an export of a recording): the frames before the demonstrator first acted are left out.
+    const trim = !ds.action_names.every(isActionFeature);
     for (const e of ds.episodes) {
-      interventions += e.intervention.reduce((a, b) => a + b, 0);
-      episodes.push({ obs: e.obs.map((r) => f.obsIdx.map((k) => r[k]!)), act: e.act, weight: e.intervention.map((i) => (i ? weightI : 1)) });
+      const from = trim ? firstActedFrame(e) : 0;
+      const frames = Array.from({ length: e.obs.length - from }, (_, k) => from + k);
+      interventions += frames.reduce((a, i) => a + e.intervention[i]!, 0);
+      episodes.push({
+        obs: frames.map((i) => f.obsRead.map((r) => r(e, i))),
+        act: frames.map((i) => f.actRead.map((r) => r(e, i))),
+        weight: frames.map((i) => (e.intervention[i] ? weightI : 1)),
+      });
     }
     log(`dataset ${d}: ${ds.episodes.length} episodes, ${ds.episodes.reduce((a, e) => a + e.obs.length, 0)} frames at ${ds.fps} Hz`);
   }

@@ -36,6 +36,11 @@ export const CHANNELS = {
       properties: { timestamp: time, held_id: { type: ['string', 'null'] },
         objects: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, kind: { type: 'string' }, x_m: { type: 'number' }, y_m: { type: 'number' }, size_m: { type: 'number' } } } } } },
   },
+  goal: {
+    topic: '/observation/goal', schemaName: 'ganglion.Goal',
+    schema: { title: 'ganglion.Goal', description: 'The episode\'s goal as the demonstrator was given it: a world point (m) to reach', type: 'object',
+      properties: { timestamp: time, frame_id: { type: 'string' }, x_m: { type: 'number' }, y_m: { type: 'number' } } },
+  },
   action: {
     topic: '/action', schemaName: 'ganglion.JointCommand',
     schema: { title: 'ganglion.JointCommand', description: 'What the safety envelope let through: rad (position joints), rad/s (velocity joints)', type: 'object',
@@ -101,6 +106,7 @@ export function encodeSample(s: Sample, namesJson: string, intervention: boolean
     ['action', `{"timestamp":${ts},"name":${namesJson},"value":[${s.action.join(',')}]}`],
     ['control', `{"timestamp":${ts},"source":"${s.control}","intervention":${intervention},"skill":${JSON.stringify(s.skill?.name ?? null)},"args":${JSON.stringify(s.skill?.args ?? null) ?? 'null'}}`],
   ];
+  if (s.goal) out.push(['goal', `{"timestamp":${ts},"frame_id":"world","x_m":${s.goal.x_m},"y_m":${s.goal.y_m}}`]);
   if (s.teleop) out.push(['teleop', `{"timestamp":${ts},"operator":${JSON.stringify(s.teleop.operator)},"position_rad":${JSON.stringify(s.teleop.position_rad ?? {})},"velocity_radps":${JSON.stringify(s.teleop.velocity_radps ?? {})}}`]);
   return out;
 }

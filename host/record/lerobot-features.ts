@@ -1,5 +1,8 @@
 // The LeRobot features of an exported episode: one column per feature with its info.json entry, Parquet schema and per-frame values.
-import type { EpisodeRecord, Recording } from './reader.ts';
+import type { RobotGeometry } from '../skills/geometry.ts';
+import type { Observation } from '../skills/observation.ts';
+import { OBSERVATION_FEATURES, TARGET_FEATURES } from '../skills/policy/features.ts';
+import type { EpisodeRecord, Frame, Recording } from './reader.ts';
 
 export interface FeatureColumn {
   name: string;
@@ -41,12 +44,38 @@ function scalar(name: string, dtype: 'float32' | 'int64', values: number[]): Fea
   };
 }
 
+/** A frame as the skills see it (joints by name, base pose, objects): what the policy's feature functions read. */
+function observationOf(f: Frame, joints: readonly string[]): Observation {
+  return {
+    base: f.base,
+    joints: Object.fromEntries(joints.map((j, k) => [j, { position_rad: f.position_rad[k]!, velocity_radps: f.velocity_radps[k]! }])),
+    objects: f.objects,
+    held_id: f.held_id,
+  };
+}
+
+/**
+ * The goal columns of an episode recorded with one (a demonstrator reaching for a world point): observation.goal as
+ * recorded (world frame), and observation.environment_state: the goal as a policy sees it at run time, relative to
+ * the shoulder and to the gripper tip, computed by the same functions the learned skill runs (policy/features.ts).
+ */
+function goalColumns(rec: Recording, ep: EpisodeRecord, geometry: RobotGeometry): FeatureColumn[] {
+  const missing = ep.frames.findIndex((f) => !f.goal);
+  if (missing >= 0) throw new Error(`${rec.file}: episode ${ep.index} frame ${missing} has no goal while other episodes have one; export recordings with goals and without separately`);
+  const joints = rec.session.joints;
+  const env = ep.frames.map((f) => {
+    const input = { obs: observationOf(f, joints), geometry, target: f.goal! };
+    return TARGET_FEATURES.map((n) => OBSERVATION_FEATURES[n](input));
+  });
+  return [vector('observation.goal', ['x_m', 'y_m'], ep.frames.map((f) => [f.goal!.x_m, f.goal!.y_m])), vector('observation.environment_state', TARGET_FEATURES, env)];
+}
+
 /**
  * The columns LeRobot's default features name (timestamp, frame_index, episode_index, index, task_index), the
  * state and action vectors with `names` = the recording's joint keys, and `intervention` (1 where a person took
- * over from a skill or policy; the learn/ trainer weights those frames).
+ * over from a skill or policy; the learn/ trainer weights those frames). With `goalGeometry`: the goal columns too.
  */
-export function featureTable(rec: Recording, ep: EpisodeRecord, episode_index: number, from_index: number, task_index: number): FeatureColumn[] {
+export function featureTable(rec: Recording, ep: EpisodeRecord, episode_index: number, from_index: number, task_index: number, goalGeometry: RobotGeometry | null = null): FeatureColumn[] {
   const f = ep.frames;
   const joints = rec.session.joints;
   const t0 = f[0]!.t_ns;
@@ -55,6 +84,7 @@ export function featureTable(rec: Recording, ep: EpisodeRecord, episode_index: n
     vector('observation.state', joints, f.map((x) => x.position_rad)),
     vector('observation.velocity', joints, f.map((x) => x.velocity_radps)),
     vector('observation.base_pose', ['x_m', 'y_m', 'heading_rad'], f.map((x) => [x.base.x_m, x.base.y_m, x.base.heading_rad])),
+    ...(goalGeometry ? goalColumns(rec, ep, goalGeometry) : []),
     vector('action', joints, f.map((x) => x.action)),
     scalar('intervention', 'int64', f.map((x) => (x.intervention ? 1 : 0))),
     // When each frame was taken, from the episode's first: the loop's real timing, not k / fps.

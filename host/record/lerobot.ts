@@ -44,6 +44,14 @@ export function exportLerobot(recordings: readonly Recording[], o: ExportOptions
     if (r.session.joints.join() !== first.session.joints.join()) throw new Error(`${r.file}: joints [${r.session.joints.join(', ')}] differ from ${first.file}'s [${first.session.joints.join(', ')}]; a dataset has one feature layout`);
   }
   if (existsSync(o.out) && readdirSync(o.out).length) throw new Error(`${o.out} exists and is not empty: choose a new --out directory (an export never overwrites a dataset)`);
+  // Goal columns when the recordings have goals (teleop demonstrations of a reach): all of them or none, and the
+  // geometry the recording stored to compute them with.
+  const withGoal = recordings.map((r) => r.episodes.some((e) => e.status === 'kept' && e.frames[0]?.goal));
+  if (withGoal.some((g) => g) && !withGoal.every((g) => g)) {
+    throw new Error(`${recordings.find((_, i) => !withGoal[i])!.file} has no goals but ${recordings.find((_, i) => withGoal[i])!.file} has: a dataset has one feature layout (export them separately)`);
+  }
+  const geometry = withGoal[0] ? first.session.geometry : null;
+  if (withGoal[0] && !geometry) throw new Error(`${first.file}: recorded with goals but without the robot's geometry (session metadata "geometry"); record it again with \`ganglion record --teleop\``);
   const skipped: string[] = [];
   const tasks: string[] = [];
   const eps: Ep[] = [];
@@ -56,7 +64,7 @@ export function exportLerobot(recordings: readonly Recording[], o: ExportOptions
       }
       let task_index = tasks.indexOf(e.task);
       if (task_index < 0) task_index = tasks.push(e.task) - 1;
-      const cols = featureTable(r, e, eps.length, index, task_index);
+      const cols = featureTable(r, e, eps.length, index, task_index, geometry);
       eps.push({ index: eps.length, task_index, task: e.task, from: index, cols, length: e.frames.length });
       index += e.frames.length;
     }

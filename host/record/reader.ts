@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hasMcapPrefix, McapStreamReader } from '@mcap/core';
 import { z } from 'zod';
+import { RobotGeometrySchema } from '../skills/geometry.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 import { CHANNELS, unstamp, type ChannelKey } from './channels.ts';
 import { RECORDING_FORMAT } from './recorder.ts';
@@ -18,6 +19,7 @@ const Msg = {
   action: z.strictObject({ timestamp: Time, name: z.array(z.string()), value: z.array(finite) }),
   control: z.strictObject({ timestamp: Time, source: z.enum(CONTROL_SOURCES), intervention: z.boolean(), skill: z.string().nullable(), args: z.unknown() }),
   teleop: z.strictObject({ timestamp: Time, operator: z.string(), position_rad: z.record(z.string(), finite), velocity_radps: z.record(z.string(), finite) }),
+  goal: z.strictObject({ timestamp: Time, frame_id: z.literal('world'), x_m: finite, y_m: finite }),
   episode: z.strictObject({ timestamp: Time, index: z.number().int().nonnegative(), mark: z.enum(['start', 'end', 'discard']), task: z.string() }),
 };
 
@@ -29,6 +31,7 @@ const Session = z.object({
   joints: z.string().transform((s) => z.array(z.string().min(1)).min(1).parse(JSON.parse(s))),
   joint_kinds: z.string().transform((s) => z.array(z.enum(['position', 'velocity'])).parse(JSON.parse(s))),
   started_at: z.string(),
+  geometry: z.string().optional().transform((s) => (s === undefined ? null : RobotGeometrySchema.parse(JSON.parse(s)))),
 });
 export type SessionInfo = z.output<typeof Session>;
 
@@ -46,6 +49,8 @@ export interface Frame {
   skill: string | null;
   skill_args: unknown;
   teleop: { operator: string; position_rad: Record<string, number>; velocity_radps: Record<string, number> } | null;
+  /** The episode's goal (world frame), when the demonstrator was given one. */
+  goal: { x_m: number; y_m: number } | null;
 }
 
 export interface EpisodeRecord {
@@ -119,7 +124,7 @@ export function readRecording(file: string): Recording {
           if (m.mark !== 'start') open = null;
         } else if ('position' in m && 'velocity' in m) {
           take();
-          frame = { t_ns: unstamp(m.timestamp), position_rad: m.position, velocity_radps: m.velocity, teleop: null };
+          frame = { t_ns: unstamp(m.timestamp), position_rad: m.position, velocity_radps: m.velocity, teleop: null, goal: null };
         } else if (frame) {
           fill(frame, key, m);
         }
@@ -156,6 +161,9 @@ function fill(f: Partial<Frame>, key: ChannelKey, m: unknown): void {
   } else if (key === 'control') {
     const c = m as z.output<typeof Msg.control>;
     Object.assign(f, { control: c.source, intervention: c.intervention, skill: c.skill, skill_args: c.args });
+  } else if (key === 'goal') {
+    const g = m as z.output<typeof Msg.goal>;
+    f.goal = { x_m: g.x_m, y_m: g.y_m };
   } else if (key === 'teleop') {
     const t = m as z.output<typeof Msg.teleop>;
     f.teleop = { operator: t.operator, position_rad: t.position_rad, velocity_radps: t.velocity_radps };

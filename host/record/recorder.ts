@@ -1,6 +1,7 @@
 // The session recorder: one MCAP file per session, episodes marked, samples queued by the caller and written in flushed chunks so a crash loses at most flush_ms.
 import { EventEmitter } from 'node:events';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
+import type { RobotGeometry } from '../skills/geometry.ts';
 import { CHANNELS, encodeSample, LOG_LEVEL, stamp, type ChannelKey } from './channels.ts';
 import { McapFileWriter } from './mcap-file.ts';
 import { checkSample, SampleError, type Sample } from './sample.ts';
@@ -17,6 +18,8 @@ export interface RecorderOptions {
   /** [Hz] the control rate samples are taken at (nominal; every sample has its own timestamp). */
   fps: number;
   robot: string;
+  /** The robot's arm and base geometry (from its robot file): what the export computes goal features with. */
+  geometry?: RobotGeometry;
   /** [ms] the open chunk goes to disk at least this often (at most 1000: a crash loses at most this much). */
   flush_ms?: number;
   /** [ms] queued samples are encoded this often (off the caller's tick). */
@@ -65,6 +68,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.w.addMetadata('session', {
       format: RECORDING_FORMAT, task: o.task, fps: String(o.fps), robot: o.robot,
       joints: JSON.stringify(o.joints), joint_kinds: JSON.stringify(o.joint_kinds), started_at: new Date().toISOString(),
+      ...(o.geometry ? { geometry: JSON.stringify(o.geometry) } : {}),
     });
     for (const [key, c] of Object.entries(CHANNELS) as [ChannelKey, (typeof CHANNELS)[ChannelKey]][]) {
       const schemaId = this.w.addSchema({ name: c.schemaName, encoding: 'jsonschema', data: enc.encode(JSON.stringify(c.schema)) });

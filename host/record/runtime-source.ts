@@ -34,14 +34,18 @@ export function recordEvents(rec: Recorder, events: readonly TapEvent[]): void {
   }
 }
 
-/** Feeds `rec` from `rt`'s recording tap until the returned function is called; `onTick` sees every tick (for rate display). */
-export function recordRuntime(rt: RobotRuntime, rec: Recorder, joints: readonly string[], onTick: (t_ms: number) => void = () => {}): () => void {
+/**
+ * Feeds `rec` from `rt`'s recording tap until the returned function is called; `onTick` sees every tick (for rate
+ * display), `goal` gives the episode's goal stamped on each sample (a demonstrator's reach point), if any.
+ */
+export function recordRuntime(rt: RobotRuntime, rec: Recorder, joints: readonly string[], onTick: (t_ms: number) => void = () => {}, goal: () => Sample['goal'] = () => null): () => void {
   const onNotice = (n: { level: 'info' | 'warn' | 'error'; source: string; text: string }) => rec.event(n.level, n.text, n.source);
   rt.on('notice', onNotice);
   const stop = rt.onSample((s) => {
     onTick(s.t_ms);
     if (s.events.length) recordEvents(rec, s.events);
-    rec.add(toSample(s, joints));
+    const g = goal();
+    rec.add(g ? { ...toSample(s, joints), goal: g } : toSample(s, joints));
   });
   return () => {
     stop();

@@ -21,6 +21,11 @@ export interface Sample {
   teleop: { operator: string; position_rad?: Record<string, number>; velocity_radps?: Record<string, number> } | null;
   skill: { name: string; args: unknown } | null;
   control: ControlSource;
+  /**
+   * The episode's goal as the demonstrator was given it (world frame, m): the point a reach demonstration goes to.
+   * A policy conditioned on it learns target-conditioned reaching. Absent: the episode has no goal.
+   */
+  goal?: { x_m: number; y_m: number } | null;
 }
 
 /** A sample the recorder refused, with the field at fault: the recording goes on without it. */
@@ -52,6 +57,7 @@ export function checkSample(s: Sample, joints: readonly string[]): void {
   for (const o of s.objects) {
     if (!Number.isFinite(o.x_m) || !Number.isFinite(o.y_m)) throw new SampleError(`observation.objects "${o.id}" has a non-finite position`);
   }
+  if (s.goal && !(Number.isFinite(s.goal.x_m) && Number.isFinite(s.goal.y_m))) throw new SampleError(`observation.goal (${s.goal.x_m}, ${s.goal.y_m}) is not a finite point`);
   if (s.teleop) {
     finiteRecord('teleop.position_rad', s.teleop.position_rad);
     finiteRecord('teleop.velocity_radps', s.teleop.velocity_radps);

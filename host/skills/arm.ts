@@ -90,3 +90,19 @@ export function inverseArm(g: RobotGeometry, p: Point2, near?: { shoulder_rad: n
   candidates.sort((a, b) => cost(a) - cost(b));
   return { ok: true, ...candidates[0]! };
 }
+
+/**
+ * A seeded reach target the arm can reach from `base` (world frame): a point on the reach ring, `margin_m` inside its
+ * edges (where IK and a done tolerance do not fight the ring's edge), at a bearing within +-max_bearing_rad of the
+ * base's heading. Draws two numbers per try from `rand`; null when 1000 tries found none.
+ */
+export function randomReachPoint(g: RobotGeometry, base: Pose2, rand: () => number, margin_m = 0.004, max_bearing_rad = 2): Point2 | null {
+  const [rMin, rMax] = reachRange_m(g);
+  for (let i = 0; i < 1000; i++) {
+    const r = rMin + margin_m + (rMax - rMin - 2 * margin_m) * rand();
+    const bearing = -max_bearing_rad + 2 * max_bearing_rad * rand();
+    const local = { x_m: g.arm_mount_x_m + r * Math.cos(bearing), y_m: g.arm_mount_y_m + r * Math.sin(bearing) };
+    if (inverseArm(g, local).ok) return baseToWorld(base, local);
+  }
+  return null;
+}

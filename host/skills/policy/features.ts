@@ -53,6 +53,22 @@ export const ACTION_FEATURES = {
 
 export type ActionFeature = keyof typeof ACTION_FEATURES;
 
+/** A reach policy's inputs and outputs (see docs/policy.md for why these): the default of `ganglion train`. */
+export const REACH_OBSERVATION: readonly ObservationFeature[] = [
+  'shoulder_position_rad',
+  'elbow_position_rad',
+  'shoulder_velocity_radps',
+  'elbow_velocity_radps',
+  'target_from_shoulder_x_m',
+  'target_from_shoulder_y_m',
+  'target_from_tip_x_m',
+  'target_from_tip_y_m',
+];
+export const REACH_ACTION: readonly ActionFeature[] = ['shoulder_delta_rad', 'elbow_delta_rad'];
+
+/** The target features: what an exported recording with goals carries as observation.environment_state. */
+export const TARGET_FEATURES = ['target_from_shoulder_x_m', 'target_from_shoulder_y_m', 'target_from_tip_x_m', 'target_from_tip_y_m'] as const satisfies readonly ObservationFeature[];
+
 export const isObservationFeature = (s: string): s is ObservationFeature => Object.hasOwn(OBSERVATION_FEATURES, s);
 export const isActionFeature = (s: string): s is ActionFeature => Object.hasOwn(ACTION_FEATURES, s);
 
