@@ -103,6 +103,8 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
     this.st = {
       counter: this.counter, timeUs: Math.round(now * 1000) >>> 0, counts: new Array<number>(MAX_MOTORS).fill(0), velCps: new Array<number>(MAX_MOTORS).fill(0),
       outPermille, faults: this.faults(), analog, inputs, servoUs, receivedAtMs: now,
+      // StandardFirmata keeps no record of the commands it applied (Ganglion's firmware does): none to report.
+      applied: { frames: 0, sum: 0 },
     };
     this.emit('telemetry', this.st);
   }
@@ -179,6 +181,11 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
     this.deadman.trip(cause, reason);
   }
 
+  /** SIGINT/SIGTERM and uncaught errors make the outputs safe, and the process exits once those bytes are drained. */
+  installProcessHooks(): void {
+    this.deadman.installProcessHooks(() => this.o.conn.port.drain());
+  }
+
   stats(): LinkStats {
     const telemetry: TelemetryStats = {
       telemetryFrames: this.counter, telemetryLost: 0, telemetryStale: 0, statusFrames: 0,
@@ -199,6 +206,7 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
     if (this.state !== 'closed') this.rig.safe();
     this.deadman.stop();
     this.state = 'closed';
+    await this.o.conn.port.drain();
     await this.o.conn.port.transport.close();
   }
 }
