@@ -9,7 +9,7 @@ import type { McuState, TelemetryStats } from '../link/telemetry.ts';
 import { CONSTANTS, MAX_ANALOG, MAX_MOTORS, MAX_SERVOS } from '../protocol/messages.ts';
 import type { HostMessages } from '../protocol/messages.gen.ts';
 import type { FirmataConnection } from './connect.ts';
-import { FirmataDeadman, type TripCause } from './deadman.ts';
+import { FirmataDeadman, LAST_STATE_WARNING, type TripCause } from './deadman.ts';
 import { FirmataRig } from './rig.ts';
 
 const { MODE, FAULT, EVENT, ERR } = CONSTANTS;
@@ -191,13 +191,14 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
       telemetryFrames: this.counter, telemetryLost: 0, telemetryStale: 0, statusFrames: 0,
       mcuCrcErrors: 0, mcuSeqErrors: 0, mcuOverruns: 0, mcuRaw: null,
     };
-    return linkStats({
+    const s = linkStats({
       port: this.port, state: this.state,
       window: { framesSent: this.framesSent, retransmits: 0, timeouts: 0, naks: 0, badAcks: 0, inFlightFrames: 0, inFlightBytes: 0, queued: 0 },
       rtt: { rtoMaxMs: 0, srttMs: null, rttvarMs: null, lastMs: null, minMs: null, rtoMs: 0 },
       decoder: { frames: 0, crcErrors: 0, lengthErrors: 0, syncErrors: 0, bytesDropped: 0 },
       decodeErrors: 0, telemetry, faults: this.faults(), reconnects: 0, degradations: 0, degradedReason: null,
     });
+    return { ...s, board_kind: 'firmata', warning: LAST_STATE_WARNING };
   }
 
   /** Outputs to their defaults, then the port closed (the board keeps what it was last told: the defaults). */
