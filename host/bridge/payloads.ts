@@ -102,6 +102,7 @@ export function linkPayload(robot: string, health: Record<string, LinkStats>): L
       rtt_p99_ms: null,
       retransmits: s.retransmits, crc_errors: s.host.crcErrors + s.telemetry.mcuCrcErrors,
       telemetry_lost: s.telemetry.telemetryLost, reconnects: s.reconnects,
+      board_kind: s.board_kind ?? 'ganglion', ...(s.warning ? { warning: s.warning } : {}),
     };
   }
   return { robot, at_ms: Date.now(), nodes };

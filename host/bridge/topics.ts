@@ -152,6 +152,9 @@ export const LinkPayload = z.strictObject({
       crc_errors: z.number().int(),
       telemetry_lost: z.number().int(),
       reconnects: z.number().int(),
+      /** ganglion: Ganglion's firmware; firmata: StandardFirmata, no board watchdog (see warning). */
+      board_kind: z.enum(['ganglion', 'firmata']),
+      warning: z.string().max(1000).optional(),
     }),
   ),
 });

@@ -9,6 +9,7 @@ import { probePort, type ProbeResult } from '../link/probe.ts';
 import { SerialTransport } from '../link/serial.ts';
 import { PROTO_HASH } from '../protocol/messages.gen.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
+import { firmataItem } from './firmata-doctor.ts';
 
 const SYSTEM_MOSQUITTO_CONF = '/etc/mosquitto/mosquitto.conf';
 
@@ -73,7 +74,10 @@ async function probe(port: string, probeMs: number): Promise<CheckItem> {
   // Every board profile runs its host link at 1 Mbaud, so one rate probes any of them.
   const transport = new SerialTransport({ path: port, baudRate: 1_000_000 });
   try {
-    return identityItem(port, await probePort(transport, probeMs));
+    const found = await probePort(transport, probeMs);
+    // Not Ganglion's firmware at 1 Mbaud: maybe StandardFirmata at its 57600 (firmata-doctor.ts).
+    if (!found) await transport.close();
+    return (!found && (await firmataItem(port, probeMs))) || identityItem(port, found);
   } catch (e) {
     return { mark: 'fail', text: `cannot talk to ${port}: ${(e as Error).message}` };
   } finally {

@@ -10,7 +10,8 @@ import { listBoards } from '../hw/board.ts';
 const USAGE = `usage: ganglion flash --board <id> --port <path> [--hex file.hex] [--baud n] [--dry-run]
 
 Builds the firmware for the board's MCU (make -C firmware all) and writes it through the board's
-bootloader with avrdude, then verifies it. Boards: ${listBoards().join(', ')}.
+bootloader with avrdude, then verifies it. A Firmata board (firmata-uno) gets StandardFirmata as
+shipped by the avrgirl-arduino package instead, with nothing built. Boards: ${listBoards().join(', ')}.
   --hex      flash this image instead of building one
   --baud     bootloader baud override (old Nanos: 57600)
   --dry-run  print the exact commands and exit without running them

@@ -73,17 +73,18 @@ export class FirmataDeadman extends EventEmitter<{ trip: [{ cause: TripCause; re
 
   /**
    * SIGINT/SIGTERM and uncaught errors make the outputs safe before the process ends. `flush` waits until the bytes
-   * are on the wire (serial drain); the exit code follows the shell's convention (128 + signal number).
+   * are on the wire (FirmataPort.drain: the serial port's tcdrain), bounded so a dead port cannot hold the exit; the
+   * exit code follows the shell's convention (128 + signal number).
    */
-  installProcessHooks(flush: () => Promise<void> = async () => {}): void {
+  installProcessHooks(flush: () => Promise<void>): void {
     const onSignal = (sig: NodeJS.Signals) => {
       this.trip('signal', `${sig}`);
-      void flush().finally(() => process.exit(128 + (sig === 'SIGINT' ? 2 : 15)));
+      void bounded(flush()).finally(() => process.exit(128 + (sig === 'SIGINT' ? 2 : 15)));
     };
     const onError = (err: Error) => {
       this.trip('error', `uncaught error: ${err.message}`);
       process.stderr.write(`${err.stack ?? err.message}\n`);
-      void flush().finally(() => process.exit(1));
+      void bounded(flush()).finally(() => process.exit(1));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -94,6 +95,13 @@ export class FirmataDeadman extends EventEmitter<{ trip: [{ cause: TripCause; re
       process.off('uncaughtException', onError);
     });
   }
+}
+
+/** [ms] the longest an exiting process waits for its last bytes to drain (a cut cable never drains). */
+const FLUSH_MAX_MS = 1000;
+
+function bounded(p: Promise<void>): Promise<void> {
+  return Promise.race([p.catch(() => {}), new Promise<void>((r) => setTimeout(r, FLUSH_MAX_MS).unref())]);
 }
 
 /** Said once by `ganglion doctor` and `ganglion run`, and shown on the dashboard, for every Firmata board. */

@@ -45,6 +45,11 @@ export class FirmataPort extends EventEmitter {
     return true;
   }
 
+  /** Every byte written so far is on its way to the board (serial drain); the deadman's flush before exit. */
+  async drain(): Promise<void> {
+    await this.transport.drain?.();
+  }
+
   close(cb?: () => void): void {
     void this.transport.close().then(() => cb?.());
   }

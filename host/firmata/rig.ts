@@ -115,6 +115,11 @@ export class FirmataRig {
     return b;
   }
 
+  /** [permille] the signed duty last put on each open-loop motor, by index. */
+  motorPermille(): Map<number, number> {
+    return new Map([...this.motors].map(([i, m]) => [i, Number.isFinite(m.permille) ? m.permille : 0]));
+  }
+
   /** The pulse [us] last commanded on each servo, by index (0 = none). */
   servoUs(): Map<number, number> {
     return new Map([...this.servos].map(([i, s]) => [i, s.us]));

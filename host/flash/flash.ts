@@ -4,13 +4,14 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { listBoards, loadBoard, type Board } from '../hw/board.ts';
 import { avrdudeArgs, findExecutable, FlashError } from './avrdude.ts';
 import { buildFirmware, firmwareHexPath } from './build.ts';
+import { firmataHexPath } from '../firmata/hex.ts';
 import { AvrdudeProgress, type ProgressEvent } from './progress.ts';
 
 export interface FlashPlan {
   board: Board;
   /** The image to write; absent until built when no --hex was given. */
   hex: string;
-  /** True when the firmware must be built before flashing (no --hex). */
+  /** True when Ganglion's firmware must be built before flashing (no --hex, not a Firmata board). */
   build: boolean;
   avrdude: string;
   args: string[];
@@ -34,9 +35,10 @@ export function planFlash(req: FlashRequest): FlashPlan {
   const board = loadBoard(req.boardId);
   if (board.emulated) throw new FlashError(`${board.id} runs in the emulator and needs no flashing`);
   if (req.hex && !existsSync(req.hex)) throw new FlashError(`the image ${req.hex} does not exist; check the --hex path`);
-  const hex = req.hex ?? firmwareHexPath(board.mcu);
+  // A Firmata board gets StandardFirmata as shipped in node_modules (never built, never copied); others our firmware.
+  const hex = req.hex ?? (board.kind === 'firmata' ? firmataHexPath(board) : firmwareHexPath(board.mcu));
   const avrdude = req.avrdude ?? 'avrdude';
-  return { board, hex, build: !req.hex, avrdude, args: avrdudeArgs(board, req.port, hex, req.baud) };
+  return { board, hex, build: !req.hex && board.kind !== 'firmata', avrdude, args: avrdudeArgs(board, req.port, hex, req.baud) };
 }
 
 /** Refuses a port that does not exist or that this user cannot open, with the fix in the message. */

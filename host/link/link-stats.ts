@@ -22,6 +22,9 @@ export interface LinkStats extends Omit<SendWindowStats, 'inFlightBytes' | 'queu
   /** Times the link went degraded; why it is degraded now (null while healthy). */
   degradations: number;
   degradedReason: string | null;
+  /** Which firmware the node runs (absent: Ganglion's own) and what its operator must know about it. */
+  board_kind?: 'ganglion' | 'firmata';
+  warning?: string;
 }
 
 export interface LinkStatsParts {

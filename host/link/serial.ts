@@ -88,6 +88,13 @@ export class SerialTransport implements Transport {
     this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
+  /** What a process about to exit waits for: the last bytes (safe outputs) written out of the port. */
+  drain(): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) return Promise.resolve();
+    return new Promise((resolve) => port.drain(() => resolve()));
+  }
+
   onData(listener: (bytes: Uint8Array) => void): void {
     this.dataListeners.push(listener);
   }

@@ -12,6 +12,8 @@ export interface Transport {
   /** The pipe closed (cable pulled, process exited, close() called); err is set unless close() was asked for. */
   onClose(listener: (err?: Error) => void): void;
   close(): Promise<void>;
+  /** Resolves once every queued byte has left for the wire (serial: tcdrain); absent where writes are immediate. */
+  drain?(): Promise<void>;
   readonly isOpen: boolean;
 }
 

@@ -1,8 +1,8 @@
 // Arming and disarming every MCU of the robot; a session that is reconnecting (after a host stall) is given time to come back first.
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 
 /** Resolves once `s` is connected again, or rejects after timeout_ms naming the node. */
-function reconnected(id: string, s: McuSession, timeout_ms: number): Promise<void> {
+function reconnected(id: string, s: NodeLink, timeout_ms: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       s.off('reconnected', done);
@@ -17,13 +17,13 @@ function reconnected(id: string, s: McuSession, timeout_ms: number): Promise<voi
 }
 
 /** `decidedBy` is logged by each session that re-arms after a watchdog trip or a reconnect. */
-export async function armAll(sessions: Map<string, McuSession>, timeout_ms: number, decidedBy?: string): Promise<void> {
+export async function armAll(sessions: Map<string, NodeLink>, timeout_ms: number, decidedBy?: string): Promise<void> {
   for (const [id, s] of sessions) {
     if (s.stats().state === 'reconnecting') await reconnected(id, s, timeout_ms);
     await s.arm(decidedBy);
   }
 }
 
-export async function disarmAll(sessions: Map<string, McuSession>): Promise<void> {
+export async function disarmAll(sessions: Map<string, NodeLink>): Promise<void> {
   for (const s of sessions.values()) await s.disarm();
 }

@@ -1,7 +1,7 @@
 // Joint-space <-> MCU-space for the runtime: telemetry -> joint states, envelope setpoints -> set_motors / set_servo.
 import { cpsToRadps, countsToRad, radToCounts, radToUs, radpsToCps, usToRad } from '../calibration/joints.ts';
 import type { Calibration, DcJointCalibration, ServoJointCalibration } from '../calibration/schema.ts';
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
 
 export type JointKind = 'position' | 'velocity';
@@ -23,7 +23,7 @@ export function bindJoints(joints: readonly { name: string; kind: JointKind }[],
 }
 
 /** Joint position [rad] and velocity [rad/s] from the newest MCU state; null when that node has not reported yet. */
-export function readJoint(j: JointIo, sessions: Map<string, McuSession>): { position_rad: number; velocity_radps: number } | null {
+export function readJoint(j: JointIo, sessions: Map<string, NodeLink>): { position_rad: number; velocity_radps: number } | null {
   const st = sessions.get(j.node)?.mcuState;
   if (!st) return null;
   if ('dc' in j.cal) {
@@ -43,7 +43,7 @@ export function sendSetpoints(
   joints: JointIo[],
   value: ArrayLike<number>,
   torque: ArrayLike<number | boolean>,
-  sessions: Map<string, McuSession>,
+  sessions: Map<string, NodeLink>,
   lastServoUs: Map<string, number>,
 ): void {
   const frames = new Map<string, { mode: number[]; value: number[] }>();

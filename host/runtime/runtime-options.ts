@@ -1,13 +1,13 @@
 // What a RobotRuntime is built from: the robot's sessions, calibration, envelope, geometry and perception, and how its loop runs.
 import type { Calibration } from '../calibration/schema.ts';
 import type { EnvelopeConfigInput } from '../executor/envelope-config.ts';
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 import type { RobotGeometry } from '../skills/geometry.ts';
 import type { PerceptionSource } from '../world/perception.ts';
 
 export interface RuntimeOptions {
   calibration: Calibration;
-  sessions: Map<string, McuSession>;
+  sessions: Map<string, NodeLink>;
   /** The robot's safety envelope, already narrowed to the calibration (see limits.ts envelopeWithCalibration). */
   envelope: EnvelopeConfigInput;
   /** The robot's geometry (from its robot file): what affordances are judged with. */

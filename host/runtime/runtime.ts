@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { startLoop, type Loop } from '../executor/loop.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../executor/shared.ts';
-import type { McuSession } from '../link/session.ts';
+import type { LinkStats } from '../link/session.ts';
 import type { JointReading, PerceptionSource } from '../world/perception.ts';
 import type { RuntimeOptions } from './runtime-options.ts';
 import { appendCorrection, type CorrectionLogEntry } from '../skills/correction-log.ts';
@@ -293,7 +293,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     return skillInfos(this.registry, this.toolsCache, this.observation(), this.o.geometry, argsBySkill);
   }
 
-  linkHealth(): Record<string, ReturnType<McuSession['stats']>> {
+  linkHealth(): Record<string, LinkStats> {
     return Object.fromEntries([...this.o.sessions].map(([id, s]) => [id, s.stats()]));
   }
 

@@ -9,45 +9,19 @@
 //   test checks avrdude says so). The harness instead resets into the bootloader when the pty is opened, with
 //   MCUSR=EXTRF, the only reset cause for which this Optiboot waits for avrdude rather than starting the app.
 // - The harness runs the MCU in real time, so Optiboot's 1 s watchdog window is 1 s for avrdude as on a board.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { SerialPort } from 'serialport';
 import t from 'tap';
 import { main as flashMain } from '../../host/cli/flash.ts';
 import { buildFirmware, firmwareHexPath } from '../../host/flash/build.ts';
-import { ROOT } from '../../host/hw/board.ts';
 import { decodePayload } from '../../host/protocol/codec.ts';
 import { FrameDecoder } from '../../host/protocol/frame.ts';
 import { CONSTANTS } from '../../host/protocol/messages.ts';
 import { readIntelHex } from './ihex.ts';
-
-const SIM_DIR = path.join(ROOT, 'host/flash/simavr');
-const HARNESS = path.join(SIM_DIR, 'build/optiboot_sim');
-const OPTIBOOT = path.join(SIM_DIR, 'build/optiboot_atmega328.hex');
-const BOOT_ADDR = 0x7e00;
-
-/** Starts the emulated Uno; resolves with the pty it speaks on. */
-async function startBoard(dumpPath: string): Promise<{ child: ChildProcess; pty: string; stderr: string[] }> {
-  const child = spawn(HARNESS, ['--boot', OPTIBOOT, '--dump', dumpPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
-  const lines = createInterface({ input: child.stdout! });
-  const pty = await new Promise<string>((resolve, reject) => {
-    lines.once('line', (l) => (l.startsWith('PTY ') ? resolve(l.slice(4)) : reject(new Error(`harness said: ${l}`))));
-    child.once('exit', (code) => reject(new Error(`harness exited (${code}): ${stderr.join('')}`)));
-  });
-  return { child, pty, stderr };
-}
-
-async function stopBoard(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+import { BOOT_ADDR, buildHarness, OPTIBOOT, startBoard, stopBoard } from './optiboot-board.ts';
 
 /** Bytes waitForBootEvent() received, for the failure message. */
 const received: Buffer[] = [];
@@ -84,7 +58,7 @@ async function waitForBootEvent(pty: string, timeoutMs: number): Promise<{ code:
 }
 
 t.test('flash the firmware through an emulated Optiboot', async (t) => {
-  execFileSync('make', ['-s', '-C', SIM_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });
+  buildHarness();
   const hex = existsSync(firmwareHexPath('atmega328p')) ? firmwareHexPath('atmega328p') : await buildFirmware('atmega328p');
   const dump = path.join(mkdtempSync(path.join(tmpdir(), 'gng-optiboot-')), 'flash.bin');
   const board = await startBoard(dump);

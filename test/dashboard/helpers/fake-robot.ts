@@ -85,7 +85,7 @@ export class FakeRobot {
       robot: this.id, at_ms: Date.now(),
       nodes: Object.fromEntries(Object.keys(JOINTS).map((n) => [n, {
         state: 'connected', armed: !this.estop.latched, watchdog_tripped: false, faults: [], rtt_ms: 1.2, rtt_p99_ms: 2.5,
-        retransmits: 0, crc_errors: 0, telemetry_lost: 0, reconnects: 0,
+        retransmits: 0, crc_errors: 0, telemetry_lost: 0, reconnects: 0, board_kind: 'ganglion',
       }])),
     }), false, 0);
     this.publishPeriodic(t.cadence, CadencePayload.parse({
