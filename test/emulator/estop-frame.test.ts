@@ -10,7 +10,8 @@ import { bootNode, holdMotors, type Booted } from './boot-node.ts';
 /**
  * [cycles] the frame must take effect within this of its last byte: 300 us at 16 MHz. The frame is acted on in the
  * main loop's RX/dispatch path, which first finishes the control step in progress (PID, telemetry encoding); measured
- * 751..3970 cycles (47..248 us) over ten phases of the tick with 2 motors and 200 Hz telemetry.
+ * 763..4431 cycles (48..277 us) over ten phases of the tick with 2 motors and 200 Hz telemetry (751..3970 before the
+ * applied-frame sums of the link fault work joined the frame path).
  */
 const BOUND_CYCLES = 4800;
 const FULL = { 0: { mode: 'PWM' as const, value: 1000 } };
