@@ -116,8 +116,7 @@ export async function run(): Promise<Figure[]> {
         value: w.period_error_p99_us,
         unit: 'us',
         baseline: { label: 'setInterval p99, same run', value: interval.period_error_p99_us },
-        goal: '>= 10x better than setInterval',
-        pass: ratio >= 10,
+        // No goal here: the issue's goal is the C floor (above); "better than setInterval" is context only.
         note: `${ratio.toFixed(1)}x better. Worker: ${fmtLine(w)} (spin margin ${w.spin_margin_us.toFixed(0)} us)`,
       },
       {
@@ -202,7 +201,7 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
       baseline: { label: 'setInterval p99 (above, same run)', value: interval.period_error_p99_us },
-      goal: '>= 10x better than setInterval', pass: ratio >= 10,
+      // Context only: the goal is the C floor (the SCHED_FIFO floor figures above).
       note: `${ratio.toFixed(1)}x better. FIFO: ${fmtLine(idleFifo)}\n    ${describeRealtime(idleFifo.realtime)}`,
     },
     {

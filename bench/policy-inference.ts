@@ -123,12 +123,10 @@ export async function run(): Promise<Figure[]> {
   if (wasm && cpu) {
     figures.push({ name: 'MLP 64-256-256-8, one sample, wasm backend, p50', value: wasm.p50, unit: 'us', baseline: { label: 'cpu backend p50', value: cpu.p50 } });
     figures.push({
-      name: 'MLP 64-256-256-8, one sample, wasm backend, p99',
+      name: 'MLP 64-256-256-8, one sample, TF.js wasm backend predict, p99 (context: the skill runs Dense models on the pure-JS forward above, which carries the goal)',
       value: wasm.p99,
       unit: 'us',
       baseline: { label: 'cpu backend p99', value: cpu.p99 },
-      goal: `p99 <= ${GOAL_P99_US} us`,
-      pass: wasm.p99 <= GOAL_P99_US,
       note: `${SAMPLES} calls after ${WARMUP} warm-up, predict + dataSync inside tidy (the skill's path); 2 shared cores, so the tail carries other processes' load`,
     });
     figures.push({

@@ -129,7 +129,24 @@ export async function run(): Promise<Figure[]> {
       note: `p99 ${percentile(xs, 99).toFixed(2)} ms; ${all.length - xs.length} of ${all.length} trials saw no change within 400 ms`,
       };
     };
+    // The arithmetic of the wire figure's floor: setpoints travel as whole encoder counts (POSITION mode), and the
+    // envelope ramps a joint from rest at its acceleration limit a, so the first count changes after t = sqrt(2 d / a),
+    // d = 1 count in rad (1 / counts_per_rad) at worst. In 2 control periods the ramp covers a (2T)^2 / 2.
+    const shoulder = calibration.joints['shoulder'];
+    const limit = envelope.joints.find((j) => j.name === 'shoulder');
+    const perRad = shoulder && shoulder.kind === 'dc' ? shoulder.counts_per_rad : NaN;
+    const accel = limit?.accel_max_radps2 ?? NaN;
+    const countFloor_ms = 1000 * Math.sqrt(2 / perRad / accel);
+    const inTwo_counts = 0.5 * accel * (2 * period_ms / 1000) ** 2 * perRad;
+    const floorFig: Figure = {
+      name: 'floor of the wire figure: envelope ramp from rest to one encoder count (computed, shoulder)', value: countFloor_ms, unit: 'ms',
+      baseline: { label: `2 control periods at ${RATE_HZ} Hz`, value: 2 * period_ms },
+      note: `t = sqrt(2 / (counts_per_rad ${perRad.toFixed(0)} x accel ${accel} rad/s^2)); in 2 periods the ramp moves ${inTwo_counts.toFixed(3)} count, ` +
+        `so no integer-count setpoint can change on the wire within 2 periods from rest: the goal needs sub-count (or velocity/target) setpoints in the protocol. ` +
+        `The envelope output (below) is the figure that meets it.`,
+    };
     return [
+      floorFig,
       // On the wire a change shows only once the envelope's acceleration ramp from rest has moved a joint by a whole
       // encoder count; at the envelope output it shows at the next tick.
       fig('correction -> first changed set_motors on the wire', corr),

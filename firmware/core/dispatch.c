@@ -135,6 +135,7 @@ static void apply(uint8_t id, const uint8_t *p) {
     case GNG_MSG_SET_NODE_ID: gng_decode_set_node_id(p, &m.node_id); set_node_id(&m.node_id); break;
     case GNG_MSG_SET_POSITION: gng_decode_set_position(p, &m.set_position); set_position(&m.set_position); break;
     case GNG_MSG_HEARTBEAT: break; /* its arrival already fed the link watchdog */
+    case GNG_MSG_ESTOP: gng_estop(); break; /* inside a longer frame: sequenced like any command */
     default: break;                /* unreachable: gng_payload_check() ran first */
   }
 }

@@ -3,7 +3,7 @@
 #define GNG_MESSAGES_H
 #include <stdint.h>
 
-#define GNG_PROTO_HASH 0xFE6343EDUL
+#define GNG_PROTO_HASH 0xACDF68C5UL
 #define GNG_FRAME_SYNC 126
 #define GNG_FRAME_HEADER_BYTES 2
 #define GNG_FRAME_TRAILER_BYTES 3
@@ -444,6 +444,22 @@ static inline uint8_t gng_encode_heartbeat(uint8_t *p, const gng_heartbeat_t *m)
   return 1;
 }
 
+/* estop (h2m): Software e-stop: outputs to their defaults and latched (DISARMED | ESTOP) until arm, as the e-stop input does. Alone in its frame it is acted on at receipt whatever its seq, and consumes none: the host sends it outside the send window and repeats it until the MCU answers with event ESTOP (every e-stop frame gets one). */
+#define GNG_MSG_ESTOP 0x1E
+#define GNG_MSG_ESTOP_SIZE 0 /* payload bytes after the id */
+typedef struct {
+  uint8_t unused_;
+} gng_estop_t;
+_Static_assert((GNG_MSG_ESTOP & GNG_MSG_M2H_BIT) == 0, "estop: h2m ids have bit 7 clear");
+static inline void gng_decode_estop(const uint8_t *p, gng_estop_t *m) {
+  (void)p; (void)m;
+}
+static inline uint8_t gng_encode_estop(uint8_t *p, const gng_estop_t *m) {
+  p[0] = GNG_MSG_ESTOP;
+  (void)m;
+  return 1;
+}
+
 /* identify_reply (m2h): Who this firmware is. */
 #define GNG_MSG_IDENTIFY_REPLY 0x81
 #define GNG_MSG_IDENTIFY_REPLY_SIZE 20 /* payload bytes after the id */
@@ -681,6 +697,7 @@ static inline int8_t gng_msg_size(uint8_t id) {
     case GNG_MSG_SET_NODE_ID: return GNG_MSG_SET_NODE_ID_SIZE;
     case GNG_MSG_SET_POSITION: return GNG_MSG_SET_POSITION_SIZE;
     case GNG_MSG_HEARTBEAT: return GNG_MSG_HEARTBEAT_SIZE;
+    case GNG_MSG_ESTOP: return GNG_MSG_ESTOP_SIZE;
     case GNG_MSG_IDENTIFY_REPLY: return GNG_MSG_IDENTIFY_REPLY_SIZE;
     case GNG_MSG_TELEMETRY: return GNG_MSG_TELEMETRY_SIZE;
     case GNG_MSG_STATUS: return GNG_MSG_STATUS_SIZE;

@@ -2,6 +2,7 @@
 #include "link.h"
 #include "state.h"
 #include "dispatch.h"
+#include "safety.h"
 #include "emit.h"
 #include "../hal/hal.h"
 
@@ -21,12 +22,28 @@ static void note_applied(const uint8_t *payload, uint8_t len) {
   gng.applied_frames++;
 }
 
+/* A lone e-stop acts at once whatever its seq: the host sends it ahead of the frames queued or in flight (which would
+   put it out of order), and repeats it until the ESTOP event comes back. Stopping twice is harmless, so a replay or
+   duplicate needs no seq to be caught; it consumes none (the host does not count it), and does not feed the link
+   watchdog. Checked off the set_motors fast path: the 1 kHz stream pays nothing for it. */
+static uint8_t lone_estop(const uint8_t *payload, uint8_t len) {
+  if (len != 1 + GNG_MSG_ESTOP_SIZE || payload[0] != GNG_MSG_ESTOP) return 0;
+  gng_estop();
+  return 1;
+}
+
 /* A stream-only frame: its ack may wait for the next telemetry frame (see gng_link_poll()). */
 static void lazy_ack(void) {
   if (!gng.lazy_ack) {
     gng.lazy_ack = 1;
     gng.lazy_ack_ms = hal_millis();
   }
+}
+
+/* An in-sequence frame: consumes its seq; only such frames prove the host is alive and in step. */
+static inline void in_step(void) {
+  gng.expected_seq++;
+  gng.last_rx_ms = hal_millis();
 }
 
 void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t len) {
@@ -39,6 +56,7 @@ void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t l
     gng.applied_sum1 = gng.applied_sum2 = 0;
   }
   if (seq != gng.expected_seq) {
+    if (lone_estop(payload, len)) return;
     /* Either a replay (within the 128 seqs before expected: already applied, the host missed our ack) or a gap (a
        frame was lost). Neither is applied; the ack we send tells the host where to resume. Only a gap is a NAK: a
        replay answered by a NAK would make the host resend frames that are merely still on their way. */
@@ -47,16 +65,17 @@ void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t l
     else gng.out.ack_due = 1;
     return;
   }
-  gng.expected_seq++;
-  gng.last_rx_ms = hal_millis(); /* only in-sequence frames prove the host is alive and in step */
   if (len == 1 + GNG_MSG_SET_MOTORS_SIZE && payload[0] == GNG_MSG_SET_MOTORS) {
     /* The 1 kHz setpoint stream, alone in its frame: well formed by its length, and a stream message (no reply).
        Applied here, the general path below (check, dispatch, reply test) would do exactly the same. */
+    in_step();
     gng_dispatch_set_motors(&payload[1]);
     note_applied(payload, len);
     lazy_ack();
     return;
   }
+  if (lone_estop(payload, len)) return;
+  in_step();
   apply_payload(payload, len);
 }
 

@@ -17,6 +17,10 @@ static void trip(uint8_t fault, uint8_t event) {
   gng_emit_event(event, 0);
 }
 
+/* The same latch as the e-stop input (cleared only by arm), and an ESTOP event for every e-stop frame: it is the
+   host's confirmation, since an e-stop frame consumes no seq and so is never acked. */
+void gng_estop(void) { trip(GNG_FAULT_ESTOP, GNG_EVENT_ESTOP); }
+
 void gng_arm(void) {
   if (gng.estop_active) {
     gng_emit_error(GNG_ERR_BAD_VALUE, GNG_MSG_ARM, 0);

@@ -7,5 +7,6 @@ void gng_outputs_default(void);  /* every motor off (coast), every servo at defa
 void gng_arm(void);              /* emits ARMED, or error{BAD_VALUE, arm} while the e-stop is active */
 void gng_disarm(void);           /* emits DISARMED */
 void gng_safety_tick(void);      /* once per control tick, before the motors run */
+void gng_estop(void);            /* the host's estop message: the e-stop input's trip, at receipt */
 
 #endif

@@ -346,10 +346,13 @@ export class EmulatedNode {
     return m;
   }
 
-  /** The PWM duty (0..1) on a board pin over its last complete period, or its steady level. */
-  pinDuty(name: string): number {
+  /**
+   * The PWM duty (0..1) on a board pin over its last complete period, or its steady level once it has not toggled for
+   * `stale_ms` (default 5 ms: several periods of any PWM or servo signal; the firmware's 7.8 kHz motor PWM needs far less).
+   */
+  pinDuty(name: string, stale_ms = 5): number {
     const p = resolvePin(this.opts.board, name, `node ${this.id}`);
-    return this.meters[p.pin]!.duty(this.mcu.cycles, this.clock_hz / 200);
+    return this.meters[p.pin]!.duty(this.mcu.cycles, (this.clock_hz * stale_ms) / 1000);
   }
 
   pinLevel(name: string): boolean {

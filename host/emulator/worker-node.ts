@@ -178,8 +178,8 @@ export class WorkerNode {
     return v;
   }
 
-  async pinDuty(name: string): Promise<number> {
-    const v = await this.call<unknown>({ method: 'pinDuty', args: [name] });
+  async pinDuty(name: string, stale_ms?: number): Promise<number> {
+    const v = await this.call<unknown>({ method: 'pinDuty', args: stale_ms === undefined ? [name] : [name, stale_ms] });
     if (typeof v !== 'number') throw new Error(`emulator worker ${this.id}: pinDuty returned ${typeof v}`);
     return v;
   }

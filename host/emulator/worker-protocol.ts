@@ -15,7 +15,7 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('setPot'), args: z.tuple([z.union([z.string(), z.number().int()]), z.number()]) }),
   z.strictObject({ method: z.literal('driveEncoder'), args: z.tuple([z.number().int(), z.number().nullable()]) }),
   z.strictObject({ method: z.literal('pinLevel'), args: z.tuple([z.string()]) }),
-  z.strictObject({ method: z.literal('pinDuty'), args: z.tuple([z.string()]) }),
+  z.strictObject({ method: z.literal('pinDuty'), args: z.union([z.tuple([z.string()]), z.tuple([z.string(), z.number().positive()])]) }),
 ]);
 export type Call = z.infer<typeof CallSchema>;
 export type CallMethod = Call['method'];

@@ -24,7 +24,7 @@ function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
     case 'setPot': return node.setPot(...c.args);
     case 'driveEncoder': return node.driveEncoder(...c.args);
     case 'pinLevel': return node.pinLevel(...c.args);
-    case 'pinDuty': return node.pinDuty(...c.args);
+    case 'pinDuty': return node.pinDuty(c.args[0], c.args[1]);
   }
 }
 

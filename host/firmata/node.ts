@@ -77,7 +77,7 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
   }
 
   /** E-stop: every output to its default now, on the host (no board watchdog to do it); cleared by clearEstop(). */
-  estop(reason: string): void {
+  async estop(reason = 'e-stop'): Promise<void> {
     this.deadman.trip('estop', reason);
   }
 

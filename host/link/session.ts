@@ -23,6 +23,7 @@ import { Keepalive } from './keepalive.ts';
 import { reconnectLoop } from './reconnect.ts';
 import { LinkHealth } from './health.ts';
 import { RTO_MIN_MS } from './rtt.ts';
+import { sendEstop } from './estop-sender.ts';
 import type { LinkStats, SessionEvents, SessionOptions, SessionState } from './session-types.ts';
 
 export type { LinkStats, McuErrorReport, McuEvent, SessionEvents, SessionOptions, SessionState } from './session-types.ts';
@@ -171,6 +172,22 @@ export class McuSession extends EventEmitter<SessionEvents> {
     const value = [0, 1, 2, 3].map((i) => values[i] ?? 0);
     this.window.send(encodeMessage('set_motors', { mode, value }), true, undefined, 'set_motors');
     return true;
+  }
+
+  /** E-stop at once: the MCU puts its outputs to their defaults at receipt and stays disarmed until arm(). The frame
+   *  skips the send window (estop-sender.ts); resolves when the MCU confirms, rejects if the link is down. */
+  estop(): Promise<void> {
+    if (!this.sink.linkUp) return Promise.reject(new LinkError('disconnected', `cannot send estop: no link to ${this.port} (state ${this.state}); its link watchdog stops the outputs`));
+    this.armedWanted = false;
+    return sendEstop({
+      port: this.port,
+      write: (b) => this.write(b),
+      seq: () => this.window.nextSeq,
+      srttMs: () => this.window.rtt.stats().srttMs,
+      linkUp: () => this.sink.linkUp,
+      onEvent: (l) => { this.on('event', l); return () => this.off('event', l); },
+      giveUpMs: this.options.node.watchdog_ms,
+    });
   }
 
   /** Arms the MCU. After a watchdog trip or a reconnect this is the decision to resume, so it is logged with who took it. */

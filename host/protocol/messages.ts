@@ -194,6 +194,14 @@ export const MESSAGES: MessageDef[] = [
     ],
   },
   { id: 0x0f, name: 'heartbeat', dir: 'h2m', stream: true, doc: 'Keeps the link watchdog fed when nothing else is sent.', fields: [] },
+  {
+    // Its own high id, so other additions keep numbering on from 0x10.
+    id: 0x1e, name: 'estop', dir: 'h2m',
+    doc: 'Software e-stop: outputs to their defaults and latched (DISARMED | ESTOP) until arm, as the e-stop input does. ' +
+      'Alone in its frame it is acted on at receipt whatever its seq, and consumes none: the host sends it outside the ' +
+      'send window and repeats it until the MCU answers with event ESTOP (every e-stop frame gets one).',
+    fields: [],
+  },
 
   // ---- MCU -> host ----
   {

@@ -27,3 +27,18 @@ export async function armAll(sessions: Map<string, NodeLink>, timeout_ms: number
 export async function disarmAll(sessions: Map<string, NodeLink>): Promise<void> {
   for (const s of sessions.values()) await s.disarm();
 }
+
+/**
+ * E-stops every MCU at once: each session writes its estop frame before this returns (no await in between), so no
+ * executor tick, send window or other node's round trip comes first. Returns the nodes that were armed (clearEstop
+ * re-arms exactly these) and a promise of the ones whose MCU did not confirm, with why.
+ */
+export function estopAll(sessions: Map<string, NodeLink>): { armed: string[]; unconfirmed: Promise<{ id: string; error: string }[]> } {
+  const armed: string[] = [];
+  const sent: Promise<{ id: string; error: string } | null>[] = [];
+  for (const [id, s] of sessions) {
+    if (s.stats().armed) armed.push(id);
+    sent.push(s.estop().then(() => null, (e: Error) => ({ id, error: e.message })));
+  }
+  return { armed, unconfirmed: Promise.all(sent).then((r) => r.filter((x) => x !== null)) };
+}

@@ -24,7 +24,7 @@ export function bindFirmataNodes(rt: RobotRuntime, sessions: ReadonlyMap<string,
     for (const n of nodes) n.kick();
   };
   const onEvent = (m: { kind: string; text: string }) => {
-    if (m.kind === 'estop') for (const n of nodes) n.estop(m.text);
+    if (m.kind === 'estop') for (const n of nodes) void n.estop(m.text);
     if (m.kind === 'clear') for (const n of nodes) n.clearEstop();
   };
   rt.on('setpoints', onTick);

@@ -15,7 +15,7 @@ import type { Observation } from '../skills/observation.ts';
 import { createRegistry, type ToolSpec } from '../skills/registry.ts';
 import { DEFAULT_STATUS_CHANNEL, type SkillChannelMessage, type SkillStatus } from '../skills/status.ts';
 import { skillInfos } from './affordances.ts';
-import { armAll, disarmAll } from './arming.ts';
+import { armAll, disarmAll, estopAll } from './arming.ts';
 import type { RobotControl, RobotEvents, RobotSnapshot, SkillInfo, TeleopCommand } from './control.ts';
 import { correctionEntry } from './correction-entry.ts';
 import { EstopLatch } from './estop-latch.ts';
@@ -46,6 +46,8 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   private writer: StateWriter | null = null;
   private lastSetpoints: Float64Array | null = null;
   private readonly latch = new EstopLatch();
+  /** MCUs that were armed when the e-stop disarmed them: clearEstop re-arms these. */
+  private readonly estopDisarmed = new Set<string>();
   private readonly skillsRun = new SkillTracker();
   private readonly tap = new RecordingTap();
   // Tool specs (JSON Schema of each skill's args) are fixed once the registry is: built once, not per call.
@@ -215,8 +217,16 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     return entry;
   }
 
-  /** E-stop: latched by the envelope at the next tick, then the skill and teleop are dropped so nothing resumes on clear. */
+  /**
+   * E-stop: every MCU gets its estop frame at once (outputs to their defaults at receipt, disarmed until re-armed),
+   * then the envelope latches at its next tick and the skill and teleop are dropped, so nothing resumes on clear.
+   */
   async estop(reason: string): Promise<void> {
+    const mcus = estopAll(this.o.sessions);
+    for (const id of mcus.armed) this.estopDisarmed.add(id);
+    void mcus.unconfirmed.then((bad) => {
+      for (const b of bad) this.emit('notice', { level: 'error', source: b.id, text: `e-stop: ${b.error}` });
+    });
     const was = this.latch.latch(reason);
     const ack = await this.loop!.estop(reason);
     if (!ack.ok) {
@@ -227,7 +237,15 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     await this.loop!.selectController('hold');
   }
 
+  /**
+   * Clears the e-stop: re-arms the MCUs the e-stop disarmed (while the envelope still holds every output at its safe
+   * default; refused while an e-stop input is held, and then the latch stays), then releases the envelope's latch.
+   */
   async clearEstop(): Promise<void> {
+    for (const id of [...this.estopDisarmed]) {
+      await this.o.sessions.get(id)?.arm('clearEstop');
+      this.estopDisarmed.delete(id);
+    }
     const ack = await this.loop!.clear();
     if (!ack.ok) throw new Error(ack.error ?? 'clear refused');
     this.latch.clear();
