@@ -93,8 +93,9 @@ async function driveCorrectAndStop(page: Page): Promise<DriveResult> {
   await page.click('#estop');
   await until('wheel PWM zero', async () => (await wheelDuty()).every((d) => d === 0), 5000);
   const zero_after_ms = performance.now() - pressed;
-  // A trip at this moment would also zero the PWM: only an e-stop with the MCU still armed and its watchdog quiet counts.
-  if (baseTripped()) throw new Spoiled('the base MCU\'s link watchdog tripped around the e-stop');
+  // A trip at this moment would also zero the PWM: only an e-stop with the MCU's watchdog quiet counts. (The e-stop
+  // frame itself disarms the MCU at receipt, so "not armed" is expected here; a watchdog trip is not.)
+  if (stack.sim.runtime.linkHealth().base?.watchdogTripped) throw new Spoiled('the base MCU\'s link watchdog tripped around the e-stop');
   return { cruise_radps, slowed_radps, zero_after_ms };
 }
 
