@@ -1,7 +1,9 @@
 // One MCU over one Transport: the session's lifecycle (connect, link loss, reconnect, close) and its public calls
 // (commands, setpoints, arm, ping, stats). The parts live beside it: handshake.ts, send-window.ts (seq/ack/retransmit),
 // pending.ts (outstanding requests), receive.ts (frame routing), keepalive.ts (heartbeat, telemetry monitor),
-// reconnect.ts (backoff), health.ts (degraded), telemetry.ts (state and loss accounting).
+// reconnect.ts (backoff), health.ts (degraded), telemetry.ts (state and loss accounting), estop-sender.ts (the e-stop
+// frame outside the window). Over 300 lines because the constructor wires those parts to one another (about 60 lines of
+// closures over this session's state); moved elsewhere, that wiring would need the session's privates exposed.
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONSTANTS, FRAME } from '../protocol/messages.ts';

@@ -1,4 +1,6 @@
 // The robot runtime: MCU sessions <-> executor loop (skills in a worker, safety envelope) <-> a perception source, on the main thread; implements RobotControl.
+// Its parts live beside it (arming, estop-latch, skill-tracker, io, recording-tap, affordances, correction-entry); what
+// stays is RobotControl's public surface, one short method each, which is why it runs a little over 300 lines.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
