@@ -19,6 +19,7 @@ const SECTIONS: { title: string; load: () => Promise<{ run(): Promise<Figure[]> 
   { title: '15. Recording overhead: 1 kHz x 20 channels for 60 s, recording vs not', load: () => import('./recording.ts') },
   { title: '16. Demonstrations: training time and learned skill vs the scripted expert', load: () => import('./learn.ts') },
   { title: '17. Link under fault injection: 100k commands at 1 % corruption + 1 % drop + 1 % duplicates both ways, applied once and in order', load: () => import('./fault-injection.ts') },
+  { title: '18. Firmata vs Ganglion firmware: command-to-pin latency and the highest command rate held without loss', load: () => import('./firmata.ts') },
 ];
 
 const only = process.argv.slice(2);
