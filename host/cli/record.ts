@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CALIBRATION_DIR } from '../calibration/file.ts';
 import { EpisodeSchedule, type Phase, type RecordKey } from '../record/episodes.ts';
-import { listenKeys, parseRawKeys } from '../record/keys.ts';
+import { listenKeys, listenRaw, parseRawKeys } from '../record/keys.ts';
 import { Recorder } from '../record/recorder.ts';
 import { recordRuntime } from '../record/runtime-source.ts';
 import { ScheduleControl } from '../record/recording-control.ts';
@@ -139,19 +139,10 @@ export function progressLine(p: Phase, o: { episodes: number; now_ms: number; ra
 
 /** With keyboard teleop, one raw-mode reader: every byte to the keyboard source, and n / r / q to the recording (the arrows drive the base). */
 function listenTeleopKeys(stdin: NodeJS.ReadStream, kb: { feed(chunk: string, now_ms: number): void }, onKey: (k: RecordKey) => void): () => void {
-  stdin.setRawMode(true);
-  stdin.setEncoding('utf8');
-  const h = (d: string) => {
+  return listenRaw(stdin, (d) => {
     kb.feed(d, performance.now());
     parseRawKeys(d.replace(/\x1b\[[A-D]/g, '')).forEach(onKey);
-  };
-  stdin.on('data', h);
-  stdin.resume();
-  return () => {
-    stdin.off('data', h);
-    stdin.setRawMode(false);
-    stdin.pause();
-  };
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {

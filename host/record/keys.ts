@@ -26,20 +26,22 @@ export function parseLineKey(line: string): RecordKey | null {
   return LINE_KEYS[line.trim().toLowerCase()] ?? null;
 }
 
+/** Every chunk a terminal in raw mode sends goes to `onData`; returns a function that restores the terminal. */
+export function listenRaw(stdin: NodeJS.ReadStream, onData: (chunk: string) => void): () => void {
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.on('data', onData);
+  stdin.resume();
+  return () => {
+    stdin.off('data', onData);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
+}
+
 /** Listens on stdin; returns a function that restores the terminal. */
 export function listenKeys(stdin: NodeJS.ReadStream, onKey: (k: RecordKey) => void, onUnknown: (line: string) => void): () => void {
-  if (stdin.isTTY) {
-    stdin.setRawMode(true);
-    stdin.setEncoding('utf8');
-    const h = (d: string) => parseRawKeys(d).forEach(onKey);
-    stdin.on('data', h);
-    stdin.resume();
-    return () => {
-      stdin.off('data', h);
-      stdin.setRawMode(false);
-      stdin.pause();
-    };
-  }
+  if (stdin.isTTY) return listenRaw(stdin, (d) => parseRawKeys(d).forEach(onKey));
   const rl = createInterface({ input: stdin });
   rl.on('line', (l) => {
     if (!l.trim()) return;
