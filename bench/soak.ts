@@ -57,7 +57,7 @@ class RunLog {
 
   private line(l: string): void {
     let m: RegExpMatchArray | null;
-    if ((m = l.match(/outcome: \w+: .*score: (\d+)\/\d+ blocks in the bin/))) {
+    if ((m = l.match(/^score: (\d+)\/\d+ blocks in the bin/))) {
       this.tasks++;
       const total = Number(m[1]);
       this.placed += total - this.placedTotal;

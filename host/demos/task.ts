@@ -164,7 +164,9 @@ export async function taskRounds(
     }
     else if (result.outcome !== 'cancelled') score.failed++;
     score.placed += inBin() - before;
-    say(`${formatResult(result)}; score: ${scoreLine(score)}`);
+    // The score on a line of its own: formatResult may end with the model's quoted claim, which the score is not part of.
+    say(formatResult(result));
+    say(`score: ${scoreLine(score)}`);
     if (result.outcome === 'cancelled' || score.tasks >= maxTasks) return;
     const next = policy.after(result.outcome, table.world.blocks.filter((b) => b.state === 'free').length);
     needScene = next.new_scene;
