@@ -38,13 +38,19 @@ function repoint(link: string, target: string): void {
   renameSync(tmp, link);
 }
 
-t.test('real port: unplugged and plugged back -> reconnected, disarmed, logged; an explicit re-arm works', async (t) => {
-  t.equal(REARM_AFTER_RECONNECT.serial, null, 'nobody re-arms a real board by default');
+/** A posix MCU behind a device path named `name` (a symlink we can repoint, as a cable pulled and plugged back). */
+async function plugIn(t: Test, name: string) {
   const dir = tempDir(t);
   const eeprom = path.join(dir, 'eeprom.bin');
-  const link = path.join(dir, 'ttyUSB0');
+  const link = path.join(dir, name);
   const first = await startMcu(t, eeprom);
   repoint(link, first.ptyPath!);
+  return { eeprom, link, first };
+}
+
+t.test('real port: unplugged and plugged back -> reconnected, disarmed, logged; an explicit re-arm works', async (t) => {
+  t.equal(REARM_AFTER_RECONNECT.serial, null, 'nobody re-arms a real board by default');
+  const { eeprom, link, first } = await plugIn(t, 'ttyUSB0');
   const lines: string[] = [];
   const { s, kind } = await runPath(t, link, (l) => lines.push(l));
   t.equal(kind, 'serial', 'planned as a real board on a serial port');
@@ -78,11 +84,7 @@ t.test('real port: unplugged and plugged back -> reconnected, disarmed, logged; 
 });
 
 t.test('an emulated node is re-armed after a reconnect by the demo, logged as its decision', async (t) => {
-  const dir = tempDir(t);
-  const eeprom = path.join(dir, 'eeprom.bin');
-  const link = path.join(dir, 'ttyPOSIX0');
-  const first = await startMcu(t, eeprom);
-  repoint(link, first.ptyPath!);
+  const { eeprom, link, first } = await plugIn(t, 'ttyPOSIX0');
   const lines: string[] = [];
   const { s } = await runPath(t, link, (l) => lines.push(l), true);
   await s.arm();
