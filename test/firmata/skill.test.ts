@@ -79,6 +79,9 @@ t.test('release and a gripper correction run through the executor and envelope o
   await until(() => pulseNear(2200), 'the closed gripper pulse (2200 us) on D9');
   t.ok(Math.abs(rec.pulses.at(-1)!.width_us - 2200) <= 20, `"close the gripper" -> ${rec.pulses.at(-1)!.width_us.toFixed(1)} us on D9 (want 2200)`);
   t.ok(fir.stats().telemetry.telemetryFrames > 10, 'the Firmata node reports telemetry to the runtime');
+  // The read-back trails the pin by a telemetry period and a control tick: wait for it (until() fails after its timeout).
+  const gripperRead = () => rt.snapshot().observation.joints['gripper']?.position_rad ?? NaN;
+  await until(() => Math.abs(gripperRead() - 1.2) < 0.02, 'the runtime reading the closed gripper back').catch(() => {});
   t.ok(Math.abs((rt.snapshot().observation.joints['gripper']?.position_rad ?? NaN) - 1.2) < 0.02, 'the runtime reads the gripper back from the Firmata node (the pulse being output)');
   await rt.cancel('test: close done');
   t.equal((await hold).state, 'cancelled');
