@@ -1,5 +1,5 @@
 // Main-thread handle of an emulated node running paced to real time in a worker thread: a Transport plus async inspection.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Board } from '../hw/board.ts';
 import type { NodeWiring } from '../hw/robot.ts';
 import { FIRMWARE_HEX, ensureFirmware } from './firmware.ts';
@@ -8,6 +8,7 @@ import { NodeSnapshotSchema, type NodeSnapshot } from './snapshot.ts';
 import { EmulatorTransport } from './transport.ts';
 import { FromWorkerSchema, PacerStatsSchema, type Call, type FromWorker, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
 import { zodIssue } from '../util/zod-issue.ts';
+import { tsWorker } from '../util/ts-worker.ts';
 
 export interface WorkerNodeOptions {
   hexPath?: string;
@@ -20,15 +21,9 @@ export interface WorkerNodeOptions {
   faults?: PlantFaults;
 }
 
-/**
- * Workers cannot load .ts by themselves: the bootstrap registers tsx's loader in the worker, then imports
- * worker.ts. Resolved here so it works from any working directory.
- */
+/** The node's worker: worker.ts under tsx's loader (util/ts-worker.ts). */
 function spawnWorker(init: WorkerInit): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return tsWorker(new URL('./worker.ts', import.meta.url), { workerData: init });
 }
 
 export class WorkerNode {

@@ -1,6 +1,6 @@
 // Starts the real-time loop in a worker thread and gives the caller its command, stats and event channels.
 import { EventEmitter } from 'node:events';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { CadenceSnapshot } from './cadence.ts';
@@ -10,6 +10,7 @@ import type { LoopWorkerData } from './loop-worker.ts';
 import { CONTROL_STOP, type LoopShared } from './shared.ts';
 import { describeRealtime, type RealtimeStatus } from './realtime.ts';
 import { monoNow_ns } from './timer.ts';
+import { tsWorker } from '../util/ts-worker.ts';
 
 const LoopOptionsSchema = z.strictObject({
   rate_hz: z.number().min(1).max(1000).default(500),
@@ -137,7 +138,7 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
     shared: o.shared,
     commands: port2,
   };
-  const worker = new Worker(new URL('./loop-worker-boot.mjs', import.meta.url), { workerData: data, transferList: [port2] });
+  const worker = tsWorker(new URL('./loop-worker.ts', import.meta.url), { workerData: data, transferList: [port2] });
   const loop = new Loop(worker, port1, o.shared, o.rate_hz);
   await new Promise<void>((resolve, reject) => {
     const onReady = (m: WorkerMessage) => {

@@ -1,5 +1,5 @@
 // A chunked MCAP writer that closes a chunk on demand (the recorder does so at least every second), so a crash loses only the open chunk.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { fsyncSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { McapChunkBuilder, McapRecordBuilder, McapConstants, type McapTypes } from '@mcap/core';
 
@@ -28,9 +28,9 @@ export class McapFileWriter {
   private metadataCount = 0;
   private closed = false;
 
-  constructor(readonly file: string, profile = 'ganglion') {
-    // 'wx': never overwrite a recording that already exists.
-    this.fd = openSync(file, 'wx');
+  /** `fd`: a file opened for writing (the recorder opens it 'wx', so a recording that exists is never overwritten); the opener closes it after close(). */
+  constructor(fd: number, profile = 'ganglion') {
+    this.fd = fd;
     this.records.writeMagic();
     this.records.writeHeader({ profile, library: 'ganglion record (@mcap/core builders)' });
     this.emit();
@@ -140,7 +140,6 @@ export class McapFileWriter {
     this.records.writeFooter({ summaryStart, summaryOffsetStart, summaryCrc: 0 });
     this.records.writeMagic();
     this.emit(true);
-    closeSync(this.fd);
     this.closed = true;
   }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RobotGeometrySchema } from '../skills/geometry.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 import { CHANNELS, unstamp, type ChannelKey } from './channels.ts';
-import { RECORDING_FORMAT } from './recorder.ts';
+import { RECORDING_FORMAT } from './session-writer.ts';
 import { CONTROL_SOURCES, type ControlSource } from './sample.ts';
 
 const finite = z.number().finite();

@@ -161,3 +161,18 @@ t.test('SIGKILL while writing at full speed: earlier episodes intact', async (t)
   t.ok(kept.length >= 3);
   for (const ep of kept) t.equal(ep.frames.length, 100, `episode ${ep.index} whole`);
 });
+
+t.test('encoding and writing happen on the writer thread: the caller only checks and hands over; an existing file is refused at once', async (t) => {
+  const file = tempFile('w.mcap');
+  const rec = openRecorder(file);
+  rec.startEpisode();
+  for (let k = 0; k < 2000; k++) rec.add(sample(0, k));
+  rec.endEpisode();
+  const st = rec.state();
+  rec.close();
+  t.equal(st.samples, 2000, 'every sample written by the time endEpisode() returned');
+  t.ok(st.writer_ms > 0, `the writer thread did the encoding (${st.writer_ms.toFixed(1)} ms)`);
+  t.equal(readRecording(file).episodes[0]!.frames.length, 2000);
+  t.throws(() => openRecorder(file), /EEXIST/, 'a recording that exists is never overwritten, and the caller hears it');
+  t.equal(readRecording(file).episodes[0]!.frames.length, 2000, 'and it is intact');
+});
