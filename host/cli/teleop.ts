@@ -96,7 +96,9 @@ export async function teleopMain(argv: string[], out: Out = (s) => process.stdou
     }
     await tp.driver.stop();
     restore();
-    out(`teleop ended; ${sim.runtime.lastCadence}\n`);
+    const o = sim.runtime.snapshot().observation;
+    const joints = Object.entries(o.joints).map(([j, r]) => `${j} ${r.position_rad.toFixed(3)}`).join(', ');
+    out(`teleop ended: joints [rad] ${joints}; base (${o.base.x_m.toFixed(3)}, ${o.base.y_m.toFixed(3)}) m heading ${o.base.heading_rad.toFixed(3)} rad; ${sim.runtime.lastCadence}\n`);
     return 0;
   } finally {
     await sim.stop();
