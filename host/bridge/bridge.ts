@@ -236,8 +236,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     st.connects++;
     st.connected = true;
     log(`bridge: connected to ${o.url} as ${o.username} (robot ${robotId})`);
-    // No-local: the empty retained publishes that delete a retained command do not come back to us.
-    client.subscribe(t.cmdAll, { qos: 1, nl: true }, (err, granted) => {
+    // No-local: the empty retained publishes that delete a retained command do not come back to us. Retain as
+    // published: a broker that stores retained commands (mosquitto) otherwise clears the flag on live delivery, and a
+    // retained clear published while we listen would run now and stay stored for the next (re)subscribe.
+    client.subscribe(t.cmdAll, { qos: 1, nl: true, rap: true }, (err, granted) => {
       const refused = granted?.find((g) => g.qos > 2);
       if (err || refused) event({ level: 'error', kind: 'bridge', text: `cannot subscribe to ${t.cmdAll}: ${err?.message ?? `reason 0x${refused!.qos.toString(16)}`}` });
     });
