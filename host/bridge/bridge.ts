@@ -6,6 +6,7 @@ import type { McuState } from '../link/telemetry.ts';
 import type { RobotControl, RobotEvents, RobotSnapshot } from '../runtime/control.ts';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
 import type { SkillStatus } from '../skills/status.ts';
+import { IntakeRate } from './intake-rate.ts';
 import { CommandHandler, type RecordingControl } from './commands.ts';
 import { closeRobotClient, connectRobotClient } from './robot-client.ts';
 import {
@@ -38,6 +39,9 @@ export interface BridgeOptions {
   keepalive_s?: number;
   /** [ms] a command's at_ms must be within this of the robot's clock, either way (default COMMAND_WINDOW_MS, 10 s). */
   command_window_ms?: number;
+  /** [1/s] commands read per second from all senders together, bursts of a quarter second's worth (default
+   *  MAX_COMMANDS_PER_S, 1000); past it the rest are shed unread, e-stops excepted. */
+  max_commands_per_s?: number;
   log?: (line: string) => void;
   /** A recorder the operator may start/stop/discard episodes of (cmd/recording); its state goes out on recording. */
   recording?: RecordingControl;
@@ -56,6 +60,8 @@ export interface BridgeStats {
   events_dropped: number;
   /** [ms] main-thread time spent in the bridge's own handlers (building payloads, mqtt.js publish calls). */
   busy_ms: number;
+  /** Commands shed unread over max_commands_per_s (never an e-stop). */
+  commands_shed: number;
 }
 
 export interface Bridge {
@@ -81,7 +87,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const backoff = { min: o.reconnect?.min_ms ?? 200, max: o.reconnect?.max_ms ?? 5000 };
   const connectedAt = Date.now();
   const st: BridgeStats = {
-    connected: false, connects: 0, commands: 0, command_errors: 0, events_dropped: 0, busy_ms: 0,
+    connected: false, connects: 0, commands: 0, command_errors: 0, events_dropped: 0, busy_ms: 0, commands_shed: 0,
     published: { status: 0, state: 0, telemetry: 0, cadence: 0, link: 0, events: 0, skill_status: 0, skills: 0, replies: 0, recording: 0 },
   };
   const status = (online: boolean): StatusPayload => ({ online, robot: robotId, at_ms: online ? Date.now() : connectedAt, version: o.version ?? VERSION });
@@ -219,11 +225,24 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const offRecording = o.recording?.onChange(timed(publishRecording)) ?? (() => {});
 
   // ------------------------------------------------------------------ connection
+  const intake = new IntakeRate(o.max_commands_per_s);
+  const estopTopic = `${t.base}/cmd/estop`;
+  let shedReported_ms = -Infinity;
   client.on('message', (topic, payload, packet) => {
     const t0 = performance.now();
     // An empty payload on a command topic is a retained command being deleted (by us, below): nothing to answer.
     if (payload.length === 0 && !packet.properties?.responseTopic) return;
     st.commands++;
+    // Bounded intake: past the rate a command is dropped before any parsing, so a flood cannot starve the MCU links
+    // on this thread. An e-stop always passes (stopping is always safe); the shedding is reported at most once a second.
+    if (topic !== estopTopic && !intake.take(t0)) {
+      if (st.commands_shed++ === 0 || t0 - shedReported_ms > 1000) {
+        shedReported_ms = t0;
+        event({ level: 'warn', kind: 'command_error', text: `over ${intake.rate_per_s} commands/s: ${st.commands_shed} shed unread so far (an e-stop always passes)` });
+      }
+      st.busy_ms += performance.now() - t0;
+      return;
+    }
     commands.onMessage({ topic, payload, retain: packet.retain, responseTopic: packet.properties?.responseTopic, correlationData: packet.properties?.correlationData });
     // mosquitto cannot refuse a retained publish per topic without a plugin: the robot deletes any retained command it
     // is handed (an empty retained message), so no later subscriber gets it either. The embedded broker never stores one.
@@ -236,8 +255,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     st.connects++;
     st.connected = true;
     log(`bridge: connected to ${o.url} as ${o.username} (robot ${robotId})`);
-    // No-local: the empty retained publishes that delete a retained command do not come back to us.
-    client.subscribe(t.cmdAll, { qos: 1, nl: true }, (err, granted) => {
+    // No-local: the empty retained publishes that delete a retained command do not come back to us. Retain as
+    // published: a broker that stores retained commands (mosquitto) otherwise clears the flag on live delivery, and a
+    // retained clear published while we listen would run now and stay stored for the next (re)subscribe.
+    client.subscribe(t.cmdAll, { qos: 1, nl: true, rap: true }, (err, granted) => {
       const refused = granted?.find((g) => g.qos > 2);
       if (err || refused) event({ level: 'error', kind: 'bridge', text: `cannot subscribe to ${t.cmdAll}: ${err?.message ?? `reason 0x${refused!.qos.toString(16)}`}` });
     });

@@ -1,4 +1,4 @@
-// The embedded broker: aedes behind the MQTT 5 front, with username/password auth, the role ACL, and its listeners on 127.0.0.1: plain TCP + WebSocket, or with TLS mqtts + wss only.
+// The embedded broker: aedes behind the MQTT 5 front, with username/password auth, the role ACL, and its listeners on 127.0.0.1 (or the host given; TLS only off loopback): plain TCP + WebSocket, or with TLS mqtts + wss only.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -10,6 +10,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { commandOf, mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
 import { authorizeClientId, namespacedClientId, ROBOT_CLIENT_PREFIX } from './client-ids.ts';
 import { randomBytes } from 'node:crypto';
+import { dialHost, listenHostError, plainHostError } from './listen-host.ts';
 import { mqtt5Front } from './mqtt5-front.ts';
 import { RobotIdSchema } from './topics.ts';
 import { verifyUser, type User, type UsersFile } from './users.ts';
@@ -34,7 +35,8 @@ export interface BrokerTls {
 }
 
 export interface EmbeddedBrokerOptions {
-  /** Interface for every listener (default 127.0.0.1: nothing is exposed unless asked). */
+  /** Interface for every listener (default 127.0.0.1: nothing is exposed unless asked). Anything but loopback
+   *  needs tls: plain MQTT there would carry the passwords in clear text (listen-host.ts). */
   host?: string;
   /** Plain MQTT; 0: an ephemeral port. Pass the previous port to come back on the same one. With tls: the port of
    *  the 127.0.0.1 listener that tls.allow_plain_localhost asks for, else unused. */
@@ -91,6 +93,8 @@ export function startEmbeddedBroker(o: EmbeddedBrokerOptions & { tls: BrokerTls 
 export function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker | TlsEmbeddedBroker>;
 export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker | TlsEmbeddedBroker> {
   const host = o.host ?? '127.0.0.1';
+  const badHost = listenHostError(host) ?? (o.tls ? null : plainHostError(host));
+  if (badHost) throw new Error(`embedded broker: ${badHost}`);
   const users: readonly User[] = Array.isArray(o.users) ? o.users : (o.users as UsersFile).users;
   const robotCreds = new Map((o.robot_credentials ?? []).map((c) => {
     for (const r of c.robots) RobotIdSchema.parse(r);
@@ -250,7 +254,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     tlsPort = await listen(server, o.tls!.port ?? 0).catch(abandon);
   }
 
-  const at = (addr: string, port: number) => `${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+  // The URLs are for clients on this machine (the bridge, the dashboard's config): a wildcard bind is dialled on loopback.
+  const at = (addr: string, port: number, a = dialHost(addr)) => `${a.includes(':') ? `[${a}]` : a}:${port}`;
   const tcpUrl = tcpPort === null ? null : `mqtt://${at(plainAddr!, tcpPort)}`;
   const mqttsUrl = tlsPort === null ? null : `mqtts://${at(host, tlsPort)}`;
   return {

@@ -95,8 +95,7 @@ export function mosquittoConf(dir: string, l: MosquittoListeners = {}): string {
   return lines.join('\n') + '\n';
 }
 
-/** Loopback addresses: a plain listener there never puts a password on a network. */
-export const isLoopback = (addr: string) => addr === 'localhost' || addr === '::1' || /^127\./.test(addr);
+export { isLoopback } from './listen-host.ts';
 
 
 /** Writes passwd (0600), acl and mosquitto.conf into `dir`; returns their paths. */

@@ -1,5 +1,6 @@
 // `ganglion run`: boots the robot (emulated, posix firmware, or real boards), connects a session per node, and drives it.
 import { checkNodePorts, parseNodePorts } from './node-ports.ts';
+import { listenHostError, plainHostError } from '../bridge/listen-host.ts';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -66,6 +67,9 @@ MQTT and dashboard (task and idle demos):
   --tls-port N        embedded broker mqtts port (default 8883; 0 = any free port)
   --allow-plain-localhost
                       with TLS, also plain MQTT on 127.0.0.1:--mqtt-port, for clients on this machine
+  --host ADDR         embedded broker's listen address (default 127.0.0.1). Any other (0.0.0.0 = every
+                      interface, or a LAN address) is served TLS only: it needs --tls-cert/--tls-key, as plain
+                      MQTT would carry the passwords in clear text. The dashboard page stays on 127.0.0.1
   --users FILE        embedded broker users (default ~/.ganglion/users.json; created with generated
                       passwords for operator, viewer and planner on first run)
   --dashboard-port N  dashboard HTTP port (default 8080; 0 = any free port)
@@ -93,6 +97,7 @@ interface Args {
     tcpPort: number;
     wsPort: number;
     tls: { certFile: string; keyFile: string; port: number; allowPlainLocalhost: boolean } | null;
+    host: string;
     usersFile: string;
     dashboardPort: number | null;
     telemetryHz: number;
@@ -124,6 +129,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       'tls-key': { type: 'string' },
       'tls-port': { type: 'string' },
       'allow-plain-localhost': { type: 'boolean' },
+      host: { type: 'string' },
       users: { type: 'string' },
       'dashboard-port': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
@@ -163,6 +169,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
           tcpPort: num(values['mqtt-port'], 'mqtt-port', 1883, 0, 65535),
           wsPort: num(values['ws-port'], 'ws-port', 9001, 0, 65535),
           tls: tls && { ...tls, port: num(values['tls-port'], 'tls-port', 8883, 0, 65535) },
+          host: hostArg(values.host, tls !== null, values.broker),
           usersFile: values.users ?? path.join(homedir(), '.ganglion', 'users.json'),
           dashboardPort: values['no-dashboard'] ? null : num(values['dashboard-port'], 'dashboard-port', 8080, 0, 65535),
           telemetryHz: num(values['telemetry-hz'], 'telemetry-hz', 50, 1, 1000),
@@ -181,6 +188,15 @@ function tlsArgs(v: { 'tls-cert'?: string; 'tls-key'?: string; 'tls-port'?: stri
   }
   if (v.broker) throw new Error('--tls-cert/--tls-key configure the embedded broker; with --broker the external broker has its own TLS (an mqtts:// URL, and --broker-ca)');
   return { certFile: v['tls-cert'], keyFile: v['tls-key']!, allowPlainLocalhost: !!v['allow-plain-localhost'] };
+}
+
+/** The embedded broker's listen address: checked (zod, listen-host.ts); off loopback only with TLS. */
+function hostArg(host: string | undefined, tls: boolean, broker: string | undefined): string {
+  if (host === undefined) return '127.0.0.1';
+  if (broker) throw new Error('--host sets where the embedded broker listens; with --broker the external broker has its own listeners');
+  const bad = listenHostError(host, '--host') ?? (tls ? null : plainHostError(host, '--host'));
+  if (bad) throw new Error(bad);
+  return host;
 }
 
 /** The host process's memory, for the periodic report (a long run shows growth here first). */
@@ -256,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
         robotId: rt.robotId, broker: m.broker, brokerUsername: process.env.GANGLION_BROKER_USERNAME, brokerPassword: process.env.GANGLION_BROKER_PASSWORD,
         ...(m.brokerCa ? { brokerCa: readFileSync(m.brokerCa, 'utf8') } : {}),
         ...(m.brokerWs ? { brokerWsUrl: m.brokerWs } : {}),
-        usersFile: m.usersFile, tcpPort: m.tcpPort, wsPort: m.wsPort, ...(m.tls ? { tls: m.tls } : {}), dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,
+        usersFile: m.usersFile, host: m.host, tcpPort: m.tcpPort, wsPort: m.wsPort, ...(m.tls ? { tls: m.tls } : {}), dashboardPort: m.dashboardPort, telemetryHz: m.telemetryHz,
         portsAreDefaults: m.portsAreDefaults,
         log: (l) => console.log(l),
       });

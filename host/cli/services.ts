@@ -26,6 +26,8 @@ export interface ServicesOptions {
   /** Embedded broker ports (0 = ephemeral). With tls, tcpPort is the 127.0.0.1 plain listener's (allowPlainLocalhost). */
   tcpPort: number;
   wsPort: number;
+  /** Embedded broker's listen address (default 127.0.0.1); anything but loopback needs tls. */
+  host?: string;
   /** Embedded broker: TLS only (mqtts + wss; the bridge and dashboard use them). PEM files as given on the command line. */
   tls?: { certFile: string; keyFile: string; port: number; allowPlainLocalhost: boolean };
   /** null: no dashboard. */
@@ -100,7 +102,7 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
       let broker: EmbeddedBroker | TlsEmbeddedBroker;
       const start = (tcp_port: number, ws_port: number, tls_port: number) =>
         startEmbeddedBroker({
-          users, tcp_port, ws_port, robot_credentials: [{ username, password, robots: [o.robotId] }],
+          users, tcp_port, ws_port, robot_credentials: [{ username, password, robots: [o.robotId] }], ...(o.host ? { host: o.host } : {}),
           ...(pair ? { tls: { key: pair.key, cert: pair.cert, port: tls_port, allow_plain_localhost: o.tls!.allowPlainLocalhost } } : {}),
         });
       try {
@@ -121,7 +123,8 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
       brokerWsUrl = broker.wsUrl;
       if (pair) clientTls = pinnedClientTls(pair, o.brokerCa);
       const plain = broker.tcpUrl ? `; plain MQTT ${broker.tcpUrl} for this machine only (--allow-plain-localhost)` : '';
-      o.log(`broker: embedded (aedes) at ${broker.url}, WebSocket ${broker.wsUrl}${pair ? `; TLS only${plain}` : ''}; users from ${o.usersFile} (roles ${ROLES.filter((r) => r !== 'robot').join(', ')})`);
+      const on = o.host && o.host !== '127.0.0.1' ? ` on ${o.host}${o.host === '0.0.0.0' || o.host === '::' ? ' (every interface)' : ''}` : '';
+      o.log(`broker: embedded (aedes) at ${broker.url}, WebSocket ${broker.wsUrl}${pair ? `; TLS only${on}${plain}` : ''}; users from ${o.usersFile} (roles ${ROLES.filter((r) => r !== 'robot').join(', ')})`);
     } else {
       if (!o.brokerUsername || !o.brokerPassword) throw new Error(`--broker ${o.broker}: the robot needs an account there: set GANGLION_BROKER_USERNAME and GANGLION_BROKER_PASSWORD (see docs/topics.md, ganglion broker-config)`);
       brokerUrl = o.broker;

@@ -93,6 +93,7 @@ t.test('a bad certificate or CA is refused, on mqtts and on wss', async (t) => {
 t.test('allow_plain_localhost: a plain MQTT listener on 127.0.0.1 only, beside TLS on the configured interface', async (t) => {
   const { b } = await tlsBroker(t, { allow_plain_localhost: true }, { host: '0.0.0.0' });
   t.match(b.tcpUrl, /^mqtt:\/\/127\.0\.0\.1:\d+$/, 'the plain listener is on loopback whatever the host');
+  t.match(b.mqttsUrl, /^mqtts:\/\/127\.0\.0\.1:\d+$/, 'a wildcard bind is dialled on loopback by this machine\'s clients');
   t.equal(await connackCode(b.tcpUrl!, { protocolVersion: 5, username: 'view', password: PASSWORDS.view }), 0, 'a client on this machine logs in over plain MQTT');
   const lan = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
   if (lan) {
@@ -101,4 +102,16 @@ t.test('allow_plain_localhost: a plain MQTT listener on 127.0.0.1 only, beside T
   } else {
     t.comment('no non-loopback IPv4 address on this machine: the LAN-side check of the plain port is not possible here');
   }
+});
+
+t.test('a non-loopback host without TLS: refused with the reason and the fix, nothing listens', async (t) => {
+  const port = await freePort();
+  for (const host of ['0.0.0.0', '::', '192.0.2.7', 'robot.lan']) {
+    await t.rejects(startEmbeddedBroker({ users, host, tcp_port: port, ws_port: null }), /embedded broker: host \S+ is not a loopback address: plain MQTT there would carry the passwords in clear text, so it is served TLS only; give --tls-cert FILE --tls-key FILE/, `${host}: refused`);
+  }
+  await t.rejects(startEmbeddedBroker({ users, host: 'bad host!', ws_port: null, tls: { key: readFileSync(key), cert: ca } }), /host "bad host!": not an IP address or host name/);
+  t.equal(await tcpConnect(port), 'ECONNREFUSED', 'nothing was left listening');
+  const local = await startEmbeddedBroker({ users, host: '127.0.0.1', tcp_port: 0, ws_port: null });
+  t.teardown(() => local.close());
+  t.match(local.tcpUrl, /^mqtt:\/\/127\.0\.0\.1:/, 'loopback stays plain, as before');
 });

@@ -148,13 +148,13 @@ export function tempDir(t: { teardown(f: () => void): void }, prefix = 'ganglion
   return d;
 }
 
-/** A self-signed certificate for 127.0.0.1 / localhost made with openssl (EC P-256: fast to generate). */
-export function selfSignedCert(dir: string): { key: string; cert: string } {
+/** A self-signed certificate for 127.0.0.1 / localhost (and the `ips` given) made with openssl (EC P-256: fast to generate). */
+export function selfSignedCert(dir: string, ips: string[] = []): { key: string; cert: string } {
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-days', '1', '-subj', '/CN=localhost', '-addext', `subjectAltName=${['127.0.0.1', ...ips].map((ip) => `IP:${ip}`).join(',')},DNS:localhost`,
   ], { stdio: 'ignore' });
   return { key, cert };
 }
