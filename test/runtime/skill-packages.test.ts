@@ -1,4 +1,5 @@
 // A learned skill folder (as `ganglion train` writes it) given to the runtime: listed with an affordance, run by the loop worker on the emulated robot (posix firmware on ptys), recorded as 'policy', and called by the planner; a bad folder is refused naming it.
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,4 +68,24 @@ t.test('a missing folder is refused naming it; a broken skill folder is named an
   t.teardown(() => other.stop());
   t.ok(other.runtime.skills().some((s) => s.name === 'reach_learned'), 'the good skill folder loaded');
   t.match(other.runtime.packages?.errors.map((e) => e.error).join('\n') ?? '', /learned skill broken: .*policy\.json/, 'the broken one is named with its file');
+});
+
+t.test('ganglion run --skills DIR: the robot loads the folder; a missing one is refused', async (t) => {
+  const main = fileURLToPath(new URL('../../host/cli/main.ts', import.meta.url));
+  // Spawned, not spawnSync: the robot of the tests above still runs on this thread and must not stall.
+  const run = (...a: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', main, 'run', '--posix', '--demo', 'idle', '--no-mqtt', '--duration', '2', ...a], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d) => (stdout += d));
+      c.stderr.on('data', (d) => (stderr += d));
+      c.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+  const ok = await run('--skills', skills);
+  t.equal(ok.status, 0, ok.stderr);
+  t.match(ok.stdout, /skills from .*: reach_learned/);
+  const bad = await run('--skills', path.join(dir, 'nope'));
+  t.not(bad.status, 0);
+  t.match(bad.stderr, /nope is not a folder/);
 });
