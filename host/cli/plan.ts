@@ -64,7 +64,8 @@ async function openRobot(v: Record<string, string | boolean | undefined>, env: N
     if (firmware !== 'posix' && firmware !== 'avr') throw new Error(`--firmware ${firmware}: posix or avr`);
     // Loaded only here: it pulls in the emulator and the firmware build.
     const { startSimRobot } = await import('../runtime/sim-robot.ts');
-    const sim = await startSimRobot({ firmware, ...(v.seed !== undefined ? { scene_seed: Number(v.seed) } : {}) });
+    // The robot loads the same skill packages: it runs them, the planner validates their args.
+    const sim = await startSimRobot({ firmware, ...(v.seed !== undefined ? { scene_seed: Number(v.seed) } : {}), ...(v.skills ? { skills_dir: v.skills as string } : {}) });
     return { robot: sim.runtime, close: () => sim.stop(), describe: `emulated robot (${firmware} firmware)` };
   }
   const url = (v.mqtt as string | undefined) ?? env.GANGLION_MQTT_URL;

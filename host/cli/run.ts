@@ -44,6 +44,9 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
                       motion: a fixed joint motion sequence with cadence and tracking error (the
                       default on real boards);
                       idle: the runtime waits for commands (dashboard, MQTT, \`ganglion plan\`)
+  --skills DIR        task and idle demos: skill packages the robot loads beside the built-ins (skill
+                      modules, and the skill folders \`ganglion train --out DIR\` writes): the planner,
+                      the dashboard and \`ganglion plan\` can then call them
   --rate HZ           motion demo setpoint rate (default 100)
   --loop-hz HZ        executor rate for the task and idle demos (default 500)
   --rt-priority N     task and idle demos: run the executor thread under SCHED_FIFO at priority N (1-98),
@@ -90,6 +93,7 @@ interface Args {
   demo: 'task' | 'motion' | 'idle' | null;
   loopHz: number;
   rtPriority: number | null;
+  skillsDir: string | null;
   mqtt: {
     broker: string | null;
     brokerWs: string | null;
@@ -120,6 +124,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       demo: { type: 'string' },
       'loop-hz': { type: 'string' },
       'rt-priority': { type: 'string' },
+      skills: { type: 'string' },
       broker: { type: 'string' },
       'broker-ws': { type: 'string' },
       'broker-ca': { type: 'string' },
@@ -160,6 +165,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     demo: values.demo === undefined ? null : demoName(values.demo),
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
     rtPriority: values['rt-priority'] === undefined ? null : Math.round(num(values['rt-priority'], 'rt-priority', 0, 1, 98)),
+    skillsDir: values.skills ?? null,
     mqtt: values['no-mqtt']
       ? null
       : {
@@ -240,12 +246,17 @@ export async function main(argv: string[]): Promise<number> {
         rate_hz: args.loopHz,
         perception: ({ geometry, wheels }) => simulated ? new TabletopPerception(feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1, geometry).world, { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
         ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
+        ...(args.skillsDir === null ? {} : { skills_dir: args.skillsDir }),
         ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
         correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),
       },
     });
     cleanups.push(() => started.stop());
     const { sessions, runtime: rt } = started;
+    if (rt?.packages) {
+      console.log(`skills from ${args.skillsDir}: ${rt.packages.loaded.flatMap((l) => l.skills).join(', ') || 'none'}`);
+      for (const e of rt.packages.errors) console.error(`skills: ${e.error}`);
+    }
     const lag = started.links.lag;
     let stopNow = () => {};
     const stopped = new Promise<void>((resolve) => {

@@ -24,6 +24,8 @@ with features and stats, model.json, weights.bin); \`ganglion plan --skills OUT\
   --hidden 64,64             hidden layer widths
   --epochs N                 at most N epochs (default 60)       --patience N  early stop (default 8; 0 off)
   --seed N                   same seed and data, same model (default 1)
+  --all-episodes             also train on demonstrations that did not end on their goal (by default those
+                             more than 10 mm off are left out, and a dataset where none reached is refused)
   --intervention-weight W    loss weight of frames where a person corrected or took over (default 3)
   --dagger PREV_DIR          a DAgger round: aggregate PREV_DIR's datasets with these (the policy's own
                              runs plus the interventions) and continue from its weights
@@ -49,7 +51,7 @@ export async function trainMain(argv: string[], out: Out = (s) => process.stdout
       strict: true,
       options: {
         skill: { type: 'string' }, out: { type: 'string' }, observation: { type: 'string' }, action: { type: 'string' }, hidden: { type: 'string' },
-        epochs: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, 'intervention-weight': { type: 'string' },
+        epochs: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, 'intervention-weight': { type: 'string' }, 'all-episodes': { type: 'boolean' },
         dagger: { type: 'string' }, eval: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -83,6 +85,7 @@ export async function trainMain(argv: string[], out: Out = (s) => process.stdout
     patience: int('patience', v.patience, 8, 0),
     seed: int('seed', v.seed, 1, 0),
     intervention_weight: weight,
+    ...(v['all-episodes'] ? { all_episodes: true } : {}),
     ...(v.dagger ? { dagger_from: v.dagger } : {}),
     log: (l) => out(`${l}\n`),
     onEpoch: (e, n, loss, val) => {

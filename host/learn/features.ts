@@ -1,5 +1,5 @@
 // Where each policy feature comes from in a LeRobot dataset: a column element named after it, or derived from what `ganglion export` writes (joint-keyed observation.state / observation.velocity / action, the goal in observation.environment_state).
-import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES, REACH_ACTION, REACH_OBSERVATION } from '../skills/policy/features.ts';
+import { ACTION_FEATURES, isActionFeature, isObservationFeature, OBSERVATION_FEATURES, REACH_ACTION, TAUGHT_REACH_OBSERVATION } from '../skills/policy/features.ts';
 import type { Dataset, DatasetEpisode } from './dataset.ts';
 
 /** One feature's value at frame i of an episode. */
@@ -50,11 +50,11 @@ export interface Selected {
 
 /**
  * The policy's features in this dataset: the ones asked for, else the dataset's own names when they are all policy
- * features, else a reach policy's (REACH_OBSERVATION / REACH_ACTION, derived from an export's joint columns and goal).
+ * features, else a taught reach's (TAUGHT_REACH_OBSERVATION / REACH_ACTION, derived from an export's joint columns and goal).
  * An unknown or missing feature is refused naming the dataset and what it has.
  */
 export function selectFeatures(ds: Dataset, want: { observation?: readonly string[]; action?: readonly string[] } = {}): Selected {
-  const obs = [...(want.observation ?? (ds.observation_names.every(isObservationFeature) ? ds.observation_names : REACH_OBSERVATION))];
+  const obs = [...(want.observation ?? (ds.observation_names.every(isObservationFeature) ? ds.observation_names : TAUGHT_REACH_OBSERVATION))];
   const act = [...(want.action ?? (ds.action_names.every(isActionFeature) ? ds.action_names : REACH_ACTION))];
   const has = [ds.observation_names, ...Object.entries(ds.extra_names).map(([k, n]) => n.map((x) => `${k}.${x}`))].flat().join(', ');
   const obsRead = obs.map((n) => {

@@ -10,6 +10,7 @@ import { validateJson } from '../util/read-json.ts';
 import { trainEpisodes, type BcResult, type TrainEpisode } from './bc.ts';
 import { readDataset } from './dataset.ts';
 import { firstActedFrame, selectFeatures } from './features.ts';
+import { reachedEpisodes } from './reached.ts';
 
 export interface TrainSkillOptions {
   datasets: string[];
@@ -38,6 +39,13 @@ export interface TrainSkillOptions {
   dagger_from?: string;
   tip_tolerance_m?: number;
   timeout_s?: number;
+  /**
+   * [m] A demonstration counts when its tip ended this close to its goal (default 0.01: twice the task's tolerance, so
+   * a DAgger round's takeovers, recorded with the goal as perceived, still count); the others are left out.
+   */
+  reached_radius_m?: number;
+  /** Train on every episode, reached or not. */
+  all_episodes?: boolean;
   onEpoch?: (epoch: number, epochs: number, loss: number, val_loss: number) => void;
   log?: (line: string) => void;
 }
@@ -88,7 +96,14 @@ export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult
     fps = ds.fps;
     // Raw joint targets (an export of a recording): the frames before the demonstrator first acted are left out.
     const trim = !ds.action_names.every(isActionFeature);
-    for (const e of ds.episodes) {
+    const radius = o.reached_radius_m ?? 0.01;
+    const r = reachedEpisodes(ds, radius);
+    if (r.told) {
+      log(`dataset ${d}: ${r.reached} of ${ds.episodes.length} episodes end within ${radius * 1000} mm of their goal${o.all_episodes ? ' (training on all, --all-episodes)' : '; the others are left out'}`);
+      if (r.reached === 0 && !o.all_episodes)
+        throw new Error(`${d}: none of its ${ds.episodes.length} demonstrations ends within ${radius * 1000} mm of its goal: re-record them (on a loaded machine the emulated robot falls behind the person) or pass --all-episodes`);
+    }
+    for (const e of o.all_episodes ? ds.episodes : r.kept) {
       const from = trim ? firstActedFrame(e) : 0;
       const frames = Array.from({ length: e.obs.length - from }, (_, k) => from + k);
       interventions += frames.reduce((a, i) => a + e.intervention[i]!, 0);

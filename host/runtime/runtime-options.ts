@@ -29,6 +29,11 @@ export interface RuntimeOptions {
   robot_id?: string;
   /** Corrections are appended here (JSON lines) with their context; absent: not persisted. */
   correction_log?: string;
-  /** Skills that are learned policies (the recording tap says 'policy' while one drives). */
+  /** Skills that are learned policies (the recording tap says 'policy' while one drives); those of skills_dir are added. */
   policy_skills?: readonly string[];
+  /**
+   * A folder of skill packages (skill modules, and the skill folders `ganglion train` writes): loaded at start beside
+   * the built-ins, in the loop worker that runs them and here for the planner's tools and affordances.
+   */
+  skills_dir?: string;
 }

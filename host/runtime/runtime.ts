@@ -14,7 +14,7 @@ import type { RuntimeOptions } from './runtime-options.ts';
 import { appendCorrection, type CorrectionLogEntry } from '../skills/correction-log.ts';
 import { parseCorrection } from '../skills/corrections.ts';
 import type { Observation } from '../skills/observation.ts';
-import { createRegistry, type ToolSpec } from '../skills/registry.ts';
+import { createRegistry, type PackageLoadReport, type ToolSpec } from '../skills/registry.ts';
 import { DEFAULT_STATUS_CHANNEL, type SkillChannelMessage, type SkillStatus } from '../skills/status.ts';
 import { skillInfos } from './affordances.ts';
 import { armAll, disarmAll, estopAll } from './arming.ts';
@@ -24,6 +24,7 @@ import { EstopLatch } from './estop-latch.ts';
 import { bindJoints, readJoint, sendSetpoints, type JointIo } from './io.ts';
 import { RecordingTap, tapSample, type Controller, type SampleListener } from './recording-tap.ts';
 import { forwardSessionNotices } from './session-notices.ts';
+import { loadRuntimePackages, workerPackagesLoaded } from './skill-packages.ts';
 import { SkillTracker } from './skill-tracker.ts';
 
 export type { RuntimeOptions };
@@ -59,6 +60,11 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   private task: string | null = null;
   // Main-thread copy of the registry: for descriptions, arg checks and affordances (the worker has its own to run them).
   private readonly registry = createRegistry();
+  /** Learned skills among the robot's packages (o.skills_dir) and o.policy_skills. */
+  private policySkills = new Set<string>();
+  /** What start() loaded from o.skills_dir (a package that failed is named in errors, and in a notice), or null. */
+  packages: PackageLoadReport | null = null;
+  private readonly channelTaps = new Set<(m: SkillChannelMessage) => void>();
 
   constructor(private readonly o: RuntimeOptions) {
     super();
@@ -68,6 +74,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     this.perception = o.perception;
     this.channel.onmessage = (e: unknown) => {
       const m = (e as { data: SkillChannelMessage }).data;
+      for (const fn of this.channelTaps) fn(m);
       if (m.type !== 'skill_status') return;
       this.skillsRun.onStatus(m);
       this.tap.event({ kind: 'skill_status', status: m });
@@ -78,8 +85,23 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   async start(): Promise<void> {
     const shared = createLoopShared(this.joints.map((j) => j.name));
     this.writer = new StateWriter(shared);
+    this.policySkills = new Set(this.o.policy_skills);
+    const dir = this.o.skills_dir;
+    if (dir) {
+      // Here for descriptions, arg checks and affordances; the worker loads the same folder to run them.
+      const p = await loadRuntimePackages(this.registry, dir).catch((e: Error) => {
+        // Nothing started yet but the status channel, which would keep the process alive.
+        this.channel.close();
+        throw e;
+      });
+      p.policy_skills.forEach((n) => this.policySkills.add(n));
+      this.packages = p.report;
+      for (const e of p.report.errors) this.emit('notice', { level: 'error', source: 'skills', text: e.error });
+    }
+    const workerLoaded = dir ? workerPackagesLoaded((fn) => (this.channelTaps.add(fn), () => this.channelTaps.delete(fn))) : null;
     this.loop = await startLoop({
-      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope, tick_options: { status_channel: this.channelName, geometry: this.o.geometry },
+      rate_hz: this.o.rate_hz ?? 500, tickModule: SKILL_TICK, shared, envelope: this.o.envelope,
+      tick_options: { status_channel: this.channelName, geometry: this.o.geometry, ...(dir ? { packages_dir: dir } : {}) },
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
       ...(this.o.rt_priority === undefined ? {} : { rt_priority: this.o.rt_priority }),
     });
@@ -103,6 +125,10 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     void this.pumpSetpoints(new SetpointReader(shared));
     const hz = this.o.perception_hz ?? 20;
     this.perceptionTimer = setInterval(() => void this.observe(), 1000 / hz);
+    await workerLoaded?.catch(async (e: Error) => {
+      await this.stop();
+      throw e;
+    });
     await this.firstState();
   }
 
@@ -166,7 +192,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     const a = this.skillsRun.active;
     if (this.latch.latched) return 'estop';
     if (this.teleopCmd) return 'teleop';
-    if (a) return this.o.policy_skills?.includes(a.skill) ? 'policy' : 'skill';
+    if (a) return this.policySkills.has(a.skill) ? 'policy' : 'skill';
     return 'idle';
   }
 

@@ -27,6 +27,8 @@ export interface SimRobotOptions {
    * widen it: a host stall longer than the window trips the emulated MCUs, as it should on a real robot.
    */
   watchdog_ms?: number;
+  /** Skill packages (modules, `ganglion train` skill folders) the runtime loads beside the built-ins. */
+  skills_dir?: string;
   /** Arm the MCUs once the runtime runs (default true). */
   arm?: boolean;
 }
@@ -58,6 +60,7 @@ export async function startSimRobot(o: SimRobotOptions = {}): Promise<SimRobot> 
       perception: (inputs) => (made.tabletop = new TabletopPerception(sceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, o.scene_seed ?? 1), inputs)),
       ...(o.robot_id ? { robot_id: o.robot_id } : {}),
       ...(o.correction_log ? { correction_log: o.correction_log } : {}),
+      ...(o.skills_dir ? { skills_dir: o.skills_dir } : {}),
     },
   });
   const { sessions, stop } = started;
