@@ -82,9 +82,10 @@ t.test('the Firmata board on a pty: a correction moves its servo, SIGTERM brings
     return client.publishAsync(`ganglion/mixed-firmata/cmd/${name}`, JSON.stringify(stampCommand(payload, id)), { qos: 1, properties: { responseTopic: `ganglion/_reply/operator/${id}` } });
   };
   // A correction needs a running skill (hold runs until cancelled). On a loaded machine an emulated Ganglion MCU may trip
-  // its 100 ms link watchdog, as a real one would: the operator then clears and re-arms, as on the dashboard.
+  // its 100 ms link watchdog, and a stalled host loop trips the Firmata node's 500 ms deadman, as on real boards: the
+  // operator then clears and re-arms, as on the dashboard.
   const steer = async () => {
-    if (/link watchdog tripped/.test(said())) {
+    if (/link watchdog tripped|host deadman tripped \(stall\)/.test(said())) {
       await cmd('clear', {});
       await cmd('arm', {});
     }
