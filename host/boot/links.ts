@@ -1,5 +1,6 @@
 // The lower half of robot start-up: where each node's MCU runs (a real port, a broker tunnel, posix firmware on a pty, the emulator), its transport, and a session to it.
-import { loadBoard, type Board } from '../hw/board.ts';
+import path from 'node:path';
+import { loadBoard, ROOT, type Board } from '../hw/board.ts';
 import type { NodeWiring, Robot } from '../hw/robot.ts';
 import { McuSession } from '../link/session.ts';
 import type { SessionOptions } from '../link/session-types.ts';
@@ -8,8 +9,11 @@ import { PosixMcu, asPosixBoard } from '../link/posix-mcu.ts';
 import { MqttTunnelTransport } from '../link/mqtt-tunnel.ts';
 import type { Transport } from '../link/transport.ts';
 import { bootEmulatedRobot } from '../emulator/robot.ts';
+import { FIRMWARE_HEX } from '../emulator/firmware.ts';
 import type { EmulatedNode, PlantFaults } from '../emulator/node.ts';
 import type { WorkerNode } from '../emulator/worker-node.ts';
+import type { NodeLink } from '../link/node-link.ts';
+import { connectFirmataNode, emulatorImage, firmataWarning } from './firmata-link.ts';
 
 /** Where one node's MCU is: a real port (serial path or broker URL), a posix firmware process, or the emulator. */
 export interface NodePlan {
@@ -78,9 +82,14 @@ export async function openLinks(robot: Robot, plans: readonly NodePlan[], o: Lin
   const lag = new Map<string, number>();
   const found = new Map<string, Transport>();
   try {
-    const onEmulator = plans.filter((p) => p.kind === 'emulator').map((p) => p.node.id);
-    if (onEmulator.length) {
-      const boot = { only: onEmulator, ...(o.faults ? { faults: o.faults } : {}), ...(o.hexPath ? { hexPath: o.hexPath } : {}) };
+    // One boot per firmware image: Ganglion's .hex, or a Firmata board's StandardFirmata (emulator nodes only).
+    const images = new Map<string | undefined, string[]>();
+    for (const p of plans.filter((q) => q.kind === 'emulator')) {
+      const img = emulatorImage(p.board, o.hexPath);
+      images.set(img, [...(images.get(img) ?? []), p.node.id]);
+    }
+    for (const [hexPath, onEmulator] of images) {
+      const boot = { only: onEmulator, ...(o.faults ? { faults: o.faults } : {}), ...(hexPath ? { hexPath } : {}) };
       const sim = o.realtime ? await bootEmulatedRobot(robot, { ...boot, realtime: true }) : await bootEmulatedRobot(robot, { ...boot, realtime: false });
       cleanups.push(() => sim.shutdown());
       for (const [id, n] of sim.nodes) {
@@ -88,7 +97,7 @@ export async function openLinks(robot: Robot, plans: readonly NodePlan[], o: Lin
         found.set(id, n.transport);
         if ('onLag' in n) n.onLag((ms) => lag.set(id, ms));
       }
-      log(`emulator: ${onEmulator.length} ATmega328P node(s) running firmware/build/atmega328p/ganglion.hex in avr8js: ${onEmulator.join(', ')}`);
+      log(`emulator: ${onEmulator.length} ATmega328P node(s) running ${path.relative(ROOT, hexPath ?? FIRMWARE_HEX)} in avr8js: ${onEmulator.join(', ')}`);
     }
     for (const p of plans) {
       if (p.kind === 'serial') {
@@ -162,4 +171,24 @@ export async function connectSessions(plans: readonly NodePlan[], transports: Re
     throw e;
   }
   return sessions;
+}
+
+/** A connected node of any kind: what the runtime drives, and what start-up closes. */
+export type RobotNodeLink = NodeLink & { close(): Promise<void> };
+
+/**
+ * connectSessions for a robot that may mix boards: a Firmata board gets a FirmataNode (host/boot/firmata-link.ts),
+ * after the last-state warning, said once; the map keeps plan order. On a failure closes those opened and throws.
+ */
+export async function connectNodes(plans: readonly NodePlan[], transports: ReadonlyMap<string, Transport>, o: SessionSettings = {}): Promise<Map<string, RobotNodeLink>> {
+  const firmata = plans.filter((p) => p.board.kind === 'firmata');
+  if (firmata.length) o.log?.(firmataWarning(firmata.map((p) => p.node.id)));
+  const byId = new Map<string, RobotNodeLink>(await connectSessions(plans.filter((p) => p.board.kind !== 'firmata'), transports, o));
+  try {
+    for (const p of firmata) byId.set(p.node.id, await connectFirmataNode(transports.get(p.node.id)!, p.node, p.board, o.log));
+  } catch (e) {
+    for (const s of byId.values()) await s.close().catch(() => {});
+    throw e;
+  }
+  return new Map(plans.map((p) => [p.node.id, byId.get(p.node.id)!]));
 }

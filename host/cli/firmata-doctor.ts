@@ -3,7 +3,7 @@ import type { CheckItem } from '../flash/checklist.ts';
 import { loadBoard } from '../hw/board.ts';
 import { probeFirmata } from '../firmata/probe.ts';
 import { SerialTransport } from '../link/serial.ts';
-import { lastStateWarning } from './firmata-run.ts';
+import { lastStateWarning } from '../firmata/deadman.ts';
 
 /** A checklist item when a Firmata board answers on `port` (with the warning, said once per board), else null. */
 export async function firmataItem(port: string, probeMs: number): Promise<CheckItem | null> {

@@ -2,7 +2,7 @@
 import { loadBoard } from '../hw/board.ts';
 import type { Robot } from '../hw/robot.ts';
 import { connectFirmata } from '../firmata/connect.ts';
-import { LAST_STATE_WARNING } from '../firmata/deadman.ts';
+import { lastStateWarning } from '../firmata/deadman.ts';
 import { FirmataNode } from '../firmata/node.ts';
 import { SerialTransport } from '../link/serial.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
@@ -17,14 +17,9 @@ export interface FirmataRunOptions {
   log: (line: string) => void;
 }
 
-/** True when any node of the robot is on a Firmata board. */
-export function firmataNodes(robot: Robot): string[] {
-  return robot.nodes.filter((n) => loadBoard(n.board).kind === 'firmata').map((n) => n.id);
-}
-
-/** The warning `ganglion run` and `ganglion doctor` say once, plainly, for Firmata boards. */
-export function lastStateWarning(where: string): string {
-  return `WARNING (${where}): ${LAST_STATE_WARNING}`;
+/** True when every node of the robot is on a Firmata board (a mixed robot starts like any other: boot/links.ts). */
+export function onlyFirmata(robot: Robot): boolean {
+  return robot.nodes.every((n) => loadBoard(n.board).kind === 'firmata');
 }
 
 /** [s] one sweep of every servo from min to max and back; motors change direction at the same period. */
@@ -56,11 +51,6 @@ function reportLine(id: string, n: FirmataNode): string {
  * runs the motion demo until the duration ends. A signal ends the process from the hook, after the safe outputs drained.
  */
 export async function runFirmataRobot(robot: Robot, o: FirmataRunOptions): Promise<number> {
-  const mixed = robot.nodes.filter((n) => loadBoard(n.board).kind !== 'firmata').map((n) => n.id);
-  if (mixed.length) {
-    throw new Error(`robot ${robot.name} mixes Firmata and Ganglion boards (${mixed.join(', ')} on Ganglion): \`ganglion run\` drives a robot of Firmata boards only; ` +
-      'a mixed robot runs through the runtime (FirmataNode beside McuSession, see docs/firmata.md)');
-  }
   checkNodePorts(robot, o.ports);
   o.log(lastStateWarning('Firmata boards'));
   const nodes = new Map<string, FirmataNode>();

@@ -24,7 +24,7 @@ import { MemoryStore } from '../planner/memory.ts';
 import { Planner } from '../planner/planner.ts';
 import { formatEvent } from '../planner/report.ts';
 import { createRegistry } from '../skills/registry.ts';
-import { firmataNodes, runFirmataRobot } from './firmata-run.ts';
+import { onlyFirmata, runFirmataRobot } from './firmata-run.ts';
 
 const HELP = `usage: ganglion run [options]
 
@@ -224,8 +224,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const robot = loadRobot(args.robotFile);
   assertRobotOk(robot);
-  // Firmata boards: no firmware watchdog, so their own start-up (last-state warning, deadman hooks); see firmata-run.ts.
-  if (firmataNodes(robot).length) return runFirmataRobot(robot, { ports: args.ports, durationS: args.durationS, reportS: args.reportS, rateHz: args.rateHz, log: (l) => console.log(l) });
+  // A robot of Firmata boards only runs the motion demo of firmata-run.ts; a mixed one starts below like any other.
+  if (onlyFirmata(robot)) return runFirmataRobot(robot, { ports: args.ports, durationS: args.durationS, reportS: args.reportS, rateHz: args.rateHz, log: (l) => console.log(l) });
   checkNodePorts(robot, args.ports);
   const plans = planNodes(robot, { ports: args.ports, filePorts: true, sim: args.posix ? 'posix' : 'emulator' });
   const cleanups: (() => Promise<void>)[] = [];

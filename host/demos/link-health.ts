@@ -1,15 +1,15 @@
 // One line per MCU link for `ganglion run` reports: telemetry rate, loss, RTT, retransmits, CRC errors, overruns, faults.
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 
 /** Counts telemetry frames per node into `counts` (reset by linkHealthLines each report). */
-export function countTelemetry(sessions: Map<string, McuSession>, counts: Map<string, number>): void {
+export function countTelemetry(sessions: Map<string, NodeLink>, counts: Map<string, number>): void {
   for (const [id, s] of sessions) {
     counts.set(id, 0);
     s.on('telemetry', () => counts.set(id, (counts.get(id) ?? 0) + 1));
   }
 }
 
-export function linkHealthLines(sessions: Map<string, McuSession>, counts: Map<string, number>, dt_s: number, lagMs: Map<string, number>): string[] {
+export function linkHealthLines(sessions: Map<string, NodeLink>, counts: Map<string, number>, dt_s: number, lagMs: Map<string, number>): string[] {
   const lines: string[] = [];
   for (const [id, s] of sessions) {
     const st = s.stats();

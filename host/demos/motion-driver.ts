@@ -1,7 +1,7 @@
 // Drives the motion sequence on live MCU sessions at a fixed rate and reports cadence, link health and tracking error.
 import { CONSTANTS } from '../protocol/messages.ts';
 import { countsPerRad, type MotorWiring, type Robot } from '../hw/robot.ts';
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 import { motionAt, type MotionSetpoint } from './motion.ts';
 import { countTelemetry, linkHealthLines } from './link-health.ts';
 
@@ -34,13 +34,13 @@ export class MotionDriver {
   private lateAtReport = 0;
   private telemetryCount = new Map<string, number>();
   private gripperUs = -1;
-  private gripper: { session: McuSession; index: number } | null = null;
+  private gripper: { session: NodeLink; index: number } | null = null;
   private prevTarget = new Map<JointKey, number>();
   private phase = '';
 
   constructor(
     robot: Robot,
-    private readonly sessions: Map<string, McuSession>,
+    private readonly sessions: Map<string, NodeLink>,
     private readonly rateHz: number,
   ) {
     for (const node of robot.nodes) {

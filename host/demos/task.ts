@@ -3,7 +3,7 @@ import { feasibleSceneAround } from '../world/feasible-scene.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
 import { Backoff, sleepUnlessAborted } from '../util/backoff.ts';
 import { scoreLine, TaskPolicy, type TaskScore } from './task-policy.ts';
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 import type { RobotRuntime } from '../runtime/runtime.ts';
 import type { Planner } from '../planner/planner.ts';
 import { formatResult } from '../planner/report.ts';
@@ -21,7 +21,7 @@ export const TASK = 'put all blocks in the bin';
  */
 export async function taskRounds(
   rt: RobotRuntime,
-  sessions: Map<string, McuSession>,
+  sessions: Map<string, NodeLink>,
   planner: Planner,
   shouldStop: AbortSignal,
   score: TaskScore,

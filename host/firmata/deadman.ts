@@ -74,11 +74,14 @@ export class FirmataDeadman extends EventEmitter<{ trip: [{ cause: TripCause; re
   /**
    * SIGINT/SIGTERM and uncaught errors make the outputs safe before the process ends. `flush` waits until the bytes
    * are on the wire (FirmataPort.drain: the serial port's tcdrain), bounded so a dead port cannot hold the exit; the
-   * exit code follows the shell's convention (128 + signal number).
+   * exit code follows the shell's convention (128 + signal number). With `exitOnSignal: false` a signal only makes the
+   * outputs safe (at once, before anything else runs) and the caller's own shutdown ends the process: `ganglion run` of
+   * a mixed robot, whose Ganglion MCUs are disarmed in order.
    */
-  installProcessHooks(flush: () => Promise<void>): void {
+  installProcessHooks(flush: () => Promise<void>, o: { exitOnSignal?: boolean } = {}): void {
     const onSignal = (sig: NodeJS.Signals) => {
       this.trip('signal', `${sig}`);
+      if (o.exitOnSignal === false) return;
       void bounded(flush()).finally(() => process.exit(128 + (sig === 'SIGINT' ? 2 : 15)));
     };
     const onError = (err: Error) => {
@@ -108,3 +111,8 @@ function bounded(p: Promise<void>): Promise<void> {
 export const LAST_STATE_WARNING =
   'a Firmata board has no watchdog of its own: the host deadman makes its outputs safe on a stalled loop, Ctrl-C, SIGTERM, an uncaught error and e-stop, ' +
   'but a SIGKILL of the host or a cut cable leaves it in its last state (motors keep their PWM, servos their pulse), unlike Ganglion\'s firmware';
+
+/** The warning line, naming where it applies. */
+export function lastStateWarning(where: string): string {
+  return `WARNING (${where}): ${LAST_STATE_WARNING}`;
+}

@@ -1,4 +1,4 @@
-// A Firmata node's outputs and inputs as johnny-five components (Servo, Motor, Pin, Sensor, Button), built from the robot file.
+// A Firmata node's outputs and inputs as johnny-five components (Servo, Motor, Led, Pin, Sensor, Button), built from the robot file.
 import type { Board } from '../hw/board.ts';
 import type { NodeWiring } from '../hw/robot.ts';
 import type { FirmataConnection } from './connect.ts';
@@ -6,6 +6,9 @@ import { j5, type Five } from './j5.ts';
 
 type ServoW = NodeWiring['servos'][number];
 type MotorW = NodeWiring['open_motors'][number];
+type OutputW = NodeWiring['outputs'][number];
+/** A digital or PWM output: johnny-five's Pin (high/low) or Led (brightness 0-255). */
+type OutputPart = { w: OutputW; pin?: InstanceType<Five['Pin']>; led?: InstanceType<Five['Led']>; permille: number };
 /** [degrees] johnny-five's servo travel, mapped onto each servo's min_us..max_us. */
 const SERVO_DEG = 180;
 /** [V] the Uno's ADC reference. */
@@ -26,6 +29,7 @@ export function usToDeg(s: ServoW, us: number): number {
 export class FirmataRig {
   private readonly servos = new Map<number, { w: ServoW; servo: InstanceType<Five['Servo']>; pin: number; us: number; limp: boolean }>();
   private readonly motors = new Map<number, { w: MotorW; motor: InstanceType<Five['Motor']>; permille: number }>();
+  private readonly outputs = new Map<number, OutputPart>();
   private readonly sensors = new Map<number, InstanceType<Five['Sensor']>>();
   private readonly buttons = new Map<number, InstanceType<Five['Button']>>();
 
@@ -48,6 +52,11 @@ export class FirmataRig {
     for (const w of wiring.open_motors) {
       const motor = new five.Motor({ board: b, pins: { pwm: at(w.pwm, `motor ${w.joint} pwm`), dir: at(w.dir, `motor ${w.joint} dir`) }, invertDir: w.invert_dir });
       this.motors.set(w.index, { w, motor, permille: 0 });
+    }
+    for (const w of wiring.outputs) {
+      const pin = at(w.pin, `output ${w.name}`);
+      // No write at construction: an output gets its first level from the first command or from safe().
+      this.outputs.set(w.index, w.mode === 'pwm' ? { w, led: new five.Led({ board: b, pin }), permille: NaN } : { w, pin: new five.Pin({ board: b, pin, type: 'digital' }), permille: NaN });
     }
     for (const a of wiring.analog) {
       const pin = at(a.pin, `analog ${a.name}`);
@@ -96,6 +105,27 @@ export class FirmataRig {
     else m.motor.reverse(speed);
   }
 
+  /** Output `index` to `permille` (0-1000): a PWM output's duty (Led.brightness), a digital one high from 500 up (Pin). */
+  setOutputPermille(index: number, permille: number): void {
+    const o = this.outputs.get(index);
+    if (!o) throw new Error(`node ${this.wiring.id} has no output ${index}`);
+    const p = Math.max(0, Math.min(1000, Math.round(permille)));
+    if (p === o.permille) return;
+    if (o.led) {
+      o.permille = p;
+      o.led.brightness(Math.round((p * 255) / 1000));
+    } else {
+      o.permille = p >= 500 ? 1000 : 0;
+      if (o.permille) o.pin!.high();
+      else o.pin!.low();
+    }
+  }
+
+  /** [permille] what each output was last set to, by index (0 before the first command). */
+  outputPermille(): Map<number, number> {
+    return new Map([...this.outputs].map(([i, o]) => [i, Number.isFinite(o.permille) ? o.permille : 0]));
+  }
+
   /** [V] the newest reading of analog `index`, null before the first sample. */
   analogVolts(index: number): number | null {
     const s = this.sensors.get(index);
@@ -127,7 +157,7 @@ export class FirmataRig {
 
   /**
    * Every output to its safe default, as Ganglion's firmware does on a watchdog trip: motor PWM 0 (direction low),
-   * each servo to its default_us (0 = pulses off). Idempotent and cheap: the deadman may call it from a signal handler.
+   * each Led/Pin output to its default_permille, each servo to its default_us (0 = pulses off). Idempotent and cheap: the deadman may call it from a signal handler.
    */
   safe(): void {
     for (const [i] of this.motors) {
@@ -136,6 +166,10 @@ export class FirmataRig {
       m.motor.stop();
       this.conn.io.digitalWrite(firmataPin(this.board, m.w.dir, 'safe'), 0);
       m.permille = 0;
+    }
+    for (const [i, o] of this.outputs) {
+      o.permille = NaN; // force the write
+      this.setOutputPermille(i, o.w.default_permille);
     }
     for (const [i, s] of this.servos) {
       s.us = -1; // force the write

@@ -41,6 +41,7 @@ export function pinUses(node: NodeWiring): PinUse[] {
     uses.push({ pin: m.dir, use: `open-loop motor ${m.joint} dir`, need: 'digital' });
   }
   for (const s of node.servos) uses.push({ pin: s.pin, use: `servo ${s.joint}`, need: 'digital' });
+  for (const o of node.outputs) uses.push({ pin: o.pin, use: `${o.mode} output ${o.name}`, need: o.mode });
   for (const a of node.analog) uses.push({ pin: a.pin, use: `analog ${a.name}`, need: 'adc' });
   for (const i of node.inputs) uses.push({ pin: i.pin, use: `${i.role === 'estop' ? 'e-stop' : 'input'} ${i.name}`, need: 'digital' });
   return uses;
@@ -91,6 +92,7 @@ function checkIndexes(node: NodeWiring, say: (msg: string, pin?: string) => void
     ['motor', node.motors.map((m) => ({ index: m.index, label: m.joint }))],
     ['open-loop motor', node.open_motors.map((m) => ({ index: m.index, label: m.joint }))],
     ['servo', node.servos.map((s) => ({ index: s.index, label: s.joint }))],
+    ['output', node.outputs.map((o) => ({ index: o.index, label: o.name }))],
     ['analog', node.analog.map((a) => ({ index: a.index, label: a.name }))],
     ['input', node.inputs.map((i) => ({ index: i.index, label: i.name }))],
   ];
@@ -120,9 +122,15 @@ function checkKind(node: NodeWiring, board: Board, say: (msg: string, pin?: stri
     for (const m of node.motors) {
       say(`motor ${m.joint} needs encoder feedback, but ${board.id} runs StandardFirmata, which counts no encoders; wire it under open_motors (PWM + direction, open loop) or put it on a Ganglion board`, m.enc_a);
     }
+    for (const o of node.outputs) {
+      if (o.mode === 'digital' && o.default_permille !== 0 && o.default_permille !== 1000) say(`digital output ${o.name} has default_permille ${o.default_permille}; a digital pin is low (0) or high (1000)`, o.pin);
+    }
   } else {
     for (const m of node.open_motors) {
       say(`open-loop motor ${m.joint} is for Firmata boards; on ${board.id} (Ganglion firmware) wire it under motors, with its encoder`, m.pwm);
+    }
+    for (const o of node.outputs) {
+      say(`output ${o.name} is for Firmata boards (johnny-five Led/Pin); Ganglion's firmware drives motors and servos only: move it to a Firmata board`, o.pin);
     }
   }
 }

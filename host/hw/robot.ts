@@ -83,6 +83,19 @@ export const OpenMotorSchema = z.strictObject({
 });
 export type OpenMotorWiring = z.infer<typeof OpenMotorSchema>;
 
+/**
+ * A plain output of a Firmata board, driven through johnny-five's Led (pwm: duty) or Pin (digital: high/low), e.g. a
+ * lamp, a buzzer, a relay. default_permille is what the host deadman puts on it (digital: 0 = low, 1000 = high).
+ */
+export const OutputSchema = z.strictObject({
+  index: z.number().int().min(0).max(7),
+  name: z.string(),
+  pin: PinRef,
+  mode: z.enum(['digital', 'pwm']),
+  default_permille: z.number().int().min(0).max(1000).default(0),
+});
+export type OutputWiring = z.infer<typeof OutputSchema>;
+
 export const AnalogSchema = z.strictObject({ index: z.number().int().min(0).max(3), name: z.string(), pin: PinRef });
 
 export const InputSchema = z.strictObject({
@@ -106,6 +119,8 @@ export const NodeSchema = z.strictObject({
   /** Open-loop motors (Firmata boards only: PWM + direction, no encoder). */
   open_motors: z.array(OpenMotorSchema).max(4).default([]),
   servos: z.array(ServoSchema).max(4).default([]),
+  /** Digital and PWM outputs (Firmata boards only: johnny-five Pin and Led). */
+  outputs: z.array(OutputSchema).max(8).default([]),
   analog: z.array(AnalogSchema).max(4).default([]),
   inputs: z.array(InputSchema).max(4).default([]),
 });

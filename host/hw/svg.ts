@@ -154,6 +154,9 @@ function groups(node: NodeWiring): Group[] {
     if (m.limit_pos) g.push(limitGroup(m, m.limit_pos, 'positive'));
   }
   for (const m of node.open_motors) g.push(openMotorGroup(m));
+  for (const o of node.outputs) {
+    g.push(partGroup(`${o.mode} output ${o.name} (#${o.index})`, { pin: o.pin, kind: o.mode === 'pwm' ? 'pwm' : 'dir', to: 'part', label: o.mode === 'pwm' ? 'PWM' : 'OUT' }, `safe ${o.default_permille} permille`, 'part'));
+  }
   for (const s of node.servos) {
     const dflt = s.default_us === 0 ? 'limp when safe' : `safe ${s.default_us} us`;
     g.push(partGroup(`servo ${s.joint} (#${s.index})`, { pin: s.pin, kind: 'servo', to: 'part', label: 'SIG' }, `${s.min_us}-${s.max_us} us, ${dflt}`, 'part'));

@@ -2,7 +2,7 @@
 import { planNodes } from '../boot/links.ts';
 import { sceneAround } from '../world/scene-around.ts';
 import { loadRobot } from '../hw/robot.ts';
-import type { McuSession } from '../link/session.ts';
+import type { NodeLink } from '../link/node-link.ts';
 import type { WorkerNode } from '../emulator/worker-node.ts';
 import { TabletopPerception } from '../world/tabletop-perception.ts';
 import type { RobotRuntime } from './runtime.ts';
@@ -37,7 +37,7 @@ export interface SimRobot {
   runtime: RobotRuntime;
   /** The simulated tabletop world the runtime perceives (its `world` is the scene now). */
   tabletop: TabletopPerception;
-  sessions: Map<string, McuSession>;
+  sessions: Map<string, NodeLink>;
   /**
    * avr only: the PWM duty [0, 1] the emulated MCU is putting on motor `motor` of `node`, measured on its pins over the
    * last complete PWM period. (posix firmware has no pins: read telemetry outPermille instead.)

@@ -2,15 +2,15 @@
 import { calibrationForRun } from '../calibration/gate.ts';
 import { calibratedNode } from '../calibration/require.ts';
 import type { Calibration } from '../calibration/schema.ts';
-import { allSimulated, connectSessions, openLinks, type NodePlan, type RobotLinks } from '../boot/links.ts';
+import { allSimulated, connectNodes, openLinks, type NodePlan, type RobotLinks, type RobotNodeLink } from '../boot/links.ts';
 import type { WorkerNode } from '../emulator/worker-node.ts';
 import { envelopeFor, REFERENCE_LIMITS, type EnvelopeConfigInput } from '../executor/envelope-config.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import type { Robot } from '../hw/robot.ts';
-import type { McuSession } from '../link/session.ts';
 import { geometryFor, type RobotGeometry } from '../skills/geometry.ts';
 import { wheelJoints, type WheelJoints } from '../world/odometry.ts';
 import type { PerceptionSource } from '../world/perception.ts';
+import { bindFirmataNodes } from './firmata-nodes.ts';
 import { envelopeWithCalibration } from './limits.ts';
 import { RobotRuntime } from './runtime.ts';
 import type { RuntimeOptions } from './runtime-options.ts';
@@ -38,7 +38,8 @@ export interface StartRobotOptions {
 
 export interface StartedRobot {
   calibration: Calibration;
-  sessions: Map<string, McuSession>;
+  /** One link per node: an McuSession, or a FirmataNode for a Firmata board. */
+  sessions: Map<string, RobotNodeLink>;
   links: RobotLinks<WorkerNode>;
   envelope: EnvelopeConfigInput;
   geometry: RobotGeometry;
@@ -65,7 +66,7 @@ export async function startRobot(o: StartRobotOptions): Promise<StartedRobot> {
   try {
     const links = await openLinks(o.robot, plans, { realtime: true, ...(log ? { log } : {}) });
     cleanups.push(() => links.close());
-    const sessions = await connectSessions(plans, links.transports, { ...(log ? { log } : {}) });
+    const sessions = await connectNodes(plans, links.transports, { ...(log ? { log } : {}) });
     cleanups.push(async () => { for (const s of sessions.values()) await s.close().catch(() => {}); });
     // The envelope and geometry of the robot file given, never the reference robot's.
     const envelope = envelopeWithCalibration(envelopeFor(REFERENCE_LIMITS, o.robot.kinematics, o.robot.name), calibration);
@@ -79,6 +80,9 @@ export async function startRobot(o: StartRobotOptions): Promise<StartedRobot> {
         // Emulated MCUs need the cores that spinning would take (see RuntimeOptions.sleep_only).
         sleep_only: plans.some((p) => p.kind === 'emulator'),
       });
+      // Firmata nodes: the loop's ticks kick their host deadman, e-stop trips it (refused first: closed-loop joints on one).
+      const unbind = bindFirmataNodes(rt, sessions);
+      cleanups.push(async () => unbind());
       await rt.start();
       cleanups.push(() => rt.stop());
       if (rt.loop?.realtime) log?.(`executor: ${describeRealtime(rt.loop.realtime)}`);
