@@ -1,4 +1,6 @@
 // The robot's MQTT bridge (mqtt.js, MQTT 5): publishes status/state/telemetry/cadence/link/events/skills, takes commands, reconnects with backoff.
+// Over 300 lines: publishing, command intake and the reconnect loop share one client's lifecycle and statistics; what stands
+// alone is in acl.ts, commands.ts, intake-rate.ts and topics.ts.
 import type { PeerCertificate } from 'node:tls';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { LoopEventMessage, LoopStatsMessage } from '../executor/commands.ts';

@@ -1,4 +1,5 @@
 // `ganglion run`: boots the robot (emulated, posix firmware, or real boards), connects a session per node, and drives it.
+// Over 300 lines, a third of it the help text and option checks; the start-up itself is runtime/start-robot.ts and boot/links.ts.
 import { checkNodePorts, parseNodePorts } from './node-ports.ts';
 import { listenHostError, plainHostError } from '../bridge/listen-host.ts';
 import { readFileSync } from 'node:fs';
