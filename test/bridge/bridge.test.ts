@@ -1,6 +1,5 @@
 // The bridge end to end on the real runtime (posix firmware on ptys) and the embedded broker: every out-topic against its schema, request/response, planner actions, refusals, e-stop first, Last Will.
 import t, { type Test } from 'tap';
-import { randomUUID } from 'node:crypto';
 import { startEmbeddedBroker } from '../../host/bridge/broker.ts';
 import { startBridge } from '../../host/bridge/bridge.ts';
 import { CommandHandler } from '../../host/bridge/commands.ts';
@@ -9,7 +8,7 @@ import {
   TelemetryPayload, stampCommand,
 } from '../../host/bridge/topics.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
-import { Peer, PASSWORDS, testUsers, waitFor, type Received } from './helpers.ts';
+import { Peer, PASSWORDS, request, testUsers, waitFor } from './helpers.ts';
 
 const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
 const runtime = sim.runtime;
@@ -34,17 +33,6 @@ async function peer(t: Test, user: keyof typeof PASSWORDS) {
 /** A command payload as bytes, with a fresh id and the clock. */
 const cmd = (body: object) => Buffer.from(JSON.stringify(stampCommand(body)));
 
-/** Sends a command (an object gets a fresh id and the clock; a string goes as it is) with a response topic and correlation data; resolves with the reply (and its properties). */
-async function request(p: Peer, user: string, command: string, payload: unknown, timeout_ms = 8000): Promise<{ reply: ReplyPayload; m: Received }> {
-  const id = randomUUID();
-  const corr = Buffer.from(`corr-${id}`);
-  await p.client.publishAsync(`ganglion/ref/cmd/${command}`, typeof payload === 'string' ? payload : JSON.stringify(stampCommand(payload as object)), {
-    qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: corr },
-  });
-  const m = await p.next((x) => x.topic === `ganglion/_reply/${user}/${id}`, timeout_ms, `the reply to ${command}`);
-  if (!Buffer.from(m.properties?.correlationData ?? []).equals(corr)) throw new Error('correlation data not echoed');
-  return { reply: ReplyPayload.parse(m.json), m };
-}
 
 const estopClear = async () => {
   if (runtime.snapshot().estop.latched) await runtime.clearEstop();
@@ -116,7 +104,7 @@ t.test('an external planner (planner role) runs macro actions over cmd/action an
   t.match(step3.reply.error, /teleport/);
   const idle = await request(plan, 'plan', 'correction', { phrase: 'slower' });
   t.equal(idle.reply.ok, false, 'a correction with no skill running is refused, with the reason');
-  const { reply } = await request(plan, 'plan', 'action', { skill: 'hold' }, 500).catch(() => ({ reply: null }));
+  const { reply } = await request(plan, 'plan', 'action', { skill: 'hold' }, { timeout_ms: 500 }).catch(() => ({ reply: null }));
   t.equal(reply, null, 'hold runs until cancelled: no reply yet');
   const corr = await request(plan, 'plan', 'correction', { phrase: 'a bit to the left' });
   t.equal(corr.reply.ok, true, `planners may correct a running skill ${corr.reply.error ?? ''}`);
@@ -210,7 +198,7 @@ t.test('e-stop goes ahead of commands queued with it, and never waits behind a r
   // Over MQTT, behind a running action: the e-stop reply comes while the action is still pending; outputs go to zero.
   const op = await peer(t, 'op');
   await op.sub('ganglion/ref/telemetry/+', 0);
-  const actionReply = request(op, 'op', 'action', { skill: 'hold' }, 10_000);
+  const actionReply = request(op, 'op', 'action', { skill: 'hold' }, { timeout_ms: 10_000 });
   await waitFor(() => runtime.snapshot().active_skill?.skill === 'hold', 3000, 'hold running');
   let actionDone = false;
   void actionReply.then(() => (actionDone = true), () => {});

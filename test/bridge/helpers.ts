@@ -5,6 +5,8 @@ import { createServer, connect as netConnect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { randomUUID } from 'node:crypto';
+import { ReplyPayload, stampCommand } from '../../host/bridge/topics.ts';
 import { makeUser, type User } from '../../host/bridge/users.ts';
 
 /** Cheap scrypt cost for tests: the cost is stored per user, so verification uses it too. */
@@ -157,4 +159,19 @@ export function selfSignedCert(dir: string, ips: string[] = []): { key: string; 
     '-days', '1', '-subj', '/CN=localhost', '-addext', `subjectAltName=${['127.0.0.1', ...ips].map((ip) => `IP:${ip}`).join(',')},DNS:localhost`,
   ], { stdio: 'ignore' });
   return { key, cert };
+}
+
+/**
+ * Sends a command to robot `ref` with a response topic and correlation data, and resolves with its reply (and the
+ * message). An object gets a fresh id and the clock, unless `raw` (the test stamped it, or not, itself); a string goes
+ * as it is. Throws when the reply does not echo the correlation data.
+ */
+export async function request(p: Peer, user: string, command: string, payload: unknown, o: { raw?: boolean; timeout_ms?: number } = {}): Promise<{ reply: ReplyPayload; m: Received }> {
+  const id = randomUUID();
+  const corr = Buffer.from(`corr-${id}`);
+  const body = typeof payload === 'string' ? payload : JSON.stringify(o.raw ? payload : stampCommand(payload as object));
+  await p.client.publishAsync(`ganglion/ref/cmd/${command}`, body, { qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: corr } });
+  const m = await p.next((x) => x.topic === `ganglion/_reply/${user}/${id}`, o.timeout_ms ?? 8000, `the reply to ${command}`);
+  if (!Buffer.from(m.properties?.correlationData ?? []).equals(corr)) throw new Error(`${command}: correlation data not echoed`);
+  return { reply: ReplyPayload.parse(m.json), m };
 }

@@ -1,4 +1,4 @@
-// A TLS-only mosquitto from `ganglion broker-config` (real mosquitto from apt, ephemeral ports, openssl certs): no plain listener, bad certs refused; retained commands from every role never run and are deleted; client ids are usernames, so no role takes over the robot's or another user's session; a retained clear plus a forced reconnect leaves the e-stop latched.
+// A TLS-only mosquitto from `ganglion broker-config` (real mosquitto from apt, ephemeral ports, openssl certs): no plain listener, bad certs refused; retained commands from every role never run and are deleted; client ids are usernames, so no role takes over the robot's or another user's session; a retained clear plus a forced reconnect leaves the e-stop latched; replayed and stale command ids are refused.
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
@@ -9,7 +9,7 @@ import { EventPayload, stampCommand, StatusPayload } from '../../host/bridge/top
 import type { RobotControl } from '../../host/runtime/control.ts';
 import { brokerConfigMain } from '../../host/cli/broker-config.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
-import { connackCode, freePort, Peer, selfSignedCert, startMosquitto, tempDir, waitFor } from './helpers.ts';
+import { connackCode, freePort, Peer, request, selfSignedCert, startMosquitto, tempDir, waitFor } from './helpers.ts';
 
 const dir = tempDir(t);
 const usersFile = join(dir, 'users.json');
@@ -199,4 +199,22 @@ t.test('client-id takeover by each role, on the robot\'s id and on another user\
   t.notOk(v.inbox.some((m) => m.at_ms > online.at_ms && m.topic === 'ganglion/ref/status' && StatusPayload.safeParse(m.json).data?.online === false), 'no Last Will: the robot never went offline');
   t.notMatch(mosq.log().slice(logFrom), /Client (robo|plan|op) already connected/, 'mosquitto never closed the robot\'s or a victim\'s session');
   t.ok(sim.runtime.snapshot().estop.latched, 'still latched');
+});
+
+t.test('replayed and stale commands through mosquitto: refused with a reply naming why; a stale e-stop still stops', async (t) => {
+  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
+  t.teardown(() => sim.stop());
+  await bridgeOn(t, sim.runtime);
+  const op = await peer(t, 'op');
+  await op.sub(['ganglion/_reply/op/#']);
+  const ask = async (command: string, body: object) => (await request(op, 'op', command, body, { raw: true })).reply;
+  const once = stampCommand({});
+  t.equal((await ask('arm', once)).ok, true, 'first use of an id');
+  const replay = await ask('arm', once);
+  t.equal(replay.ok, false, 'the same id again: refused');
+  t.match(replay.error, /id "[0-9a-f]+" was already used: a replay/);
+  t.match((await ask('arm', stampCommand({}, undefined, Date.now() - 60_000))).error, /stale, at_ms is 60\.\d s old \(the freshness window is 10 s\)/);
+  const stop = await ask('estop', stampCommand({ reason: 'stale stop' }, undefined, Date.now() - 60_000));
+  t.equal(stop.ok, true, 'a stale e-stop still stops (stopping is always safe)');
+  await waitFor(() => sim.runtime.snapshot().estop.latched, 2000, 'latched');
 });

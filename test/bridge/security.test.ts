@@ -1,11 +1,10 @@
 // Attacks with valid accounts on the embedded broker and the bridge (real runtime, posix firmware on ptys): retained commands, client-id takeover, the retained-clear + reconnect chain, replays, stale commands, unknown names.
 import t, { type Test } from 'tap';
-import { randomUUID } from 'node:crypto';
 import { startEmbeddedBroker } from '../../host/bridge/broker.ts';
 import { startBridge } from '../../host/bridge/bridge.ts';
 import { EventPayload, ReplyPayload, stampCommand, StatusPayload } from '../../host/bridge/topics.ts';
 import { startSimRobot } from '../../host/runtime/sim-robot.ts';
-import { connackCode, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
+import { connackCode, Peer, PASSWORDS, request, testUsers, waitFor } from './helpers.ts';
 
 const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
 const runtime = sim.runtime;
@@ -28,12 +27,7 @@ async function peer(t: Test, user: Who, o = {}) {
 }
 
 /** A command with a response topic; `body` is sent as it is (tests stamp it, or not, themselves). */
-async function ask(p: Peer, user: string, command: string, body: object): Promise<ReplyPayload> {
-  const id = randomUUID();
-  await p.client.publishAsync(`ganglion/ref/cmd/${command}`, JSON.stringify(body), { qos: 1, properties: { responseTopic: `ganglion/_reply/${user}/${id}`, correlationData: Buffer.from(id) } });
-  const m = await p.next((x) => x.topic === `ganglion/_reply/${user}/${id}`, 8000, `the reply to ${command}`);
-  return ReplyPayload.parse(m.json);
-}
+const ask = async (p: Peer, user: string, command: string, body: object): Promise<ReplyPayload> => (await request(p, user, command, body, { raw: true })).reply;
 
 t.test('a retained command is refused for every role, and a later subscriber gets nothing', async (t) => {
   const roles: Who[] = ['op', 'plan', 'view', 'robo'];
