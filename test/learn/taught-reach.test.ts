@@ -57,13 +57,14 @@ t.test('record -> export -> train -> run: same features, and a policy that reach
   t.ok(worstAct < 1e-5, `largest difference between the learned action and setpoint minus position in the same frame ${worstAct.toExponential(2)}`);
 
   // 2. The taught policy goes for the goal: with the arm's velocity as an input it learned to copy it (0 of 20 scenes,
-  // final tip a median 80-110 mm off); from the pose and the goal in joint space it ends within a few mm.
+  // final tip a median 80-110 mm off); with the absolute pose as well, it followed the demonstrated paths (43 %, 6.3 mm);
+  // from how far each joint is from its goal it ends on the goal as the expert does.
   const r = await trainSkill({ datasets: [ds], skill: 'reach_taught', out: path.join(dir, 'skills'), epochs: 80, patience: 0, seed: 1 });
   const registry = createRegistry();
   registry.register(await loadPolicySkill(r.dir), r.dir);
   const s = scoreReach(registry, 'reach_taught', evalSeeds(10));
   const err = s.outcomes.map((o) => o.tip_error_m).sort((a, b) => a - b);
   const median_mm = 1000 * err[err.length >> 1]!;
-  t.ok(median_mm < 20, `median final tip error ${median_mm.toFixed(1)} mm on 10 held-out scenes (success ${s.success_rate * 100} %)`);
-  t.ok(s.success_rate > 0, `some scenes succeed: ${s.success_rate * 100} %`);
+  t.ok(median_mm < 5, `median final tip error ${median_mm.toFixed(1)} mm on 10 held-out scenes, within the 5 mm tolerance`);
+  t.ok(s.success_rate >= 0.9, `the taught reach succeeds where the expert does (10 of 10): ${s.success_rate * 100} %`);
 });
