@@ -26,6 +26,7 @@ import { Planner } from '../planner/planner.ts';
 import { formatEvent } from '../planner/report.ts';
 import { createRegistry } from '../skills/registry.ts';
 import { onlyFirmata, runFirmataRobot } from './firmata-run.ts';
+import { keepHeapsNearLive } from '../util/steady-heap.ts';
 
 const HELP = `usage: ganglion run [options]
 
@@ -223,6 +224,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // The main job runs for hours: its heaps must not creep (util/steady-heap.ts).
+  keepHeapsNearLive();
   const robot = loadRobot(args.robotFile);
   assertRobotOk(robot);
   // A robot of Firmata boards only runs the motion demo of firmata-run.ts; a mixed one starts below like any other.
