@@ -68,11 +68,14 @@ export function pulseRecorder(node: EmulatedNode, wirePin: number): { pulses: { 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Wait (wall clock) until `cond` holds, or fail naming `what`. */
-export async function until(cond: () => boolean, what: string, timeout_ms = 10_000): Promise<void> {
+/**
+ * Wait (wall clock) until `cond` holds, or fail naming `what`. Give a function when the text reports state (replies,
+ * output): it is read at the timeout, not when the wait began.
+ */
+export async function until(cond: () => boolean, what: string | (() => string), timeout_ms = 10_000): Promise<void> {
   const t0 = performance.now();
   while (!cond()) {
-    if (performance.now() - t0 > timeout_ms) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
+    if (performance.now() - t0 > timeout_ms) throw new Error(`timed out after ${timeout_ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(5);
   }
 }

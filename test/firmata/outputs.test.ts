@@ -50,7 +50,7 @@ t.test('Led (PWM) and Pin (digital) outputs reach the pins; the deadman puts the
   // The loop stalls: no kick for longer than the node's watchdog_ms; the deadman puts every output at its default.
   clearInterval(kick);
   await until(() => fir.deadman.tripped !== null, 'the deadman tripped by the stalled loop', 5000);
-  await until(() => b.node.pinDuty('D6') === 0 && b.node.pinLevel('D13'), `lamp off and beacon on (duty ${b.node.pinDuty('D6')}, D13 ${b.node.pinLevel('D13')})`, 5000);
+  await until(() => b.node.pinDuty('D6') === 0 && b.node.pinLevel('D13'), () => `lamp off and beacon on (duty ${b.node.pinDuty('D6')}, D13 ${b.node.pinLevel('D13')})`, 5000);
   t.pass(`stall (${fir.deadman.tripped!.reason}): lamp PWM 0 on D6, beacon high on D13 (its default_permille 1000)`);
 });
 

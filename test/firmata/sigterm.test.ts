@@ -25,7 +25,7 @@ t.test('SIGTERM of the host brings the Firmata board to its defaults', async (t)
 
   const d9 = pulseRecorder(b.node, resolvePin(b.board, 'D9', 'test').pin);
   const d10 = pulseRecorder(b.node, resolvePin(b.board, 'D10', 'test').pin);
-  await until(() => out.join('').includes('driving the motion demo'), `the host drives (it said: ${out.join('')})`, 60_000);
+  await until(() => out.join('').includes('driving the motion demo'), () => `the host drives (it said: ${out.join('')})`, 60_000);
   // The demo sweeps the servos and runs the conveyor: outputs far from their defaults before the signal.
   await until(() => b.node.pinDuty('D5') > 0.1 && d10.pulses.length > 5, 'conveyor PWM on D5 and wrist pulses on D10', 15_000);
   t.ok(b.node.pinDuty('D5') > 0.1, `conveyor duty ${b.node.pinDuty('D5').toFixed(2)} while the host runs`);
@@ -36,7 +36,7 @@ t.test('SIGTERM of the host brings the Firmata board to its defaults', async (t)
   host.kill('SIGTERM');
   const code = await exited;
   t.equal(code, 143, 'the host exits 128 + SIGTERM after its deadman made the outputs safe');
-  await until(() => b.node.pinDuty('D5') === 0 && !b.node.pinLevel('D4'), `conveyor PWM 0, direction low (duty ${b.node.pinDuty('D5')}, D4 ${b.node.pinLevel('D4')}; host said: ${out.join('').slice(-1500)})`, 10_000);
+  await until(() => b.node.pinDuty('D5') === 0 && !b.node.pinLevel('D4'), () => `conveyor PWM 0, direction low (duty ${b.node.pinDuty('D5')}, D4 ${b.node.pinLevel('D4')}; host said: ${out.join('').slice(-1500)})`, 10_000);
   t.pass('conveyor: PWM 0 on D5, D4 low');
   await until(() => d9.pulses.length > 0 && Math.abs(d9.pulses.at(-1)!.width_us - 1500) <= 20, 'gripper at its default 1500 us', 5000);
   t.ok(Math.abs(d9.pulses.at(-1)!.width_us - 1500) <= 20, `gripper ${d9.pulses.at(-1)!.width_us.toFixed(1)} us (default_us 1500)`);
