@@ -86,16 +86,16 @@ static void measure(gng_motor_t *m, uint8_t i) {
 
 /* The closed-loop modes, kept out of line so the common open-loop path stays short. */
 static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
-  int32_t e, de;
+  int32_t e, de = 0; /* de is only worked out for a D term that is there */
   if (m->mode == GNG_MODE_VELOCITY) {
     gng_traj_step_velocity(&m->traj, m->setpoint);
     e = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
     /* D on measurement (minus the measured acceleration): no kick when the setpoint steps. */
-    de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
+    if (m->pid.kd_q16) de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
   } else {
     gng_traj_step_position(&m->traj, m->setpoint);
     e = gng_sub_sat32(m->traj.pos, m->pos);
-    de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
+    if (m->pid.kd_q16) de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
   }
   /* The output range, worked out after the reference so fewer values are live across it. */
   int16_t max = (int16_t)m->max_pwm_permille;
