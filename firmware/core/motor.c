@@ -89,11 +89,13 @@ static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
   int32_t e, de = 0; /* de is only worked out for a D term that is there */
   if (m->mode == GNG_MODE_VELOCITY) {
     gng_traj_step_velocity(&m->traj, m->setpoint);
+    hal_serial_pump();
     e = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
     /* D on measurement (minus the measured acceleration): no kick when the setpoint steps. */
     if (m->pid.kd_q16) de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
   } else {
     gng_traj_step_position(&m->traj, m->setpoint);
+    hal_serial_pump(); /* the line must not run dry during a control step (see hal_serial_pump) */
     e = gng_sub_sat32(m->traj.pos, m->pos);
     if (m->pid.kd_q16) de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
   }
