@@ -41,7 +41,7 @@ void gng_flush(void) {
 }
 
 void gng_rx_bytes(const uint8_t *buf, uint8_t n) {
-  hal_serial_pump();
+  hal_serial_pump(); /* keep the line busy while received frames are parsed and applied (see hal_serial_pump) */
   gng_frame_rx_push_bytes(&gng.rx, buf, n, gng_link_on_frame, 0);
   hal_serial_pump();
   gng_flush(); /* answer now: a ping's round trip must not wait for the next tick */
@@ -59,7 +59,6 @@ static void control_tick(uint8_t ticks) {
   gng_safety_tick();
   gng_motors_tick();
   hal_adc_service();
-  hal_serial_pump();
   gng_telemetry_tick(now_us);
 }
 

@@ -30,7 +30,6 @@ void gng_outbox_commit(gng_outbox_t *ob, uint8_t n) {
 void gng_outbox_flush(gng_outbox_t *ob, uint8_t ack_seq) {
   if (ob->len == 0 && !ob->ack_due) return;
   uint8_t *f = frame_buffer(ob);
-  hal_serial_pump(); /* the CRC below takes ~4 byte times */
   uint8_t total = gng_frame_seal(f, ob->len, ack_seq);
   ob->len = 0;
   ob->ack_due = 0;
