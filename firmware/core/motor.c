@@ -15,6 +15,7 @@ void gng_motor_reset(uint8_t i) {
   gng_traj_start(&m->traj, 0, 0);
   m->mode = GNG_MODE_OFF;
   m->setpoint = 0;
+  m->vel_in_cps = m->vel_in_q16 = 0; /* gng_cps_to_q16(0) == 0 */
   m->pos = 0;
   m->enc_last = 0;
   m->vel_q4 = 0;
@@ -54,7 +55,15 @@ void gng_motor_set(uint8_t i, uint8_t mode, int32_t value) {
   if (m->pwm_pin == GNG_PIN_NONE) return;
   if (mode > GNG_MODE_POSITION) mode = GNG_MODE_OFF; /* an unknown mode is the safe one */
   if (mode != m->mode) change_mode(m, i, mode);
-  m->setpoint = mode == GNG_MODE_VELOCITY ? gng_cps_to_q16(value) : value; /* velocity kept in per-tick units */
+  if (mode == GNG_MODE_VELOCITY) {
+    /* velocity kept in per-tick units */
+    if (value != m->vel_in_cps) {
+      m->vel_in_cps = value;
+      m->vel_in_q16 = gng_cps_to_q16(value);
+    }
+    value = m->vel_in_q16;
+  }
+  m->setpoint = value;
 }
 
 void gng_motor_set_position(uint8_t i, int32_t counts) {

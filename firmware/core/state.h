@@ -30,7 +30,10 @@ typedef struct {
   gng_traj_t traj;
   /* setpoint: set_motors */
   uint8_t mode;              /* GNG_MODE_* */
-  int32_t setpoint;          /* PWM [permille], VELOCITY [counts/s], POSITION [counts] */
+  int32_t setpoint;          /* PWM [permille], VELOCITY [counts/tick Q16], POSITION [counts] */
+  /* The last velocity setpoint converted, and its value in per-tick units: a stream that repeats its setpoint at
+     1 kHz is converted once (gng_cps_to_q16 is a pure function, ~200 cycles on AVR). */
+  int32_t vel_in_cps, vel_in_q16;
   /* measurement */
   int32_t pos;               /* [counts] the hal's 16-bit counter extended to 32 bits */
   uint16_t enc_last;         /* hal counter at the previous tick */
