@@ -42,6 +42,7 @@ void gng_flush(void) {
 
 void gng_rx_bytes(const uint8_t *buf, uint8_t n) {
   gng_frame_rx_push_bytes(&gng.rx, buf, n, gng_link_on_frame, 0);
+  hal_serial_pump(); /* keep the line busy between received frames and the reply (see hal_serial_pump) */
   gng_flush(); /* answer now: a ping's round trip must not wait for the next tick */
 }
 
@@ -78,7 +79,16 @@ void gng_poll(void) {
     gng_frame_rx_idle(&gng.rx, gng_link_on_frame, 0);
   }
   uint8_t ticks = hal_ticks_take();
-  if (ticks) control_tick(ticks);
+  if (ticks) {
+    control_tick(ticks);
+    /* A frame that arrived during the control step (an e-stop) is acted on now, before the frames just built are
+       sealed (their CRCs take a few hundred cycles). */
+    uint8_t n = hal_serial_read(buf, sizeof buf);
+    if (n) {
+      gng.rx_byte_ms = hal_millis();
+      gng_rx_bytes(buf, n);
+    }
+  }
   gng_link_poll();
   gng_flush();
   hal_eeprom_service();

@@ -70,6 +70,7 @@ void gng_link_on_frame(void *ctx, uint8_t seq, const uint8_t *payload, uint8_t l
        Applied here, the general path below (check, dispatch, reply test) would do exactly the same. */
     in_step();
     gng_dispatch_set_motors(&payload[1]);
+    hal_serial_pump();
     note_applied(payload, len);
     lazy_ack();
     return;

@@ -15,6 +15,7 @@ void gng_motor_reset(uint8_t i) {
   gng_traj_start(&m->traj, 0, 0);
   m->mode = GNG_MODE_OFF;
   m->setpoint = 0;
+  m->vel_in_cps = m->vel_in_q16 = 0; /* gng_cps_to_q16(0) == 0 */
   m->pos = 0;
   m->enc_last = 0;
   m->vel_q4 = 0;
@@ -54,7 +55,15 @@ void gng_motor_set(uint8_t i, uint8_t mode, int32_t value) {
   if (m->pwm_pin == GNG_PIN_NONE) return;
   if (mode > GNG_MODE_POSITION) mode = GNG_MODE_OFF; /* an unknown mode is the safe one */
   if (mode != m->mode) change_mode(m, i, mode);
-  m->setpoint = mode == GNG_MODE_VELOCITY ? gng_cps_to_q16(value) : value; /* velocity kept in per-tick units */
+  if (mode == GNG_MODE_VELOCITY) {
+    /* velocity kept in per-tick units */
+    if (value != m->vel_in_cps) {
+      m->vel_in_cps = value;
+      m->vel_in_q16 = gng_cps_to_q16(value);
+    }
+    value = m->vel_in_q16;
+  }
+  m->setpoint = value;
 }
 
 void gng_motor_set_position(uint8_t i, int32_t counts) {
@@ -86,16 +95,18 @@ static void measure(gng_motor_t *m, uint8_t i) {
 
 /* The closed-loop modes, kept out of line so the common open-loop path stays short. */
 static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
-  int32_t e, de;
+  int32_t e, de = 0; /* de is only worked out for a D term that is there */
   if (m->mode == GNG_MODE_VELOCITY) {
     gng_traj_step_velocity(&m->traj, m->setpoint);
+    hal_serial_pump();
     e = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
     /* D on measurement (minus the measured acceleration): no kick when the setpoint steps. */
-    de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
+    if (m->pid.kd_q16) de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
   } else {
     gng_traj_step_position(&m->traj, m->setpoint);
+    hal_serial_pump(); /* the line must not run dry during a control step (see hal_serial_pump) */
     e = gng_sub_sat32(m->traj.pos, m->pos);
-    de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
+    if (m->pid.kd_q16) de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
   }
   /* The output range, worked out after the reference so fewer values are live across it. */
   int16_t max = (int16_t)m->max_pwm_permille;

@@ -33,16 +33,19 @@ void gng_pid_reset(gng_pid_t *pid) {
 }
 
 GNG_HOT int16_t gng_pid_step(gng_pid_t *pid, int32_t e, int32_t de, int16_t out_min, int16_t out_max) {
-  int32_t p = gng_mul32(pid->kp_q16, gng_clamp32(e, -pid->e_max_p, pid->e_max_p));
-  int32_t d = gng_mul32(pid->kd_q16, gng_clamp32(de, -pid->e_max_d, pid->e_max_d));
+  /* A zero gain's term is skipped, not multiplied (PI loops are common: the reference robot's kd is 0). */
+  int32_t sum_q8 = pid->i_acc_q16 >> 8;
   /* Sum in Q8: three terms of up to 2^23 each cannot overflow, and a quarter-permille is plenty. */
-  int32_t sum_q8 = (p >> 8) + (pid->i_acc_q16 >> 8) + (d >> 8);
+  if (pid->kp_q16) sum_q8 += gng_mul32(pid->kp_q16, gng_clamp32(e, -pid->e_max_p, pid->e_max_p)) >> 8;
+  if (pid->kd_q16) sum_q8 += gng_mul32(pid->kd_q16, gng_clamp32(de, -pid->e_max_d, pid->e_max_d)) >> 8;
   int32_t out = (sum_q8 + 128) >> 8;
   int32_t clamped = gng_clamp32(out, out_min, out_max);
 
-  int32_t inc = gng_mul32(pid->ki_tick_q24, gng_clamp32(e, -pid->e_max_i, pid->e_max_i)) >> 8;
-  if (!((out > out_max && inc > 0) || (out < out_min && inc < 0))) {
-    pid->i_acc_q16 = gng_clamp32(pid->i_acc_q16 + inc, -pid->i_limit_q16, pid->i_limit_q16);
+  if (pid->ki_tick_q24) {
+    int32_t inc = gng_mul32(pid->ki_tick_q24, gng_clamp32(e, -pid->e_max_i, pid->e_max_i)) >> 8;
+    if (!((out > out_max && inc > 0) || (out < out_min && inc < 0))) {
+      pid->i_acc_q16 = gng_clamp32(pid->i_acc_q16 + inc, -pid->i_limit_q16, pid->i_limit_q16);
+    }
   }
   return (int16_t)clamped;
 }

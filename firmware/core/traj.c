@@ -3,19 +3,12 @@
 #include "traj.h"
 #include "fixed.h"
 
-int32_t gng_cps_to_q16(int32_t cps) {
-  cps = gng_clamp32(cps, -GNG_VEL_MAX_CPS, GNG_VEL_MAX_CPS);
-  /* |cps| * 65536 / 1000 as a multiply by ceil(65.536 * 2^32), keeping the high word (no 32-bit division: ~600
-     cycles on AVR, and this runs for every velocity setpoint). The constant's excess stays below 1/125 of a unit up
-     to 10^6 counts/s, less than the gap between exact results, so this is exactly the truncated quotient. */
-  uint32_t mag = (uint32_t)(cps < 0 ? -cps : cps);
-  uint32_t q = (uint32_t)(((uint64_t)mag * 281474976711ULL) >> 32);
-  return cps < 0 ? -(int32_t)q : (int32_t)q;
-}
-
 int32_t gng_q16_to_cps(int32_t v_q16) {
-  /* floor(v * 1000 / 65536) as whole part * 1000 + (fraction * 1000) >> 16: two 16x16-bit products and byte moves.
-     (AVR shifts a 32-bit value by a constant that is not a multiple of 8 in a bit loop, ~70 cycles for >> 10.) */
+  /* floor(v * 1000 / 65536). Up to 2^21 (32 counts a tick) v * 1000 fits in 31 bits: one inline 32-bit product and
+     byte moves. */
+  if (v_q16 < (1L << 21) && v_q16 > -(1L << 21)) return gng_mul32(v_q16, 1000) >> 16;
+  /* Beyond: whole part * 1000 + (fraction * 1000) >> 16, two 16x16-bit products and byte moves. (AVR shifts a 32-bit
+     value by a constant that is not a multiple of 8 in a bit loop, ~70 cycles for >> 10.) */
   int16_t whole = (int16_t)(v_q16 >> 16); /* fits for any int32 */
   uint16_t frac = (uint16_t)v_q16;
   return (int32_t)whole * 1000 + (int32_t)(((uint32_t)frac * 1000u) >> 16);
@@ -37,12 +30,14 @@ void gng_traj_limits(gng_traj_t *t, int32_t vel_limit_cps, int32_t accel_limit_c
   uint32_t ticks = (uint32_t)v / (uint32_t)a + 1u;
   uint32_t v_counts = ((uint32_t)v >> 16) + 1u;
   t->stop_zone = ticks > (1ul << 21) ? INT32_MAX : (int32_t)(v_counts * ((ticks >> 1) + 1u) + 2u);
+  t->k_v = 0; /* K(c) depends on a */
 }
 
 void gng_traj_start(gng_traj_t *t, int32_t pos, int32_t v_q16) {
   t->pos = pos;
   t->frac = 0;
   t->v_q16 = gng_clamp32(v_q16, -t->vmax_q16, t->vmax_q16);
+  t->k_v = 0;
 }
 
 static void integrate(gng_traj_t *t) {
@@ -100,6 +95,18 @@ static inline __attribute__((always_inline)) u64pair_t umul32(uint32_t x, uint32
   return r;
 }
 
+/* [counts/s] -> [counts/tick Q16]: |cps| * 65536 / 1000 as a multiply by C = ceil(65.536 * 2^32), keeping the high
+   word (no division: ~600 cycles on AVR, and this runs for every velocity setpoint). The constant's excess stays below
+   1/125 of a unit up to 10^6 counts/s, less than the gap between exact results, so this is exactly the truncated
+   quotient. C = 65 * 2^32 + 2302102471, so the product is mag * 65 plus the high word of one 32x32 product (the
+   generic 64-bit multiply with its shift costs ~750 cycles on AVR, this ~150). */
+int32_t gng_cps_to_q16(int32_t cps) {
+  cps = gng_clamp32(cps, -GNG_VEL_MAX_CPS, GNG_VEL_MAX_CPS);
+  uint32_t mag = (uint32_t)(cps < 0 ? -cps : cps);
+  uint32_t q = mag * 65u + umul32(mag, 2302102471u).hi;
+  return cps < 0 ? -(int32_t)q : (int32_t)q;
+}
+
 static inline uint8_t le64(u64pair_t x, u64pair_t y) {
   return x.hi < y.hi || (x.hi == y.hi && x.lo <= y.lo);
 }
@@ -124,14 +131,88 @@ static inline __attribute__((always_inline)) int32_t choose(int32_t sv, int32_t 
 }
 
 #define GNG_TRAJ_LAND INT32_MIN /* near_speed(): land on the target this tick */
+#define GNG_TRAJ_K_HUGE UINT32_MAX /* stop_k(): the stopping distance is 2^32 - 1 or more (beyond any near dist) */
 
-/* Near the target with the distance dist [counts Q16] in 32 bits (the common case): 2a <= 2^27, so lim is one
-   32x32->64 product. Out of line, so the caller keeps few values live (AVR has few registers for 32-bit values). */
-static int32_t __attribute__((noinline)) GNG_HOT near_speed(const gng_traj_t *t, int32_t sv, uint32_t dist) {
+/* ceil(c * (c + a) / 2a) for c > 0: the stopping distance from c [counts Q16], exact, or GNG_TRAJ_K_HUGE. A
+   restoring division, ~700 cycles; stop_k() needs it only when the speed jumps (a limit, a landing, a start). */
+static uint32_t __attribute__((noinline)) stop_k_exact(int32_t c, int32_t a) {
+  u64pair_t n = umul32((uint32_t)c, (uint32_t)(c + a));
+  uint32_t d = 2u * (uint32_t)a; /* <= 2^27 */
+  if (n.hi >= d) return GNG_TRAJ_K_HUGE; /* the quotient needs more than 32 bits */
+  uint32_t rem = n.hi, q = 0, lo = n.lo;
+  for (uint8_t i = 0; i < 32; i++) { /* rem < d <= 2^27: shifting it left never overflows */
+    rem = (rem << 1) | (lo >> 31);
+    lo <<= 1;
+    q <<= 1;
+    if (rem >= d) {
+      rem -= d;
+      q |= 1u;
+    }
+  }
+  if (rem && q != GNG_TRAJ_K_HUGE) q++; /* ceil */
+  return q;
+}
+
+/* The stopping distance K(c) = ceil(c * (c + a) / 2a) for c > 0, from the one the reference's last speed had. Along a
+   step of +-a it changes by a whole number, K(c + a) = K(c) + c + a and K(c - a) = K(c) - c (the fraction of
+   c * (c + a) / 2a stays the same), so the 1 kHz path needs no product: only a speed that jumps is worked out. Then
+   "c can stop within dist" (c * (c + a) <= 2a * dist) is K(c) <= dist, dist being whole. */
+static inline __attribute__((always_inline)) uint32_t stop_k(gng_traj_t *t, int32_t c, int32_t a) {
+  uint32_t k = t->k_q;
+  if (c == t->k_v) return k;
+  if (k != GNG_TRAJ_K_HUGE && t->k_v > 0) {
+    if (c == t->k_v + a) {
+      uint32_t up = k + (uint32_t)c;
+      return up < k || up == GNG_TRAJ_K_HUGE ? GNG_TRAJ_K_HUGE : up;
+    }
+    if (c == t->k_v - a) return k - (uint32_t)t->k_v;
+  }
+  return stop_k_exact(c, a);
+}
+
+/* choose() with the stopping test as K(c) <= dist: the same decisions (the same order of tests), and the K of the
+   speed chosen is kept for the next tick. */
+static inline __attribute__((always_inline)) int32_t choose_k(gng_traj_t *t, int32_t sv, uint32_t dist) {
+  const int32_t a = t->amax_q16, vmax = t->vmax_q16;
+  int32_t c1 = sv + a > vmax ? vmax : sv + a;
+  if (sv < 0) {
+    if (c1 <= 0) return c1;
+    uint32_t k1 = stop_k(t, c1, a);
+    if (k1 > dist) return 0;
+    t->k_v = c1;
+    t->k_q = k1;
+    return c1;
+  }
+  int32_t c2 = sv > vmax ? vmax : sv;
+  if (c2 <= 0) { /* sv == 0: c2 stops anywhere; c1 = min(a, vmax) > 0 */
+    uint32_t k1 = stop_k(t, c1, a);
+    if (c1 == c2 || k1 > dist) return c2;
+    t->k_v = c1;
+    t->k_q = k1;
+    return c1;
+  }
+  uint32_t k2 = stop_k(t, c2, a);
+  t->k_v = c2;
+  t->k_q = k2;
+  if (k2 > dist) return sv - a;
+  if (c1 != c2) {
+    uint32_t k1 = stop_k(t, c1, a);
+    if (k1 <= dist) {
+      t->k_v = c1;
+      t->k_q = k1;
+      return c1;
+    }
+  }
+  return c2;
+}
+
+/* Near the target with the distance dist [counts Q16] in 32 bits (the common case). Out of line, so the caller keeps
+   few values live (AVR has few registers for 32-bit values). */
+static int32_t __attribute__((noinline)) GNG_HOT near_speed(gng_traj_t *t, int32_t sv, uint32_t dist) {
   const int32_t a = t->amax_q16, vmax = t->vmax_q16;
   /* land exactly: this step and the stop after it are each within one acceleration step */
   if (dist <= (uint32_t)a && dist <= (uint32_t)vmax && gng_abs32((int32_t)dist - sv) <= a) return GNG_TRAJ_LAND;
-  return choose(sv, a, vmax, umul32(dist, 2u * (uint32_t)a));
+  return choose_k(t, sv, dist);
 }
 
 /* Long stopping zones (slow acceleration from high speed, |dc| >= 32767 counts): 64-bit, once per tick. Too far to

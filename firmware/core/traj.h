@@ -15,6 +15,10 @@ typedef struct {
   int32_t pos;        /* [counts] reference position, whole part */
   uint16_t frac;      /* [counts Q16] reference position, fraction */
   int32_t v_q16;      /* [counts/tick Q16] reference velocity */
+  /* The stopping distance of the speed last tested: k_q = ceil(k_v * (k_v + a) / 2a) [counts Q16] for k_v > 0
+     (UINT32_MAX: that much or more); k_v = 0: none yet. Kept so the next tick's tests cost additions, not products. */
+  int32_t k_v;
+  uint32_t k_q;
 } gng_traj_t;
 
 int32_t gng_cps_to_q16(int32_t cps);   /* [counts/s] -> [counts/tick Q16], clamped to GNG_VEL_MAX_CPS */

@@ -37,7 +37,10 @@ uint8_t *hal_serial_tx_frame(void);
 uint8_t hal_serial_tx_busy(void);
 void hal_serial_tx_send(uint8_t *frame, uint8_t len);
 /* Hand queued TX bytes to the line now. The AVR sends from its idle loop; the core also calls this between the
-   motors of a control step, so a long step does not leave the line silent. */
+   motors of a control step, after each motor's reference step and around received frames, so a busy main loop does
+   not leave the line silent while frames wait (a byte lasts 160 cycles at 1 Mbaud and the USART holds two; with the
+   line idle, 1 kHz telemetry finds all three frame slots taken and skips frames). Not before a frame's CRC or the
+   telemetry step: those pumps lengthened the control step past the e-stop latency bound (test/emulator/estop-frame). */
 void hal_serial_pump(void);
 
 /* ---- pins ---- */

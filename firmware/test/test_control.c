@@ -1,4 +1,5 @@
 /* PID (clamps, anti-windup) and the reference generator (velocity/acceleration limits, exact landing). */
+#include <stdlib.h>
 #include "harness.h"
 #include "pid.h"
 #include "traj.h"
@@ -172,6 +173,96 @@ static void traj_moving_target(void) {
   }
 }
 
+/* The position step written plainly with 64-bit products (the stopping test as c * (c + a) <= 2a * dist): the
+   firmware's step keeps the stopping distance of its last speed and updates it by additions, and must choose the
+   same speed every tick. */
+static int32_t ref_sub_sat(int32_t a, int32_t b) {
+  int64_t r = (int64_t)a - b;
+  return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+static int ref_can_stop(int64_t c, int64_t a, uint64_t lim) { return c <= 0 || (uint64_t)(c * (c + a)) <= lim; }
+static int32_t ref_choose(int32_t sv, int32_t a, int32_t vmax, uint64_t lim) {
+  int32_t c1 = sv + a > vmax ? vmax : sv + a;
+  if (sv < 0) return ref_can_stop(c1, a, lim) ? c1 : 0;
+  int32_t c2 = sv > vmax ? vmax : sv;
+  if (!ref_can_stop(c2, a, lim)) return sv - a;
+  if (c1 != c2 && ref_can_stop(c1, a, lim)) return c1;
+  return c2;
+}
+static void ref_step(gng_traj_t *t, int32_t target) {
+  int32_t dc = ref_sub_sat(target, t->pos), v = t->v_q16, a = t->amax_q16, vmax = t->vmax_q16;
+  int neg;
+  if (dc > 0) neg = 0;
+  else if (dc < 0 || t->frac) neg = 1;
+  else if (v == 0) return;
+  else neg = v > 0;
+  int32_t sv = neg ? -v : v, adc = dc < 0 ? (dc == INT32_MIN ? INT32_MAX : -dc) : dc, s_new;
+  if (adc > t->stop_zone) {
+    s_new = sv + a > vmax ? vmax : sv + a;
+  } else if (adc < 32767) {
+    int64_t dist = neg ? ((int64_t)adc << 16) + t->frac : ((int64_t)adc << 16) - t->frac;
+    if (dist <= a && dist <= vmax && llabs(dist - sv) <= a) {
+      t->pos = target;
+      t->frac = 0;
+      t->v_q16 = (int32_t)(neg ? -dist : dist);
+      return;
+    }
+    s_new = ref_choose(sv, a, vmax, (uint64_t)(2 * (int64_t)a) * (uint64_t)dist);
+  } else {
+    int64_t d = (int64_t)dc * 65536 - t->frac;
+    s_new = ref_choose(sv, a, vmax, (uint64_t)(2 * (int64_t)a) * (uint64_t)(d < 0 ? -d : d));
+  }
+  t->v_q16 = neg ? -s_new : s_new;
+  int32_t sum = (int32_t)t->frac + t->v_q16;
+  t->pos += sum >> 16;
+  t->frac = (uint16_t)(sum & 0xFFFF);
+}
+
+static uint64_t rnd_state = 88172645463325252ull;
+static uint32_t rnd(void) { /* xorshift64: the same sequence on every run */
+  rnd_state ^= rnd_state << 13;
+  rnd_state ^= rnd_state >> 7;
+  rnd_state ^= rnd_state << 17;
+  return (uint32_t)rnd_state;
+}
+
+static void traj_matches_plain_reference(void) {
+#define RND() rnd()
+  long diffs = 0, steps = 0;
+  for (int sc = 0; sc < 400; sc++) {
+    int32_t vl = RND() % 4 == 0 ? 0 : (int32_t)(1 + RND() % (RND() % 2 ? 10000u : 2000000u));
+    int32_t al = RND() % 5 == 0 ? 0 : (int32_t)(1 + RND() % (RND() % 2 ? 100000u : 5000000u));
+    gng_traj_t t, r;
+    gng_traj_limits(&t, vl, al);
+    int32_t p0 = (int32_t)(RND() % 200000) - 100000, v0 = (int32_t)(RND() % 400000) - 200000;
+    gng_traj_start(&t, p0, v0);
+    r = t;
+    int32_t target = p0, speed = (int32_t)(RND() % 9) - 4;
+    int mode = (int)(RND() % 4);
+    for (int i = 0; i < 5000; i++, steps++) {
+      if (mode == 0 && RND() % 500 == 0) target = p0 + (int32_t)(RND() % 100000) - 50000;
+      if (mode == 1) target += speed * (int32_t)(1 + RND() % 3); /* the bench's kind of moving target */
+      if (mode == 2 && RND() % 50 == 0) target += (int32_t)(RND() % 2001) - 1000;
+      if (mode == 3 && RND() % 1000 == 0) target = (int32_t)RND();
+      if (RND() % 3000 == 0) { /* new limits mid-move: the kept stopping distance depends on a */
+        int32_t v2 = (int32_t)(1 + RND() % 20000), a2 = (int32_t)(1 + RND() % 200000);
+        gng_traj_limits(&t, v2, a2);
+        gng_traj_limits(&r, v2, a2);
+      }
+      gng_traj_step_position(&t, target);
+      ref_step(&r, target);
+      if (t.pos != r.pos || t.frac != r.frac || t.v_q16 != r.v_q16) {
+        if (!diffs) t_fail(__FILE__, __LINE__, "same reference as the 64-bit form", sc, i);
+        diffs++;
+        t.pos = r.pos, t.frac = r.frac, t.v_q16 = r.v_q16;
+      }
+    }
+  }
+#undef RND
+  CHECK_EQ(diffs, 0);
+  CHECK_EQ(steps, 400 * 5000);
+}
+
 static void traj_unlimited_jumps(void) {
   gng_traj_t t;
   gng_traj_limits(&t, 0, 0);
@@ -244,6 +335,7 @@ int main(void) {
   RUN(traj_respects_limits);
   RUN(traj_retarget_mid_move);
   RUN(traj_moving_target);
+  RUN(traj_matches_plain_reference);
   RUN(traj_unlimited_jumps);
   RUN(traj_target_reversal);
   RUN(traj_velocity_ramp);

@@ -105,6 +105,21 @@ static void mode_off_coasts(void) {
   CHECK_EQ(t_telemetry().out_permille[0], 0);
 }
 
+/* A velocity setpoint is converted to per-tick units once and reused while it repeats; any other value (a sign
+   flip, a different speed, a mode change in between) gets its own conversion. */
+static void velocity_setpoint_conversion_reused_only_for_the_same_value(void) {
+  setup(0);
+  static const int32_t seq[] = {2000, 2000, -2000, 2000, 1999, 0, 1999, 1000000, 2147483647, -5};
+  int ok = 1;
+  for (unsigned k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+    if (k == 5) t_set_motor(0, GNG_MODE_PWM, 100); /* a mode change in between */
+    t_set_motor(0, GNG_MODE_VELOCITY, seq[k]);
+    t_run_ms(1);
+    if (gng.motor[0].mode != GNG_MODE_VELOCITY || gng.motor[0].setpoint != gng_cps_to_q16(seq[k])) ok = 0;
+  }
+  CHECK(ok);
+}
+
 int main(void) {
   RUN(encoder_counts_and_velocity);
   RUN(invert_encoder);
@@ -112,5 +127,6 @@ int main(void) {
   RUN(position_mode_soft_start_and_hold);
   RUN(homing_redefines_position);
   RUN(mode_off_coasts);
+  RUN(velocity_setpoint_conversion_reused_only_for_the_same_value);
   return t_summary("test_motor");
 }
