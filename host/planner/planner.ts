@@ -36,6 +36,12 @@ export interface PlannerOptions {
   /** Most skill runs per task, and most plans (slow-mind calls) per task. */
   max_steps?: number;
   max_plans?: number;
+  /**
+   * Most times one step (same skill, same arguments) may end the same way (same state, same reason) in a task before
+   * the task is given up: a reach that times out against an arm at its limit switch was replanned 19 times, 9 s each,
+   * in the soak; with nothing changed, a fourth try fails like the third.
+   */
+  max_same_failures?: number;
   /** [m] movement of a referenced object that counts as the world changing. */
   moved_m?: number;
   onEvent?: (e: PlannerEvent) => void;
@@ -269,6 +275,10 @@ export class Planner {
         if (latched) return finish('failed', `${c.skill} ${status.state} after the safety envelope latched: ${latched}; clear it and plan again`);
         const down = Object.entries(robot.snapshot().armed).filter(([, a]) => !a).map(([n]) => n);
         if (down.length) return finish('failed', `${c.skill} ${status.state} while ${down.join(', ')} ${down.length > 1 ? 'are' : 'is'} not armed (outputs at their safe defaults); re-arm and plan again`);
+        const repeats = history.filter((h) => sameFailure(h, outcome)).length;
+        if (repeats >= (this.o.max_same_failures ?? 3)) {
+          return finish('failed', `${c.skill} ${JSON.stringify(c.args)} ended ${status.state} ${repeats} times${status.reason ? ` (${status.reason})` : ''}; nothing changed between the tries, so the next would end the same way`);
+        }
         markRest(plan, i + 1, 'not_reached', `${c.skill} ${status.state}`);
         plan = await ask({ kind: 'step_failed', skill: c.skill, state: status.state, reason: status.reason ?? '' });
         i = 0;
@@ -286,6 +296,11 @@ export class Planner {
       robot.setTask(null);
     }
   }
+}
+
+/** The same step (skill and arguments) ending the same way (state and reason). */
+function sameFailure(a: StepOutcome, b: StepOutcome): boolean {
+  return a.skill === b.skill && a.state === b.state && a.reason === b.reason && JSON.stringify(a.args) === JSON.stringify(b.args);
 }
 
 /** Memory is a help, never a reason to stop the robot: its errors are logged and the task goes on. */

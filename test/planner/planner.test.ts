@@ -150,6 +150,20 @@ t.test('cancellation stops the running skill and ends the task as cancelled', as
   t.equal(rig.robot.runs[0]?.state, 'cancelled');
 });
 
+t.test('the same step ending the same way three times ends the task, without waiting for max_plans', async (t) => {
+  // The model keeps proposing drive_to + reach to the red block; the arm's reach times out every time (as against an
+  // arm held at its limit switch in the soak): the planner gives up on the third identical failure.
+  const rig = await llmRig(() => ({ tool_calls: PICK_RED.slice(0, 2) }));
+  t.teardown(rig.close);
+  const run = rig.robot.runSkill.bind(rig.robot);
+  rig.robot.runSkill = async (skill, args) => (skill === 'reach' ? { state: 'timeout', reason: 'no result within 9.0 s', elapsed_s: 9 } as Awaited<ReturnType<typeof run>> : run(skill, args));
+  const r = await new Planner({ robot: rig.robot, slow: rig.slow, max_plans: 20 }).run('pick the red block');
+  t.equal(r.outcome, 'failed');
+  t.match(r.message, /reach \{"x_m":0\.6,"y_m":0\} ended timeout 3 times \(no result within 9\.0 s\)/);
+  t.equal(r.steps.filter((s) => s.skill === 'reach').length, 3, 'three reaches, not twenty');
+  t.equal(r.plans, 3);
+});
+
 t.test('budgets: a slow mind that keeps proposing the impossible is given up on after max_plans', async (t) => {
   const rig = await llmRig(() => ({ tool_calls: [{ name: 'grasp', arguments: { object_id: 'b1' } }] }));
   t.teardown(rig.close);
