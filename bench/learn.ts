@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { recordDaggerRound } from '../host/demos/dagger-round.ts';
-import { evalSeeds, scoreReach } from '../host/demos/train-eval.ts';
+import { evalSeeds, scoreReach, type GoalPerception } from '../host/demos/train-eval.ts';
 import { trainEpisodes } from '../host/learn/bc.ts';
 import { readDataset } from '../host/learn/dataset.ts';
 import { selectFeatures } from '../host/learn/features.ts';
@@ -31,11 +31,11 @@ function outcomes(s: ReturnType<typeof scoreReach>): string {
   return `ended ${[...by].map(([k, n]) => `${k} ${n}`).join(', ')}; median final tip error ${(1000 * err[Math.floor(err.length / 2)]!).toFixed(1)} mm`;
 }
 
-async function score(dir: string, noise_m: number) {
+async function score(dir: string, noise_m: number, perception: GoalPerception = 'marker') {
   const registry = createRegistry();
   const skill = await loadPolicySkill(dir);
   registry.register(skill, dir);
-  return scoreReach(registry, skill.name, evalSeeds(SCENES), 0.005, noise_m);
+  return scoreReach(registry, skill.name, evalSeeds(SCENES), 0.005, noise_m, perception);
 }
 
 export async function run(): Promise<Figure[]> {
@@ -68,14 +68,18 @@ export async function run(): Promise<Figure[]> {
     bare.model.dispose();
 
     const expert = scoreReach(createRegistry(), 'reach', evalSeeds(SCENES));
-    const expertNoisy = scoreReach(createRegistry(), 'reach', evalSeeds(SCENES), 0.005, NOISE_M);
+    // Two perception models (train-eval.ts): one noisy look at a bare point, handed to both skills as their args; and a
+    // marker on the goal that perception re-reads every frame with fresh noise, the args still being one look.
+    const expertGlimpse = scoreReach(createRegistry(), 'reach', evalSeeds(SCENES), 0.005, NOISE_M, 'glimpse');
+    const expertNoisy = scoreReach(createRegistry(), 'reach', evalSeeds(SCENES), 0.005, NOISE_M, 'marker');
     const learned = await score(r.dir, 0);
+    const learnedGlimpse = await score(r.dir, NOISE_M, 'glimpse');
     const learnedNoisy = await score(r.dir, NOISE_M);
 
     // 2. One DAgger round: the learned skill on 20 new noisy scenes, the expert taking over where it misses.
     const registry = createRegistry();
     registry.register(await loadPolicySkill(r.dir), r.dir);
-    const round = recordDaggerRound({ file: path.join(dir, 'round1.mcap'), registry, skill: 'reach_taught', seeds: Array.from({ length: EPISODES }, (_, i) => 5000 + i), goal_noise_m: NOISE_M });
+    const round = recordDaggerRound({ file: path.join(dir, 'round1.mcap'), registry, skill: 'reach_taught', seeds: Array.from({ length: EPISODES }, (_, i) => 5000 + i), goal_noise_m: NOISE_M, perception: 'marker' });
     const ds1 = path.join(dir, 'ds1');
     exportLerobot([readRecording(path.join(dir, 'round1.mcap'))], { out: ds1 });
     const r1 = await trainSkill({ datasets: [ds1], skill: 'reach_taught_r1', out: path.join(dir, 'skills'), dagger_from: r.dir, epochs: EPOCHS, patience: 0, seed: 1, intervention_weight: 3 });
@@ -102,20 +106,28 @@ export async function run(): Promise<Figure[]> {
         note: `${path_note}; ${outcomes(learned)}`,
       },
       {
-        name: `learned reach success, goal perceived with ${NOISE_M * 1000} mm noise per axis, before interventions`,
+        name: `learned reach success, one look at the goal with ${NOISE_M * 1000} mm noise per axis (a bare point), before interventions`,
+        value: pct(learnedGlimpse.success_rate),
+        unit: '%',
+        baseline: { label: 'the scripted expert with the same look', value: pct(expertGlimpse.success_rate) },
+        note: `learned ${outcomes(learnedGlimpse)}; expert ${outcomes(expertGlimpse)}. Ceiling for any skill given only that look: P(|noise| < 5 mm) = 1 - exp(-25/18) = 75.1 %`,
+      },
+      {
+        name: `learned reach success, goal a marker perceived every frame (20 Hz) with ${NOISE_M * 1000} mm noise per axis, before interventions`,
         value: pct(learnedNoisy.success_rate),
         unit: '%',
-        baseline: { label: 'the scripted expert with the same noisy goals', value: pct(expertNoisy.success_rate) },
+        baseline: { label: 'the scripted expert, same scenes and frames (it plans from the one look it is called with)', value: pct(expertNoisy.success_rate) },
         note: `learned ${outcomes(learnedNoisy)}; expert ${outcomes(expertNoisy)}`,
       },
       {
-        name: `after one DAgger round (${round.episodes} runs of the learned skill on noisy goals, the expert took over in ${round.interventions}), goal noise ${NOISE_M * 1000} mm`,
+        name: `after one DAgger round (${round.episodes} runs of the learned skill, marker perceived every frame, the expert took over in ${round.interventions}), noise ${NOISE_M * 1000} mm`,
         value: pct(afterNoisy.success_rate),
         unit: '%',
-        baseline: { label: 'the scripted expert with the same noisy goals', value: pct(expertNoisy.success_rate) },
+        baseline: { label: 'the scripted expert with the same perception', value: pct(expertNoisy.success_rate) },
         goal: 'beats the expert with noise after one round of interventions',
         pass: afterNoisy.success_rate > expertNoisy.success_rate,
-        note: `${outcomes(afterNoisy)}; after the round without noise: ${pct(after.success_rate).toFixed(0)} % (expert ${pct(expert.success_rate).toFixed(0)} %). Neither skill can beat the noise itself: both are given one perceived goal and reach it; success is measured against the true goal`,
+        note: `${outcomes(afterNoisy)}; after the round without noise: ${pct(after.success_rate).toFixed(0)} % (expert ${pct(expert.success_rate).toFixed(0)} %). ` +
+          'The learned skill is closed-loop on perception (it re-reads its target each frame and averages); the scripted reach plans once from its args. That, not the round, is where the margin comes from: see the line before',
       },
     ];
   } finally {

@@ -175,7 +175,10 @@ function figures(ms: Minute[]): Figure[] {
     perMin('blocks placed', (m) => m.placed, 'blocks'),
     {
       name: `placement rate over the last ${last.length} min`, value: rateLast, unit: 'blocks/min', baseline: { label: `first ${base.length} min`, value: rateBase },
-      goal: 'within 20 % of the first 5 minutes', pass: rateBase > 0 && Math.abs(rateLast - rateBase) <= 0.2 * rateBase,
+      // The goal guards against the run degenerating, so it is one-sided: a last window that places
+      // more than the first (warm-up included) is not a failure. The ratio is printed either way.
+      goal: 'not more than 20 % below the first 5 minutes', pass: rateBase > 0 && rateLast >= 0.8 * rateBase,
+      note: `last/first = ${rateBase > 0 ? (rateLast / rateBase).toFixed(2) : 'n/a'}`,
     },
     {
       name: `RSS growth, minute ${base.length} -> minute ${ms.length}`, value: growth(warm.rss_mb, end.rss_mb), unit: '%', baseline: { label: `RSS at minute ${base.length}`, value: warm.rss_mb, unit: 'MB' },

@@ -39,14 +39,33 @@ export function perceivedGoal(task: ReachTask, goal_noise_m: number): Point2 {
 }
 
 /**
- * Runs `skill` once per seed, each on a fresh robot, given the goal as perceived (goal_noise_m); success needs `done`
- * and the measured tip within tolerance_m of the true goal.
+ * How the goal is perceived.
+ * - `glimpse`: the goal is a bare point, looked at once; the skill is given that one noisy look as its args.
+ * - `marker`: a block sits on the goal, and perception re-reads it every frame (20 Hz) with fresh noise of the same
+ *   sigma, as a camera does; the args are still one look (what a planner saw when it called the skill). A skill that
+ *   keeps looking can average the frames; one that plans from its args cannot.
  */
-export function scoreReach(registry: SkillRegistry, skill: string, seeds: readonly number[], tolerance_m = 0.005, goal_noise_m = 0): ReachScore {
+export type GoalPerception = 'glimpse' | 'marker';
+
+/** [m] The marker block's edge: a small cube, inert unless the jaws close on it (a reach never closes them). */
+const MARKER_SIZE_M = 0.03;
+
+/** The reach task's scene as the perception model needs it, and the harness's per-frame noise. */
+export function perceptionScene(task: ReachTask, goal_noise_m: number, perception: GoalPerception) {
+  if (perception === 'glimpse') return { scene: task.scene, noise_m: 0 };
+  const marker = { id: 'goal', label: 'reach target', x_m: task.target.x_m, y_m: task.target.y_m, size_m: MARKER_SIZE_M };
+  return { scene: { ...task.scene, blocks: [...task.scene.blocks, marker] }, noise_m: goal_noise_m, noise_seed: task.seed };
+}
+
+/**
+ * Runs `skill` once per seed, each on a fresh robot, given the goal as perceived (goal_noise_m, `perception`);
+ * success needs `done` and the measured tip within tolerance_m of the true goal.
+ */
+export function scoreReach(registry: SkillRegistry, skill: string, seeds: readonly number[], tolerance_m = 0.005, goal_noise_m = 0, perception: GoalPerception = 'glimpse'): ReachScore {
   const outcomes: ReachOutcome[] = [];
   for (const seed of seeds) {
     const task = reachTask(seed);
-    const h = new SkillHarness({ scene: task.scene, registry });
+    const h = new SkillHarness({ ...perceptionScene(task, goal_noise_m, perception), registry });
     let state: string;
     let reason: string | undefined;
     try {

@@ -31,3 +31,16 @@ t.test('a skill given a noisy goal misses, the expert takes over, the takeover i
   const clean = recordDaggerRound({ file: path.join(dir, 'clean.mcap'), registry: createRegistry(), skill: 'reach', seeds: [11], goal_noise_m: 0 });
   t.equal(clean.interventions, 0);
 });
+
+t.test('with a marker on the goal, each frame records the goal where perception has it by then', async (t) => {
+  t.setTimeout(180_000);
+  const file = path.join(t.testdir(), 'marker.mcap');
+  recordDaggerRound({ file, registry: createRegistry(), skill: 'reach', seeds: [11], goal_noise_m: 0.003, perception: 'marker' });
+  const frames = readRecording(file).episodes[0]!.frames;
+  const goals = new Set(frames.map((f) => `${f.goal!.x_m},${f.goal!.y_m}`));
+  // 20 Hz perception at a 100 Hz control rate: a new estimate every 5 frames.
+  t.ok(goals.size >= frames.length / 10, `${goals.size} distinct goal estimates over ${frames.length} frames`);
+  t.ok(frames.every((f) => f.objects.some((o) => o.id === 'goal')), 'the marker is among the perceived objects on every frame');
+  const marker = frames[0]!.objects.find((o) => o.id === 'goal')!;
+  t.ok(frames.every((f) => Math.hypot(f.goal!.x_m - marker.x_m, f.goal!.y_m - marker.y_m) < 0.03), 'every estimate is the marker, not some other object');
+});

@@ -4,6 +4,7 @@ import { inverseArm, tipInWorld, worldToBase, type Point2 } from '../arm.ts';
 import { defineSkill, type AnySkill, type SkillContext } from '../contract.ts';
 import { ELBOW, GRIPPER, SHOULDER } from '../geometry.ts';
 import { jointPos, jointVel } from '../observation.ts';
+import { startTrack, updateTrack, type TargetTrack } from '../target-track.ts';
 import { decodeAction, readObservation, type HeldJoints } from './features.ts';
 import { loadPolicy, type Policy } from './policy.ts';
 
@@ -11,7 +12,8 @@ import { loadPolicy, type Policy } from './policy.ts';
 const STILL_RADPS = 0.05;
 
 interface PolicyParams {
-  target: Point2;
+  /** The target as perceived frame by frame, starting from the point given (see target-track.ts). */
+  track: TargetTrack;
   held: HeldJoints;
   obs: Float32Array;
   ik_error: string | null;
@@ -29,6 +31,10 @@ function tipError_m(ctx: SkillContext, target: Point2): number {
  * 0 where IK says the point is out of reach (the demonstrations never went there), else the success rate
  * policy.json records from evaluation. Each step reads the declared observation features, runs the model
  * synchronously, and turns the action features into arm setpoints; the wheels stay stopped.
+ *
+ * The policy is closed-loop on perception as a learned visuomotor policy is: where an object is perceived at the
+ * point given, each step reads the target from where perception sees it now (averaged over frames), not only from
+ * the one glimpse the caller had.
  */
 export function createPolicySkill(policy: Policy): AnySkill {
   const m = policy.manifest;
@@ -50,13 +56,13 @@ export function createPolicySkill(policy: Policy): AnySkill {
     },
     timeout_s: () => m.task.timeout_s,
     start: (a, ctx): PolicyParams => ({
-      target: { x_m: a.x_m, y_m: a.y_m },
+      track: startTrack(a),
       held: { shoulder_rad: jointPos(ctx.obs, SHOULDER), elbow_rad: jointPos(ctx.obs, ELBOW), gripper_rad: jointPos(ctx.obs, GRIPPER) },
       obs: new Float32Array(policy.observation.length),
       ik_error: null,
     }),
     step(_s, p, ctx) {
-      const target = shifted(p.target, ctx);
+      const target = shifted(updateTrack(p.track, ctx.obs.objects), ctx);
       // A nudge can move the target out of reach: stop there (failed) instead of asking the net to extrapolate.
       p.ik_error = unreachable(ctx, target);
       const x = readObservation(policy.observation, { obs: ctx.obs, geometry: ctx.geometry, target }, p.obs);
@@ -64,7 +70,7 @@ export function createPolicySkill(policy: Policy): AnySkill {
     },
     done(p, ctx) {
       const still = Math.abs(jointVel(ctx.obs, SHOULDER)) + Math.abs(jointVel(ctx.obs, ELBOW)) < STILL_RADPS;
-      return p.ik_error === null && still && tipError_m(ctx, shifted(p.target, ctx)) < m.task.tip_tolerance_m;
+      return p.ik_error === null && still && tipError_m(ctx, shifted(p.track.estimate, ctx)) < m.task.tip_tolerance_m;
     },
     failed: (p) => (p.ik_error === null ? null : `${m.name} target out of reach: ${p.ik_error}`),
   });

@@ -2,6 +2,7 @@
 import { createRegistry, type SkillRegistry } from '../../skills/registry.ts';
 import { SkillRunner } from '../../skills/runner.ts';
 import type { SkillStatus } from '../../skills/status.ts';
+import type { EnvelopeOutput } from '../../executor/envelope.ts';
 import { KinematicRobot, type KinematicRobotOptions } from './robot.ts';
 
 export interface HarnessOptions extends KinematicRobotOptions {
@@ -17,6 +18,8 @@ export class SkillHarness {
   readonly robot: KinematicRobot;
   readonly runner: SkillRunner;
   readonly statuses: SkillStatus[] = [];
+  /** What perception reported last (noise included): what the skills see until the next frame. */
+  perceived: ReturnType<KinematicRobot['perceive']> = { objects: [], held_id: null };
   private readonly perceiveEvery: number;
   private readonly rand: () => number;
 
@@ -41,13 +44,14 @@ export class SkillHarness {
   }
 
   perceive(): void {
-    this.runner.observe(this.robot.perceive({ noise_m: this.o.noise_m ?? 0, rand: this.rand }));
+    this.perceived = this.robot.perceive({ noise_m: this.o.noise_m ?? 0, rand: this.rand });
+    this.runner.observe(this.perceived);
   }
 
-  /** One control tick: perception (at its rate), the runner's step, the robot's step. */
-  tick(): void {
+  /** One control tick: perception (at its rate), the runner's step, the robot's step; returns what the envelope let through. */
+  tick(): EnvelopeOutput {
     if (this.robot.tick % this.perceiveEvery === 0) this.perceive();
-    this.robot.step(this.runner.step(this.robot.tickInput()));
+    return this.robot.step(this.runner.step(this.robot.tickInput()));
   }
 
   /** Starts a skill and ticks until it ends (or max_s passes); returns its final status. Throws on refusal. */
