@@ -10,7 +10,9 @@ import { Recorder } from '../record/recorder.ts';
 import { recordRuntime } from '../record/runtime-source.ts';
 import { ScheduleControl } from '../record/recording-control.ts';
 import { startSimRobot } from '../runtime/sim-robot.ts';
+import { tipInWorld } from '../skills/arm.ts';
 import { referenceGeometry } from '../skills/reference-robot.ts';
+import { packageReportLines } from '../skills/registry.ts';
 import { drawReachGoal, openSimTeleop, scriptedReach, type ReachGoal, type SimTeleop } from '../teleop/sim-teleop.ts';
 import { seededRandom } from '../world/world.ts';
 import { startServices, type Services } from './services.ts';
@@ -28,8 +30,12 @@ the active skill, who had control, and when it was taken. Runs on the emulated r
   --reset-time S       seconds to reset the scene between episodes (default 10; 0 = none)
   --fps HZ             control and recording rate (default 100, 10 to 1000)
   --out FILE           the recording (default recordings/<task>-<time>.mcap; never overwritten)
-  --skill NAME         a scripted demonstrator: run this skill at the start of each episode
+  --skill NAME         run this skill at the start of each episode (a scripted demonstrator, or a learned
+                       skill being corrected). With --teleop and no --args it is given the episode's goal;
+                       with --scripted the person watches it run and takes over only where it ends more
+                       than 5 mm off the goal (a DAgger round: the takeover frames are interventions)
   --args JSON          its args (e.g. '{"x_m":0.3,"y_m":0.1}' for reach)
+  --skills DIR         skill packages (\`ganglion train\` output) loaded beside the built-ins, for --skill
   --teleop SOURCE      a person demonstrates through teleop: leader (the leader arm's pots, hold its button)
                        or keyboard (terminal keys: i/k shoulder, j/l elbow, w/s/a/d base, g gripper; the
                        record keys are then n, r, q). Each episode gets a reach goal (a seeded world point
@@ -54,6 +60,9 @@ keys while recording (a terminal: single keys; otherwise one per line, then Ente
   Esc / q            keep the episode being recorded and stop
 `;
 
+/** [m] The scripted person leaves a skill's run alone when it ends this close to the goal (the reach task's tolerance). */
+const TAKEOVER_M = 0.005;
+
 interface Args {
   task: string;
   episodes: number;
@@ -61,7 +70,9 @@ interface Args {
   reset_s: number;
   fps: number;
   out: string;
+  /** args null: the episode's goal point. */
   skill: { name: string; args: unknown } | null;
+  skills_dir: string | null;
   teleop: { source: 'leader' | 'keyboard'; scripted: boolean; seed: number; calibration_dir: string } | null;
   firmware: 'avr' | 'posix';
   watchdog_ms: number | null;
@@ -76,7 +87,7 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
       fps: { type: 'string' }, out: { type: 'string' }, skill: { type: 'string' }, args: { type: 'string' }, firmware: { type: 'string' },
       'watchdog-ms': { type: 'string' }, mqtt: { type: 'boolean' }, 'mqtt-port': { type: 'string' }, 'ws-port': { type: 'string' },
       'dashboard-port': { type: 'string' }, users: { type: 'string' }, teleop: { type: 'string' }, scripted: { type: 'boolean' },
-      seed: { type: 'string' }, 'calibration-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      seed: { type: 'string' }, 'calibration-dir': { type: 'string' }, skills: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -87,7 +98,7 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
     if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} ${v}: expected a number from ${min} to ${max}`);
     return n;
   };
-  let skillArgs: unknown = {};
+  let skillArgs: unknown = values.teleop ? null : {};
   if (values.args !== undefined) {
     if (!values.skill) throw new Error('--args needs --skill NAME');
     try {
@@ -113,6 +124,7 @@ export function parseRecordArgs(argv: string[]): Args | 'help' {
     fps: num(values.fps, 'fps', 100, 10, 1000),
     out: values.out ?? path.join('recordings', `${slug || 'session'}-${new Date().toISOString().replace(/[:.]/g, '-')}.mcap`),
     skill: values.skill ? { name: values.skill, args: skillArgs } : null,
+    skills_dir: values.skills ?? null,
     teleop: source ? { source, scripted: values.scripted === true, seed: Math.round(seed), calibration_dir: values['calibration-dir'] ?? CALIBRATION_DIR } : null,
     firmware,
     watchdog_ms: values['watchdog-ms'] === undefined ? null : num(values['watchdog-ms'], 'watchdog-ms', 100, 10, 10000),
@@ -162,8 +174,9 @@ export async function main(argv: string[]): Promise<number> {
   const say = (l: string) => process.stdout.write(`${tty ? '\r\x1b[K' : ''}${l}\n`);
   mkdirSync(path.dirname(path.resolve(a.out)), { recursive: true });
   say(`booting the emulated robot (${a.firmware} firmware), executor at ${a.fps} Hz`);
-  const robot = await startSimRobot({ firmware: a.firmware, rate_hz: a.fps, ...(a.watchdog_ms ? { watchdog_ms: a.watchdog_ms } : {}) });
+  const robot = await startSimRobot({ firmware: a.firmware, rate_hz: a.fps, ...(a.watchdog_ms ? { watchdog_ms: a.watchdog_ms } : {}), ...(a.skills_dir ? { skills_dir: a.skills_dir } : {}) });
   const rt = robot.runtime;
+  if (a.skills_dir && rt.packages) packageReportLines(a.skills_dir, rt.packages).forEach(say);
   const joints = rt.joints.map((j) => j.name);
   const geometry = referenceGeometry();
   const rec = new Recorder({ file: a.out, joints, joint_kinds: rt.joints.map((j) => j.kind), task: a.task, fps: a.fps, robot: rt.robotId, geometry });
@@ -193,6 +206,24 @@ export async function main(argv: string[]): Promise<number> {
     await new Promise((res) => setTimeout(res, 300));
     if (still()) onKey('next');
   };
+  /**
+   * The scripted person as a corrector: once the skill has ended, the tip within TAKEOVER_M of the goal ends the
+   * episode as it is; otherwise the person takes the leader and finishes the reach (teleop after a skill in an episode
+   * is an intervention, so the recording marks those frames).
+   */
+  const watchSkill = async (i: number, g: ReachGoal, skill: string, how: string) => {
+    if (!(schedule.current.kind === 'episode' && schedule.current.index === i)) return;
+    const o = rt.snapshot().observation;
+    const tip = tipInWorld(geometry, o.base, o.joints.shoulder?.position_rad ?? NaN, o.joints.elbow?.position_rad ?? NaN);
+    const off_mm = 1000 * Math.hypot(tip.x_m - g.point.x_m, tip.y_m - g.point.y_m);
+    if (off_mm <= TAKEOVER_M * 1000) {
+      say(`episode ${i + 1}: ${skill} ${how}, tip ${off_mm.toFixed(1)} mm from the goal: no takeover`);
+      onKey('next');
+      return;
+    }
+    say(`episode ${i + 1}: ${skill} ${how}, tip ${off_mm.toFixed(1)} mm from the goal: the scripted person takes over`);
+    await demonstrate(i, g);
+  };
   const schedule = new EpisodeSchedule({ episodes: a.episodes, episode_s: a.episode_s, reset_s: a.reset_s }, {
     start: (i) => {
       if (teleop) {
@@ -206,12 +237,18 @@ export async function main(argv: string[]): Promise<number> {
         const g = goal;
         say(`  goal: reach (${g.point.x_m.toFixed(3)}, ${g.point.y_m.toFixed(3)}) m: shoulder ${g.joints_rad.shoulder.toFixed(2)} rad, elbow ${g.joints_rad.elbow.toFixed(2)} rad`);
         // After this transition completes (the schedule enters the episode once start() returns).
-        if (teleop?.scripted) void Promise.resolve().then(() => demonstrate(i, g)).catch((e: Error) => say(`scripted person: ${e.message}`));
+        if (teleop?.scripted && !a.skill) void Promise.resolve().then(() => demonstrate(i, g)).catch((e: Error) => say(`scripted person: ${e.message}`));
       }
       if (a.skill) {
         const s = a.skill;
+        const args = s.args ?? (goal ? { x_m: goal.point.x_m, y_m: goal.point.y_m } : {});
         // Its statuses reach the recording through the tap's events.
-        skillRun = rt.runSkill(s.name, s.args).catch((e: Error) => say(`skill ${s.name} refused: ${e.message}`));
+        const run = rt.runSkill(s.name, args);
+        skillRun = run.catch((e: Error) => say(`skill ${s.name} refused: ${e.message}`));
+        if (teleop?.scripted && goal) {
+          const g = goal;
+          void run.then((st) => st.state, () => 'refused').then((how) => watchSkill(i, g, s.name, how)).catch((e: Error) => say(`scripted person: ${e.message}`));
+        }
       }
     },
     keep: (i) => {

@@ -24,7 +24,7 @@ import { warmUpFetch } from '../planner/llm-client.ts';
 import { MemoryStore } from '../planner/memory.ts';
 import { Planner } from '../planner/planner.ts';
 import { formatEvent } from '../planner/report.ts';
-import { createRegistry } from '../skills/registry.ts';
+import { createRegistry, packageReportLines } from '../skills/registry.ts';
 import { onlyFirmata, runFirmataRobot } from './firmata-run.ts';
 import { keepHeapsNearLive } from '../util/steady-heap.ts';
 
@@ -258,8 +258,9 @@ export async function main(argv: string[]): Promise<number> {
     cleanups.push(() => started.stop());
     const { sessions, runtime: rt } = started;
     if (rt?.packages) {
-      console.log(`skills from ${args.skillsDir}: ${rt.packages.loaded.flatMap((l) => l.skills).join(', ') || 'none'}`);
-      for (const e of rt.packages.errors) console.error(`skills: ${e.error}`);
+      const [found, ...refused] = packageReportLines(args.skillsDir ?? '', rt.packages);
+      console.log(found);
+      refused.forEach((l) => console.error(l));
     }
     const lag = started.links.lag;
     let stopNow = () => {};

@@ -94,6 +94,11 @@ export interface PackageLoadReport {
   errors: { file: string; error: string }[];
 }
 
+/** What a command prints after loading packages from dir: the skills found, then one line per package refused. */
+export function packageReportLines(dir: string, r: PackageLoadReport): string[] {
+  return [`skills from ${dir}: ${r.loaded.flatMap((l) => l.skills).join(', ') || 'none'}`, ...r.errors.map((e) => `skills: ${e.error}`)];
+}
+
 /** Skills a module exports: `default` (a skill or an array), `skills` (an array), or any named export that is a skill. */
 function exportedSkills(mod: Record<string, unknown>): unknown[] {
   const found: unknown[] = [];

@@ -82,4 +82,34 @@ t.test('record -> export -> train -> load -> plan', async (t) => {
   t.match(plan.out, /run reach_taught \{/, plan.out);
   t.match(plan.out, /-> (done|failed|timeout)/, 'the learned skill ran to an end');
   t.ok(plan.code === 0 || plan.code === 1, `plan exit ${plan.code}`);
+
+  // A DAgger round on the emulated robot: the learned skill runs each episode from its goal, the scripted person
+  // watches and takes the leader only where the run ends off the goal; those frames are interventions, and
+  // `ganglion train --dagger` trains the next round on them.
+  const round = path.join(dir, 'round1.mcap');
+  const rr = await ganglion('record', '--task', 'reach the goal', '--teleop', 'leader', '--scripted', '--seed', '5', '--episodes', '2', '--episode-time', '20', '--reset-time', '0',
+    '--fps', '50', '--watchdog-ms', '2000', '--calibration-dir', dir, '--skills', skills, '--skill', 'reach_taught', '--out', round);
+  t.equal(rr.code, 0, rr.out);
+  t.match(rr.out, /skills from .*: reach_taught/, 'the learned skill loads in the emulated robot\'s runtime');
+  const verdicts = [...rr.out.matchAll(/episode (\d): reach_taught (\w+), tip ([\d.]+) mm from the goal: (no takeover|the scripted person takes over)/g)];
+  t.equal(verdicts.length, 2, `the person judged both runs:\n${rr.out}`);
+  const rd = readRecording(round);
+  rd.episodes.forEach((e, k) => {
+    const v = verdicts.find((m) => Number(m[1]) === k + 1)!;
+    const took = v[4] !== 'no takeover';
+    t.equal(Number(v[3]) > 5, took, `episode ${k + 1}: ${v[3]} mm off -> ${v[4]}`);
+    const ran = e.frames.filter((f) => f.skill === 'reach_taught');
+    t.ok(ran.length > 0, `episode ${k + 1}: ${ran.length} frames driven by the learned skill`);
+    t.same(ran[0]!.skill_args, e.frames[0]!.goal, 'the skill was given the episode\'s goal');
+    const takeover = e.frames.filter((f) => f.control === 'teleop');
+    t.equal(takeover.length > 0, took, `episode ${k + 1}: ${takeover.length} teleop frames`);
+    t.ok(takeover.every((f) => f.intervention), 'every takeover frame is an intervention');
+  });
+  const ds1 = path.join(dir, 'ds1');
+  t.equal((await ganglion('export', round, '--format', 'lerobot', '--out', ds1)).code, 0);
+  const r1 = await ganglion('train', ds1, '--skill', 'reach_taught_r1', '--out', skills, '--dagger', path.join(skills, 'reach_taught'), '--epochs', '4', '--hidden', '32,32', '--seed', '2', '--eval', '0', '--all-episodes');
+  t.equal(r1.code, 0, r1.out);
+  const m1 = JSON.parse(readFileSync(path.join(skills, 'reach_taught_r1', 'policy.json'), 'utf8'));
+  t.same(m1.training.datasets, [path.resolve(ds), path.resolve(ds1)], 'round 1 aggregates the first demonstrations and the round');
+  t.equal(m1.training.intervention_frames, rd.episodes.flatMap((e) => e.frames).filter((f) => f.intervention).length, 'the interventions are counted into the training');
 });
