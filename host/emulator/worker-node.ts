@@ -19,7 +19,18 @@ export interface WorkerNodeOptions {
   reportLag_ms?: number;
   /** Hidden wiring faults by joint name (see node.ts MotorFaultsSchema). */
   faults?: PlantFaults;
+  /** How much nicer than the process the worker thread runs; default EMULATOR_NICE. */
+  nice?: number;
 }
+
+/**
+ * An emulated MCU stands in for a chip with a CPU of its own, yet here it runs on the host's cores: on a machine with
+ * more runnable threads than cores it would take its share from the host's main thread and the browser, and their
+ * wake-up latency (telemetry to the dashboard, the e-stop button) would be the emulators' doing. 5 nicer than the
+ * process (weight 335 against 1024) it still gets every cycle the host leaves idle, and the host's threads run first
+ * when they wake.
+ */
+export const EMULATOR_NICE = 5;
 
 /**
  * [MB] The emulator worker's young generation at most. Its garbage is short-lived (one pacing turn's bytes and
@@ -67,7 +78,7 @@ export class WorkerNode {
   /** Start a worker for one node and wait until its firmware is running. */
   static async boot(wiring: NodeWiring, board: Board, opts: WorkerNodeOptions = {}): Promise<WorkerNode> {
     const hexPath = ensureFirmware(opts.hexPath ?? FIRMWARE_HEX);
-    const worker = spawnWorker({ wiring, board, hexPath, eeprom: opts.eeprom as Uint8Array<ArrayBuffer> | undefined, chunk_ms: opts.chunk_ms, reportLag_ms: opts.reportLag_ms, faults: opts.faults });
+    const worker = spawnWorker({ wiring, board, hexPath, eeprom: opts.eeprom as Uint8Array<ArrayBuffer> | undefined, chunk_ms: opts.chunk_ms, reportLag_ms: opts.reportLag_ms, faults: opts.faults, nice: opts.nice ?? EMULATOR_NICE });
     const node = new WorkerNode(wiring.id, worker);
     await new Promise<void>((resolve, reject) => {
       node.onReady = resolve;

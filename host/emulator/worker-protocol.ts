@@ -37,6 +37,8 @@ export const PacerStatsSchema = z.strictObject({
   /** [ms] emulated time. */
   time_ms: z.number(),
   cycles: z.number(),
+  /** The worker thread's nice value as the kernel reports it (see EMULATOR_NICE). */
+  nice: z.number().int(),
 });
 export type WorkerStats = z.infer<typeof PacerStatsSchema>;
 
@@ -60,5 +62,7 @@ export const WorkerInitSchema = z.strictObject({
   reportLag_ms: z.number().positive().optional(),
   /** Hidden wiring faults by joint name; re-validated by the node (MotorFaultsSchema). */
   faults: z.record(z.string(), z.unknown()).optional(),
+  /** How much nicer than the process the worker thread runs (0..19): see EMULATOR_NICE in worker-node.ts. */
+  nice: z.number().int().min(0).max(19).optional(),
 });
 export type WorkerInit = z.infer<typeof WorkerInitSchema>;

@@ -6,6 +6,7 @@ import { loadFirmware } from './firmware.ts';
 import { EmulatedNode, type PlantFaults } from './node.ts';
 import { RealtimePacer } from './pacer.ts';
 import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
+import { currentTid, niceThisThread, readNice } from '../util/thread.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 
 const port = parentPort;
@@ -15,7 +16,7 @@ const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m
 function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
   switch (c.method) {
     case 'snapshot': return node.snapshot();
-    case 'stats': return { ...pacer.stats, time_ms: node.time_ms, cycles: node.cycles };
+    case 'stats': return { ...pacer.stats, time_ms: node.time_ms, cycles: node.cycles, nice: readNice(currentTid()) };
     case 'setInput': return node.setInput(...c.args);
     case 'pressEstop': return node.pressEstop();
     case 'releaseEstop': return node.releaseEstop();
@@ -30,6 +31,8 @@ function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
 
 try {
   const init = WorkerInitSchema.parse(workerData);
+  // Yield to the host's own threads (worker-node.ts, EMULATOR_NICE); a platform that refuses keeps the default.
+  if (init.nice) niceThisThread(init.nice);
   const node = new EmulatedNode({
     wiring: NodeSchema.parse(init.wiring),
     board: BoardSchema.parse(init.board),

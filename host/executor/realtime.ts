@@ -1,6 +1,7 @@
 // Real-time scheduling for the loop thread (SCHED_FIFO through chrt, as ros2_control asks for its controller thread), read back from /proc.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { threadStatField } from '../util/thread.ts';
 
 /** What the loop thread ended up with; `requested` is null when real-time scheduling was not asked for. */
 export interface RealtimeStatus {
@@ -19,20 +20,12 @@ export interface RealtimeStatus {
 // Policy numbers from <sched.h>, as /proc/<pid>/task/<tid>/stat reports them.
 const POLICIES = ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'];
 
-/** The calling thread's kernel thread id (Linux: /proc/thread-self links to <pid>/task/<tid>). */
-export function currentTid(): number {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (!Number.isInteger(tid) || tid <= 0) throw new Error('cannot tell this thread\'s id from /proc/thread-self');
-  return tid;
-}
+export { currentTid } from '../util/thread.ts';
 
 /** Scheduling policy and real-time priority of a thread of this process, from /proc. */
 export function readScheduling(tid: number): { policy: string; rt_priority: number } {
-  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
-  // The command name in parentheses may hold spaces: fields are counted after its closing parenthesis (field 3 on).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const rt_priority = Number(fields[40 - 3]);
-  const policy = Number(fields[41 - 3]);
+  const rt_priority = threadStatField(tid, 40);
+  const policy = threadStatField(tid, 41);
   return { policy: POLICIES[policy] ?? `policy ${policy}`, rt_priority };
 }
 

@@ -1,5 +1,7 @@
 // Real-time emulated nodes in worker threads: Transport round trip, async inspection and control, pacing to the wall clock.
 import t from 'tap';
+import { EMULATOR_NICE } from '../../host/emulator/worker-node.ts';
+import { currentTid, readNice } from '../../host/util/thread.ts';
 import { loadRobot } from '../../host/hw/robot.ts';
 import { decodePayload, encodeMessage, type Decoded } from '../../host/protocol/codec.ts';
 import { FrameDecoder, encodeFrame } from '../../host/protocol/frame.ts';
@@ -15,6 +17,10 @@ t.test('a worker node paces to real time and talks over its Transport', async (t
   t.teardown(() => robot.shutdown());
   const node = robot.nodes.get('leader')!;
   t.equal(node.transport.name, 'emulator:leader');
+  // The worker yields to the host's threads: EMULATOR_NICE nicer than the main thread, which keeps its own.
+  const main = readNice(currentTid());
+  t.equal((await node.stats()).nice, Math.min(19, main + EMULATOR_NICE), `the emulator worker at nice ${Math.min(19, main + EMULATOR_NICE)}, the main thread at ${main}`);
+  t.equal(readNice(currentTid()), main, 'the main thread keeps its priority');
   t.throws(() => node.transport.write(Uint8Array.of(1)), TransportError, 'writing before open() is refused');
 
   const got: Decoded[] = [];
