@@ -8,6 +8,7 @@ import type { McuState } from '../link/telemetry.ts';
 import type { RobotControl, RobotEvents, RobotSnapshot } from '../runtime/control.ts';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
 import type { SkillStatus } from '../skills/status.ts';
+import type { EstopListener } from './broker.ts';
 import { IntakeRate } from './intake-rate.ts';
 import { CommandHandler, type RecordingControl } from './commands.ts';
 import { closeRobotClient, connectRobotClient } from './robot-client.ts';
@@ -47,6 +48,12 @@ export interface BridgeOptions {
   log?: (line: string) => void;
   /** A recorder the operator may start/stop/discard episodes of (cmd/recording); its state goes out on recording. */
   recording?: RecordingControl;
+  /**
+   * The embedded broker this bridge talks to, when it is in this process: an authorized e-stop publish then stops the
+   * robot as the broker accepts it (the fast path), before routing and this client's socket; the command is still
+   * answered as usual when it arrives here.
+   */
+  broker?: { onEstop(listener: EstopListener): () => void };
 }
 
 export interface BridgeStats {
@@ -225,6 +232,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     if (o.recording && client.connected) publish('recording', t.recording, { robot: robotId, at_ms: Date.now(), ...o.recording.status() }, 1, true);
   };
   const offRecording = o.recording?.onChange(timed(publishRecording)) ?? (() => {});
+  // Fails safe as the command does (commands.ts): any authorized publish to cmd/estop stops, whatever its payload.
+  const offFastEstop = o.broker?.onEstop((target, who) => {
+    if (target === robotId) robot.estop(`e-stop from ${who}`).catch((e: Error) => log(`bridge: fast-path e-stop failed: ${e.message}`));
+  }) ?? (() => {});
 
   // ------------------------------------------------------------------ connection
   const intake = new IntakeRate(o.max_commands_per_s);
@@ -320,6 +331,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       if (retryTimer) clearTimeout(retryTimer);
       for (const [e, f] of listeners) robotEvents.off(e, f);
       offRecording();
+      offFastEstop();
       await closeRobotClient(client, t.status, status(false));
     },
   };

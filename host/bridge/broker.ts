@@ -70,8 +70,17 @@ interface BrokerBase {
   refusedLogins(): number;
   /** Times a client was paused for publishing over max_publish_per_s. */
   throttles(): number;
+  /**
+   * Calls `listener` at once for every authorized publish to `ganglion/<robot>/cmd/estop`, before the broker routes
+   * it: an e-stop need not wait for routing, the subscriber's socket and its parse (the bridge's fast path). The
+   * message is still delivered as usual. Returns the unsubscribe.
+   */
+  onEstop(listener: EstopListener): () => void;
   close(): Promise<void>;
 }
+
+/** The robot an e-stop publish names and the account that published it. */
+export type EstopListener = (robot: string, username: string) => void;
 
 /** Without TLS: every listener is plain (mqtt://, ws://). */
 export interface EmbeddedBroker extends BrokerBase {
@@ -131,6 +140,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     byClient.set(client, id);
     done(null as never, true);
   };
+  const estopListeners = new Set<EstopListener>();
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       if (!username || !password) return done(notAuthorized() as never, false);
@@ -154,7 +164,9 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     authorizePublish(client, packet, cb) {
       const id = client ? byClient.get(client) : undefined;
       if (client && (!id || !mayPublish(id, packet.topic))) return cb(new Error(`not authorized to publish to ${packet.topic}`));
-      if (packet.retain && commandOf(packet.topic)) return cb(new Error(`commands are never retained (${packet.topic})`));
+      const command = commandOf(packet.topic);
+      if (packet.retain && command) return cb(new Error(`commands are never retained (${packet.topic})`));
+      if (command?.command === 'estop' && id) for (const l of estopListeners) l(command.robot, id.username);
       cb(null);
     },
     authorizeSubscribe(client, sub, cb) {
@@ -268,6 +280,10 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     refused: () => refused,
     refusedLogins: () => refusedLogins,
     throttles: () => throttles,
+    onEstop(l: EstopListener) {
+      estopListeners.add(l);
+      return () => estopListeners.delete(l);
+    },
     async close() {
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const s of sockets) s.destroy();

@@ -93,6 +93,7 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
     let username: string;
     let password: string;
     let clientTls: ReturnType<typeof pinnedClientTls> | null = null;
+    let embedded: EmbeddedBroker | TlsEmbeddedBroker | null = null;
     if (o.broker === null) {
       const users = await ensureUsers(o.usersFile, o.log);
       // The runtime's own account exists only in this process's memory: nothing to steal from disk.
@@ -117,6 +118,7 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
         broker = await start(0, 0, 0);
       }
       const b = broker;
+      embedded = b;
       cleanups.push(() => b.close());
       // With TLS the bridge and the dashboard use mqtts and wss too: the plain 127.0.0.1 listener is for other local clients.
       brokerUrl = broker.url;
@@ -137,6 +139,7 @@ export async function startServices(robot: RobotControl, o: ServicesOptions): Pr
       robot, robotId: o.robotId, url: brokerUrl, username, password, telemetry_hz: o.telemetryHz,
       ...(clientTls ?? (o.brokerCa ? { ca: o.brokerCa } : {})),
       ...(o.recording ? { recording: o.recording } : {}),
+      ...(embedded ? { broker: embedded } : {}),
       log: (l) => o.log(`[bridge] ${l}`),
     });
     cleanups.push(() => bridge.stop());

@@ -26,7 +26,7 @@ export async function startStack(o: { firmware?: 'avr' | 'posix'; robotId?: stri
     stops.push(() => broker.close());
     const sim = await startSimRobot({ watchdog_ms: 500, firmware: o.firmware ?? 'avr', robot_id: robotId });
     stops.push(() => sim.stop());
-    const bridge = await startBridge({ robot: sim.runtime, url: broker.tcpUrl, username: 'robot', password: PASSWORDS.robot, telemetry_hz: o.telemetry_hz ?? 50 });
+    const bridge = await startBridge({ robot: sim.runtime, url: broker.tcpUrl, username: 'robot', password: PASSWORDS.robot, telemetry_hz: o.telemetry_hz ?? 50, broker });
     stops.push(() => bridge.stop());
     const dash = await startDashboard({ brokerWsUrl: broker.wsUrl! });
     stops.push(() => dash.close());
