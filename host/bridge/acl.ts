@@ -97,14 +97,24 @@ export function mayReceive(id: Identity, topic: string): boolean {
  * mayReceive with a memo per identity: the broker asks for every message and every subscriber, and a robot's topics
  * are few. Bounded: a flood of distinct topics (reply ids) clears it instead of growing it.
  */
-export function memoMayReceive(max_entries = 4096): (id: Identity, topic: string) => boolean {
+export const memoMayReceive = (max_entries = 4096) => memoPerIdentity(mayReceive, max_entries);
+
+/** mayPublish with the same bounded memo: the front and the broker's backstop ask it for every incoming publish. */
+export const memoMayPublish = (max_entries = 4096) => memoPerIdentity(mayPublish, max_entries);
+
+/** Longer topics are decided afresh, not remembered: a topic may be 64 KiB, and max_entries of those would be a lot of memory. */
+const MEMO_MAX_TOPIC_CHARS = 256;
+
+/** A pure (identity, topic) decision, remembered per identity and topic; cleared when it reaches max_entries. */
+function memoPerIdentity(decide: (id: Identity, topic: string) => boolean, max_entries: number): (id: Identity, topic: string) => boolean {
   const memo = new WeakMap<Identity, Map<string, boolean>>();
   return (id, topic) => {
+    if (topic.length > MEMO_MAX_TOPIC_CHARS) return decide(id, topic);
     let m = memo.get(id);
     if (!m) memo.set(id, (m = new Map()));
     let ok = m.get(topic);
     if (ok === undefined) {
-      ok = mayReceive(id, topic);
+      ok = decide(id, topic);
       if (m.size >= max_entries) m.clear();
       m.set(topic, ok);
     }

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { commandOf, mayPublish, maySubscribe, memoMayReceive, type Identity } from './acl.ts';
+import { commandOf, maySubscribe, memoMayPublish, memoMayReceive, type Identity } from './acl.ts';
 import { authorizeClientId, namespacedClientId, ROBOT_CLIENT_PREFIX } from './client-ids.ts';
 import { randomBytes } from 'node:crypto';
 import { dialHost, listenHostError, plainHostError } from './listen-host.ts';
@@ -113,6 +113,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   for (const [name, c] of robotCreds) identities.set(name, c.identity);
   const byClient = new WeakMap<Client, Identity>();
   const receives = memoMayReceive();
+  const publishes = memoMayPublish();
   let refused = 0;
   let refusedLogins = 0;
   let throttles = 0;
@@ -163,7 +164,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     // The front already refused what the ACL forbids (with an MQTT 5 reason code); this is the backstop.
     authorizePublish(client, packet, cb) {
       const id = client ? byClient.get(client) : undefined;
-      if (client && (!id || !mayPublish(id, packet.topic))) return cb(new Error(`not authorized to publish to ${packet.topic}`));
+      if (client && (!id || !publishes(id, packet.topic))) return cb(new Error(`not authorized to publish to ${packet.topic}`));
       const command = commandOf(packet.topic);
       if (packet.retain && command) return cb(new Error(`commands are never retained (${packet.topic})`));
       if (command?.command === 'estop' && id) for (const l of estopListeners) l(command.robot, id.username);

@@ -20,6 +20,21 @@ export function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
+/** Bytes a variable byte integer of `n` takes. */
+export const varintSize = (n: number) => (n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4);
+
+/** Writes `n` as a variable byte integer into `buf` at `at`; returns the offset after it (the per-message paths build packets in place). */
+export function writeVarint(buf: Buffer, at: number, n: number): number {
+  if (n < 0 || n > 268_435_455) throw new WireError(`varint out of range: ${n}`);
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    buf[at++] = b;
+  } while (n > 0);
+  return at;
+}
+
 /** Decodes a variable byte integer at `at`; null when the buffer ends before it does. */
 export function readVarint(buf: Buffer, at: number): { value: number; size: number } | null {
   let value = 0;

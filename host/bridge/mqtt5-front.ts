@@ -2,8 +2,8 @@
 // Over 300 lines on purpose: both directions of one connection share its state (identity, topic aliases, pending unsubscribes);
 // the packet codec is apart in mqtt-wire.ts and the ACL in acl.ts.
 import { Duplex } from 'node:stream';
-import { commandOf, mayPublish, mayUseResponseTopic, replyOwner, type Identity } from './acl.ts';
-import { body, Framer, packet, PACKET, PROP, readField, readVarint, str, u16, varint, walkProps, WireError } from './mqtt-wire.ts';
+import { commandOf, mayUseResponseTopic, memoMayPublish, replyOwner, type Identity } from './acl.ts';
+import { body, Framer, packet, PACKET, PROP, readField, readVarint, str, u16, varint, varintSize, walkProps, WireError, writeVarint } from './mqtt-wire.ts';
 
 /**
  * Why an envelope: aedes routes and retains 3.1.1 packets, which have no properties, so a response topic or
@@ -15,6 +15,8 @@ import { body, Framer, packet, PACKET, PROP, readField, readVarint, str, u16, va
 export const ENVELOPE_MAGIC = Buffer.from([0x00, 0x47, 0x35, 0x50, 0x52, 0x4f, 0x50, 0x00]); // "\0G5PROP\0"
 const EMPTY: Buffer = Buffer.alloc(0);
 const hasMagic = (b: Buffer) => b.length >= ENVELOPE_MAGIC.length && b.compare(ENVELOPE_MAGIC, 0, 8, 0, 8) === 0;
+/** hasMagic of p[at, end) without making the subarray (per delivered message). */
+const hasMagicAt = (p: Buffer, at: number, end: number) => end - at >= 8 && p.compare(ENVELOPE_MAGIC, 0, 8, at, at + 8) === 0;
 const envelope = (props: Buffer, payload: Buffer) => Buffer.concat([ENVELOPE_MAGIC, varint(props.length), props, payload]);
 
 function unwrap(payload: Buffer): { props: Buffer; payload: Buffer } {
@@ -24,6 +26,9 @@ function unwrap(payload: Buffer): { props: Buffer; payload: Buffer } {
   const at = 8 + l.size;
   return { props: payload.subarray(at, at + l.value), payload: payload.subarray(at + l.value) };
 }
+
+/** Every incoming publish is checked; the memo is per identity (bounded), so it is shared by that account's connections. */
+const mayPublish = memoMayPublish();
 
 /** 3.1.1 CONNACK return codes -> MQTT 5 reason codes. */
 const CONNACK_V5: Record<number, number> = { 0: 0x00, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
@@ -113,24 +118,35 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
   const inFramer = new Framer(o.max_packet_bytes);
   const outFramer = new Framer(Number.MAX_SAFE_INTEGER);
 
+  /** Bytes from aedes: framed into packets, each translated by egress(); the callback waits for the socket's drain. */
+  const fromBroker = (bytes: Buffer, cb: (e?: Error | null) => void) => {
+    try {
+      outFramer.push(bytes, egress);
+    } catch (e) {
+      return cb(e as Error);
+    }
+    if (socket.writableNeedDrain) socket.once('drain', () => cb());
+    else cb();
+  };
   const inner = new Duplex({
     read() {
       socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      try {
-        outFramer.push(chunk, egress);
-      } catch (e) {
-        return cb(e as Error);
-      }
-      if (socket.writableNeedDrain) socket.once('drain', () => cb());
-      else cb();
+      fromBroker(chunk, cb);
+    },
+    // aedes writes a packet as several small chunks (header, length, topic, payload) inside a cork: taken together
+    // they are framed once instead of the framer joining its buffer with each chunk in turn.
+    writev(chunks, cb) {
+      fromBroker(chunks.length === 1 ? chunks[0]!.chunk as Buffer : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb);
     },
     final(cb) {
+      flush();
       socket.end();
       cb();
     },
     destroy(err, cb) {
+      flush(); // what aedes wrote just before closing (a refusing CONNACK) still leaves
       socket.destroy();
       cb(err);
     },
@@ -140,9 +156,12 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     if (!inner.push(b)) socket.pause();
   };
   // Packets aedes delivers in one burst leave in one writev: corked until the end of this turn of the event loop
-  // (a write syscall per message cost more than everything else the front does).
+  // (a write syscall per message cost more than everything else the front does). setImmediate, not nextTick: aedes
+  // delivers each message in a tick of its own, so a nextTick uncork wrote every message alone; setImmediate runs
+  // right after this turn's I/O callbacks, so the added latency is that turn's remaining work, not a timer.
   let corked = false;
-  const uncork = () => {
+  const flush = () => {
+    if (!corked) return;
     corked = false;
     socket.uncork();
   };
@@ -151,7 +170,7 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     if (!corked) {
       corked = true;
       socket.cork();
-      process.nextTick(uncork);
+      setImmediate(flush);
     }
     socket.write(b);
   };
@@ -299,9 +318,20 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     }
     const wrap = kept.length > 0 || hasMagic(payload);
     if (level !== 5 && !wrap) return toBroker(p);
-    const head = p.subarray(start, headEnd);
-    const tail = wrap ? envelope(kept, payload) : payload;
-    toBroker(Buffer.concat([Buffer.from([p[0]!]), varint(head.length + tail.length), head, tail]));
+    // The 3.1.1 packet built in one buffer (per message: no intermediate header, varint or envelope buffers).
+    const envelopeBytes = wrap ? ENVELOPE_MAGIC.length + varintSize(kept.length) + kept.length : 0;
+    const remaining = headEnd - start + envelopeBytes + payload.length;
+    const out = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining);
+    out[0] = p[0]!;
+    let w = writeVarint(out, 1, remaining);
+    w += p.copy(out, w, start, headEnd);
+    if (wrap) {
+      w += ENVELOPE_MAGIC.copy(out, w);
+      w = writeVarint(out, w, kept.length);
+      w += kept.copy(out, w);
+    }
+    payload.copy(out, w);
+    toBroker(out);
   }
 
   function subscribeIn(p: Buffer): Buffer {
@@ -385,12 +415,22 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     const qos = (p[0]! >> 1) & 3;
     const t = readField(p, start, end);
     const headEnd = t.next + (qos > 0 ? 2 : 0);
-    const raw = p.subarray(headEnd, end);
-    if (level !== 5 && !hasMagic(raw)) return toClient(p);
-    const { props, payload } = unwrap(raw);
-    const head = p.subarray(start, headEnd);
-    const propsPart = level === 5 ? Buffer.concat([varint(props.length), props]) : EMPTY;
-    toClient(Buffer.concat([Buffer.from([p[0]!]), varint(head.length + propsPart.length + payload.length), head, propsPart, payload]));
+    const magic = hasMagicAt(p, headEnd, end);
+    if (level !== 5 && !magic) return toClient(p);
+    const { props, payload } = magic ? unwrap(p.subarray(headEnd, end)) : { props: EMPTY, payload: p.subarray(headEnd, end) };
+    // Built in one buffer: this runs for every message and every subscriber.
+    const propsBytes = level === 5 ? varintSize(props.length) + props.length : 0;
+    const remaining = headEnd - start + propsBytes + payload.length;
+    const out = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining);
+    out[0] = p[0]!;
+    let w = writeVarint(out, 1, remaining);
+    w += p.copy(out, w, start, headEnd);
+    if (level === 5) {
+      w = writeVarint(out, w, props.length);
+      w += props.copy(out, w);
+    }
+    payload.copy(out, w);
+    toClient(out);
   }
 
   return inner;

@@ -1,6 +1,6 @@
 // The ACL rules against ROLE_COMMANDS, topic by topic, and the MQTT wire helpers the MQTT 5 front relies on.
 import t from 'tap';
-import { mayPublish, mayReceive, maySubscribe, mayUseResponseTopic, memoMayReceive, topicMatches, type Identity } from '../../host/bridge/acl.ts';
+import { mayPublish, mayReceive, maySubscribe, mayUseResponseTopic, memoMayPublish, memoMayReceive, topicMatches, type Identity } from '../../host/bridge/acl.ts';
 import { Framer, readVarint, varint, walkProps } from '../../host/bridge/mqtt-wire.ts';
 import { COMMANDS, ROLE_COMMANDS, ROLES } from '../../host/bridge/topics.ts';
 
@@ -79,6 +79,19 @@ t.test('the memo gives mayReceive\'s answers, per identity, and stays bounded', 
   for (let i = 0; i < 20; i++) t.equal(receives(ids[1]!, `ganglion/_reply/op/${i}`), true);
   t.equal(receives(ids[0]!, 'ganglion/_reply/op/3'), false, 'another identity does not share the memo');
   t.ok(checked === 84);
+});
+
+t.test('the publish memo gives mayPublish\'s answers, per identity, bounded, and long topics are decided afresh', async (t) => {
+  const publishes = memoMayPublish(4);
+  const ids = [id('viewer'), id('operator', 'op', ['r1']), id('robot', 'r1', ['r1'])];
+  const long = `ganglion/r1/telemetry/${'x'.repeat(300)}`;
+  const tooDeep = `${long}/more`;
+  const topics = ['ganglion/r1/cmd/estop', 'ganglion/r2/cmd/estop', 'ganglion/r1/state', 'ganglion/r1/telemetry/arm', 'ganglion/_reply/op/7', 'ganglion/r1/cmd/selfdestruct', 'other/x', long, tooDeep];
+  for (let round = 0; round < 3; round++) {
+    for (const who of ids) for (const topic of topics) t.equal(publishes(who, topic), mayPublish(who, topic), `${who.username} ${topic.slice(0, 40)} (round ${round})`);
+  }
+  t.equal(publishes(ids[2]!, long), true, 'a long topic is still decided: one telemetry level');
+  t.equal(publishes(ids[2]!, tooDeep), false, 'and one level too many');
 });
 
 t.test('response topics: only under the sender\'s own reply subtree', async (t) => {
