@@ -30,6 +30,18 @@ function unwrap(payload: Buffer): { props: Buffer; payload: Buffer } {
 /** Every incoming publish is checked; the memo is per identity (bounded), so it is shared by that account's connections. */
 const mayPublish = memoMayPublish();
 
+const ESTOP_SUFFIX = Buffer.from('/cmd/estop');
+
+/** A PUBLISH to some robot's cmd/estop (by its topic name; the ACL still decides whether it may pass). */
+function isEstopPublish(p: Buffer): boolean {
+  if (p[0]! >> 4 !== PACKET.PUBLISH) return false;
+  const { start, end } = body(p);
+  if (start + 2 > end) return false;
+  const n = p.readUInt16BE(start);
+  const topicEnd = start + 2 + n;
+  return topicEnd <= end && n >= ESTOP_SUFFIX.length && p.compare(ESTOP_SUFFIX, 0, ESTOP_SUFFIX.length, topicEnd - ESTOP_SUFFIX.length, topicEnd) === 0;
+}
+
 /** 3.1.1 CONNACK return codes -> MQTT 5 reason codes. */
 const CONNACK_V5: Record<number, number> = { 0: 0x00, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
 const NOT_AUTHORIZED = 0x87;
@@ -111,6 +123,8 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
   let level = 0; // protocol level of the client: 3, 4 or 5 once CONNECT arrived
   let username: string | null = null;
   let identity: Identity | null = null;
+  /** Paused by the publish token bucket (below) until its timer. */
+  let throttled = false;
   let accepted = false;
   const early: Buffer[] = []; // client packets that arrived before the CONNACK: checked once the identity is known
   const unsubCounts = new Map<number, number>();
@@ -130,7 +144,9 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
   };
   const inner = new Duplex({
     read() {
-      socket.resume();
+      // aedes asks for more as soon as it has read: a socket paused by the token bucket below stays paused until its
+      // timer, or the limit would not hold (a flood was read at 9000/s against a limit of 1000).
+      if (!throttled) socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
       fromBroker(chunk, cb);
@@ -180,12 +196,18 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
   };
 
   // Per-client token bucket: a flood from one client (malformed or not) costs the process at most this rate, so the
-  // MCU links and the executor on the same event loop keep their time.
+  // MCU links and the executor on the same event loop keep their time. The robot's own account is exempt: its
+  // telemetry is what the broker is for, paced by the robot's own configuration (and its credentials exist only in
+  // the robot process's memory, services.ts).
   const rate = o.max_publish_per_s ?? 1000;
   let tokens = 2 * rate;
   let tokensAt = performance.now();
-  let throttled = false;
+  // Packets that arrived in the same read as the publish that emptied the bucket (a 64 KiB read holds a thousand small
+  // publishes): held, in order, until the bucket has refilled, so the limit holds per packet and not per read. At most
+  // one read's worth: the socket is paused meanwhile.
+  let held: Buffer[] = [];
   const spend = () => {
+    if (identity?.role === 'robot') return;
     const now = performance.now();
     tokens = Math.min(2 * rate, tokens + ((now - tokensAt) / 1000) * rate);
     tokensAt = now;
@@ -194,15 +216,31 @@ export function mqtt5Front(socket: Duplex, o: FrontOptions): Duplex {
     throttled = true;
     socket.pause();
     o.onThrottled?.(username);
-    setTimeout(() => {
-      throttled = false;
-      if (!socket.destroyed) socket.resume();
-    }, Math.ceil((-tokens / rate) * 1000) + 1);
+    // Wake when a tenth of a second's worth has come back: a batch per wake, not a timer per publish.
+    setTimeout(release, Math.ceil(((rate / 10 - tokens) / rate) * 1000));
+  };
+  const release = () => {
+    throttled = false;
+    const q = held;
+    held = [];
+    for (let i = 0; i < q.length; i++) {
+      if (throttled) {
+        held = q.slice(i).concat(held);
+        return;
+      }
+      try {
+        ingress(q[i]!);
+      } catch (e) {
+        return fail(e);
+      }
+    }
+    if (!throttled && !socket.destroyed) socket.resume();
   };
 
   socket.on('data', (chunk: Buffer) => {
     try {
-      inFramer.push(chunk, ingress);
+      // A copy when held: the framer reuses its buffer. An e-stop is never held: stopping skips every queue.
+      inFramer.push(chunk, (p) => (throttled && !isEstopPublish(p) ? held.push(Buffer.from(p)) : ingress(p)));
     } catch (e) {
       fail(e);
     }
