@@ -90,15 +90,21 @@ uint16_t gng_config_motor(const gng_config_motor_t *c) {
       if (pins[k] != GNG_PIN_NONE) return GNG_REFUSE(GNG_ERR_NO_PWM_ON_PIN, GNG_PIN_NONE);
   }
 
-  motor_unwire(i);
   gng_motor_t *m = &gng.motor[i];
+  /* The same encoder wired the same way again (a host that reconnects re-sends its whole configuration) keeps the
+     count: the joint's zero moves only by set_position (homing) or new encoder wiring. Zeroing it here shifted the
+     host's joint frame by wherever the joint was at the reconnect, until a move home ran into a limit switch. */
+  const uint8_t same_encoder = c->enc_a_pin != GNG_PIN_NONE && c->enc_a_pin == m->enc_a_pin && c->enc_b_pin == m->enc_b_pin &&
+                               ((c->flags ^ m->flags) & GNG_MOTOR_FLAG_INVERT_ENCODER) == 0;
+  const int32_t kept = same_encoder ? m->pos : 0;
+  motor_unwire(i);
   m->flags = c->flags;
   m->max_pwm_permille = c->max_pwm_permille;
-  m->pos = 0;
+  m->pos = kept;
   m->vel_q4 = 0;
   m->vel_cps = 0;
   m->vel_prev_cps = 0;
-  gng_traj_start(&m->traj, 0, 0);
+  gng_traj_start(&m->traj, kept, 0);
   if (c->pwm_pin == GNG_PIN_NONE) return 0;
   m->pwm_pin = c->pwm_pin;
   m->dir_pin = c->dir_pin;

@@ -95,6 +95,26 @@ static void homing_redefines_position(void) {
   CHECK(moved > -20 && moved < 20);
 }
 
+/* A reconnecting host re-sends config_motor: the same encoder wiring keeps the count (the joint's zero stays where
+   it was), other encoder wiring starts from 0. */
+static void reconfiguring_the_same_encoder_keeps_the_count(void) {
+  setup(0);
+  t_set_motor(0, GNG_MODE_PWM, 400);
+  run(300);
+  t_set_motor(0, GNG_MODE_OFF, 0);
+  run(300);
+  int32_t before = t_telemetry().counts[0];
+  CHECK(before > 300);
+  t_config_motor(0, PWM, DIR, 0xFF, ENC_A, ENC_B, 0xFF, 0xFF, 0, 1000);
+  run(20);
+  int32_t after = t_telemetry().counts[0];
+  CHECK(after - before <= 2 && before - after <= 2);
+  t_config_motor(0, PWM, DIR, 0xFF, ENC_A, ENC_B, 0xFF, 0xFF, GNG_MOTOR_FLAG_INVERT_ENCODER, 1000);
+  run(20);
+  int32_t flipped = t_telemetry().counts[0];
+  CHECK(flipped > -3 && flipped < 3); /* inverted counting is another frame: it starts from 0 */
+}
+
 static void mode_off_coasts(void) {
   setup(0);
   t_set_motor(0, GNG_MODE_PWM, 500);
@@ -126,6 +146,7 @@ int main(void) {
   RUN(velocity_mode_tracks);
   RUN(position_mode_soft_start_and_hold);
   RUN(homing_redefines_position);
+  RUN(reconfiguring_the_same_encoder_keeps_the_count);
   RUN(mode_off_coasts);
   RUN(velocity_setpoint_conversion_reused_only_for_the_same_value);
   return t_summary("test_motor");

@@ -78,3 +78,36 @@ t.test('reconnect disabled: the session reports the loss and goes idle', async (
   await until('disconnected', () => reason !== '');
   t.equal(s.state, 'idle');
 });
+
+t.test('a reconnect to a running MCU keeps its encoder counts: the joint frame does not move', async (t) => {
+  // The MCU is frozen (SIGSTOP) long enough for the host to call the link lost, then thawed: the host re-handshakes
+  // and re-sends the whole configuration to the same, still-running firmware. Zeroing the count there shifted the
+  // host's joint frame by wherever the joint stood, and in the soak a later move home ran into a limit switch.
+  const mcu = await startMcu(t);
+  const { node, board } = referenceNode('base');
+  const s = new McuSession({ transport: SerialTransport.forBoard(mcu.ptyPath!, board), node, board, reconnect_backoff_ms: [50, 400], rearmAfterReconnect: 'the reconnect test' });
+  t.teardown(() => s.close());
+  await s.connect();
+  await s.arm();
+  await until('armed', () => s.mcuState !== null && !(s.mcuState.faults & F.DISARMED));
+  const PWM = CONSTANTS.MODE.PWM;
+  const OFF = CONSTANTS.MODE.OFF;
+  const spin = setInterval(() => s.setMotors([PWM], [400]), 10);
+  await new Promise((r) => setTimeout(r, 500));
+  clearInterval(spin);
+  const stop = setInterval(() => s.setMotors([OFF], [0]), 10);
+  t.teardown(() => clearInterval(stop));
+  await new Promise((r) => setTimeout(r, 500));
+  const before = s.mcuState!.counts[0]!;
+  t.ok(Math.abs(before) > 100, `the wheel turned: ${before} counts`);
+  let lost = 0;
+  s.on('disconnected', () => lost++);
+  process.kill(mcu.pid!, 'SIGSTOP');
+  await until('the link called lost', () => lost > 0, 10000);
+  process.kill(mcu.pid!, 'SIGCONT');
+  await until('reconnected and configured', () => s.state === 'connected' && s.mcuState !== null && !(s.mcuState.faults & F.UNCONFIGURED), 10000);
+  t.equal(s.stats().reconnects, 1);
+  await new Promise((r) => setTimeout(r, 200));
+  const after = s.mcuState!.counts[0]!;
+  t.ok(Math.abs(after - before) <= 3, `counts ${before} before the reconnect, ${after} after`);
+});
