@@ -107,7 +107,10 @@ async function driveWheels(stack: Stack, i: number): Promise<boolean> {
  * says whether the trial was spoiled (by default: a tripped link watchdog, which also zeroes the PWM); `after` undoes
  * what `press` did that clearEstop does not.
  */
-async function estopTrials(stack: Stack, press: () => Promise<number>, valid = baseOk, after = async () => {}): Promise<{ ms: number[]; spoiled: number; poll_ms: number[] }> {
+/** A trial is spoiled by a link watchdog trip (it zeroes the PWM too); the e-stop itself disarms, so `armed` says nothing after it. */
+const noTrip = (stack: Stack) => !stack.sim.runtime.linkHealth().base?.watchdogTripped;
+
+async function estopTrials(stack: Stack, press: () => Promise<number>, valid = noTrip, after = async () => {}): Promise<{ ms: number[]; spoiled: number; poll_ms: number[] }> {
   const ms: number[] = [];
   const poll_ms: number[] = [];
   let spoiled = 0;
@@ -159,7 +162,7 @@ export async function run(): Promise<Figure[]> {
       const t = wallMs();
       await base.pressEstop();
       return t;
-    }, (st) => !st.sim.runtime.linkHealth().base?.watchdogTripped, () => base.releaseEstop());
+    }, noTrip, () => base.releaseEstop());
     // Through the page: the e-stop button's pointerdown handler stamps the press (browser clock, corrected to ours).
     const viaPage = await estopTrials(s, async () => {
       await page.click('#estop');
