@@ -247,7 +247,11 @@ async function driveToEnd(cx: JointContext, toward: 1 | -1, cpr: number, stops: 
   return { by, counts: rest.counts[i]! };
 }
 
-/** New invert flags on the MCU: disarm (config must not move outputs), config_motor, re-arm. Counts restart at 0. */
+/**
+ * New invert flags on the MCU: disarm (config must not move outputs), config_motor, count 0 here, re-arm. The firmware
+ * keeps a count across a config of the same encoder (a reconnect must not move the zero), so the restart at 0 that
+ * the caller's shift assumes is set explicitly.
+ */
 async function reconfigure(cx: JointContext, flags: { invert_dir: boolean; invert_encoder: boolean }): Promise<void> {
   const { stream, motor: m } = cx;
   // The same config message the session sends at connect, built from the wiring with the new flags.
@@ -256,6 +260,7 @@ async function reconfigure(cx: JointContext, flags: { invert_dir: boolean; inver
   stream.set(m.index, OFF, 0);
   await stream.session.disarm();
   await stream.session.command(item.command.name, item.command.fields as never);
+  await stream.session.command('set_position', { index: m.index, counts: 0 });
   await stream.session.arm();
   await stream.wait(20);
 }

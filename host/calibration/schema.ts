@@ -28,7 +28,7 @@ export const DcJointSchema = z.strictObject({
   motor: z.number().int().min(0).max(3),
   /** [counts/rad] of the output shaft: encoder_cpr * gear_ratio / 2pi. */
   counts_per_rad: finite.positive(),
-  /** [counts] encoder count at joint angle 0, in the frame that starts at 0 when the motor is configured. */
+  /** [counts] encoder count at joint angle 0, in the frame that starts at 0 when the motor is first configured after power-up (a reconnect keeps the count). */
   zero_offset_counts: z.number().int(),
   /** +1 when increasing counts (after the invert flags) is the joint's positive direction, else -1. */
   direction: z.union([z.literal(1), z.literal(-1)]),
