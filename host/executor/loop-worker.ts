@@ -6,7 +6,8 @@ import type { TickController, TickInput, TickModule } from './contract.ts';
 import type { EnvelopeConfig } from './envelope-config.ts';
 import { applyEnvelope, CLAMP_REASONS, clearLatches, createEnvelope, latchEstop, recordHeartbeat, type Envelope } from './envelope.ts';
 import { CONTROL_STOP, SetpointWriter, StateReader, type LoopShared } from './shared.ts';
-import { currentTid, isPreemptRt, readScheduling, requestFifo } from './realtime.ts';
+import { isPreemptRt, readScheduling, requestFifo } from './realtime.ts';
+import { currentTid } from '../util/thread.ts';
 import { atomicsClock, monoNow_ns, runHybridTimer, type TickTiming } from './timer.ts';
 
 export interface LoopWorkerData {

@@ -20,8 +20,6 @@ export interface RealtimeStatus {
 // Policy numbers from <sched.h>, as /proc/<pid>/task/<tid>/stat reports them.
 const POLICIES = ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'];
 
-export { currentTid } from '../util/thread.ts';
-
 /** Scheduling policy and real-time priority of a thread of this process, from /proc. */
 export function readScheduling(tid: number): { policy: string; rt_priority: number } {
   const rt_priority = threadStatField(tid, 40);

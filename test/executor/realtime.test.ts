@@ -2,7 +2,8 @@
 import t from 'tap';
 import type { EnvelopeConfigInput } from '../../host/executor/envelope-config.ts';
 import { startLoop, type Loop } from '../../host/executor/loop.ts';
-import { currentTid, describeRealtime, readScheduling, requestFifo } from '../../host/executor/realtime.ts';
+import { describeRealtime, readScheduling, requestFifo } from '../../host/executor/realtime.ts';
+import { currentTid } from '../../host/util/thread.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../../host/executor/shared.ts';
 import { parseRunArgs } from '../../host/cli/run.ts';
 
