@@ -125,6 +125,25 @@ t.test('operator commands: e-stop on press, clear, a correction with its reply (
   t.ok(robot.commands.at(-1)!.hadResponseTopic, 'sent with a response topic');
   await page.waitForFunction(() => document.getElementById('command-notice')!.textContent === 'estop: accepted', null, WAIT);
   await page.waitForFunction(() => document.getElementById('robot-mode')!.dataset.mode === 'estop', null, WAIT);
+  // The e-stop's PUBLISH is on the socket before the press's own task ends (within its microtasks): no timer task (mqtt's
+  // browser nextTick was a setTimeout(0), which Chromium runs after input and rendering) may stand between the button
+  // and the wire.
+  const sentInPress = await page.evaluate(async () => {
+    const sent: number[] = [];
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, d: Parameters<WebSocket['send']>[0]) {
+      sent.push(typeof d === 'string' ? d.length : (d as ArrayBufferView).byteLength);
+      return send.call(this, d);
+    };
+    try {
+      document.getElementById('estop')!.dispatchEvent(new PointerEvent('pointerdown', { button: 0, bubbles: true }));
+      for (let i = 0; i < 3; i++) await Promise.resolve(); // microtasks only: a timer cannot run in between
+      return sent;
+    } finally {
+      WebSocket.prototype.send = send;
+    }
+  });
+  t.ok(sentInPress.some((bytes) => bytes > 50), `the e-stop PUBLISH went out within the press (sends: ${sentInPress.join(', ') || 'none'})`);
   await page.click('#clear');
   await page.waitForFunction(() => document.getElementById('command-notice')!.textContent === 'clear: accepted', null, WAIT);
 

@@ -124,7 +124,11 @@ t.test('SpinMargin: fixed when not adaptive, capped when adaptive', (t) => {
   t.equal(capped.value_ns, 500_000);
   const quiet = new SpinMargin(400_000, true, 1_000_000);
   for (let i = 0; i < 100_000; i++) quiet.observe(10_000);
-  t.ok(quiet.value_ns <= 40_000, `decays toward quiet wake-ups (${quiet.value_ns} ns)`);
+  t.ok(quiet.value_ns <= 70_000, `decays toward quiet wake-ups (${quiet.value_ns} ns)`);
+  // Rare late wake-ups (0.7 %, as the VM's 512 ms bursts) still set the margin: a late tick spoils two period errors.
+  const bursty = new SpinMargin(100_000, true, 500_000);
+  for (let i = 0; i < 200_000; i++) bursty.observe(i % 150 === 0 ? 300_000 : 20_000);
+  t.ok(bursty.value_ns >= 300_000, `covers wake-ups 1 in 150 late (${bursty.value_ns} ns)`);
   t.end();
 });
 
