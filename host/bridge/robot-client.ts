@@ -1,6 +1,7 @@
 // The robot's MQTT 5 connection as the bridge opens and closes it: one client id per robot, clean start, a retained offline will, and a bounded goodbye.
 import type { PeerCertificate } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { noDelay } from '../util/mqtt-no-delay.ts';
 
 export interface RobotClientOptions {
   url: string;
@@ -37,7 +38,7 @@ export function connectRobotClient(o: RobotClientOptions): MqttClient {
     ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
     ...(o.checkServerIdentity ? { checkServerIdentity: o.checkServerIdentity } : {}),
   };
-  return mqtt.connect(o.url, opts);
+  return noDelay(mqtt.connect(o.url, opts));
 }
 
 /** Publishes `offlineStatus` (retained) if connected, then disconnects; each step bounded to 1 s (a vanished broker never acks). */

@@ -2,6 +2,7 @@
 // side (MqttSerialBridge, what an ESP-link style device does). Topics carry raw bytes, QoS 0: the frame layer's
 // CRC and the session's retransmission already handle loss, so broker-level acks would only add latency.
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { noDelay } from '../util/mqtt-no-delay.ts';
 import { TransportError, type Transport } from './transport.ts';
 
 export interface TunnelTopics {
@@ -49,7 +50,7 @@ export class MqttTunnelTransport implements Transport {
     let client: MqttClient;
     try {
       // No client-side reconnect: a lost broker closes the transport and the session's reconnect loop takes over.
-      client = await connectAsync(this.o.url, { reconnectPeriod: 0, connectTimeout: 5000, ...this.o.clientOptions });
+      client = noDelay(await connectAsync(this.o.url, { reconnectPeriod: 0, connectTimeout: 5000, ...this.o.clientOptions }));
     } catch (e) {
       throw new TransportError('missing', `no MQTT broker at ${this.o.url} for ${this.name}: ${(e as Error).message}`);
     }
@@ -119,7 +120,7 @@ export class MqttSerialBridge {
   async start(): Promise<void> {
     this.running = true;
     // The bridge is the long-lived device end: let the MQTT client reconnect by itself, like ESP-link does.
-    const client = await connectAsync(this.o.url, { reconnectPeriod: 500, ...this.o.clientOptions });
+    const client = noDelay(await connectAsync(this.o.url, { reconnectPeriod: 500, ...this.o.clientOptions }));
     client.on('error', () => undefined);
     client.on('message', (topic, payload) => {
       if (topic !== this.topics.down) return;

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
+import { noDelay } from '../util/mqtt-no-delay.ts';
 import { z } from 'zod';
 import { CommandPayloads, ReplyPayload, replyTopic, SkillsPayload, SkillStatusPayload, StatePayload, stampCommand, topics } from '../bridge/topics.ts';
 import type { RobotEvents, RobotSnapshot, SkillInfo } from '../runtime/control.ts';
@@ -66,7 +67,7 @@ export class MqttPlannerRobot extends EventEmitter<RobotEvents> implements Plann
   }
 
   static async connect(o: MqttRobotOptions): Promise<MqttPlannerRobot> {
-    const client = mqtt.connect(o.url, {
+    const client = noDelay(mqtt.connect(o.url, {
       protocolVersion: 5,
       username: o.username,
       password: o.password,
@@ -74,7 +75,7 @@ export class MqttPlannerRobot extends EventEmitter<RobotEvents> implements Plann
       reconnectPeriod: 1000,
       connectTimeout: o.connect_timeout_ms ?? 5000,
       ...(o.ca ? { ca: o.ca } : {}),
-    });
+    }));
     const robot = new MqttPlannerRobot(client, o);
     const t = robot.t;
     try {
