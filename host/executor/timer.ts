@@ -91,7 +91,10 @@ export class SpinMargin {
     this.estimate_ns += oversleep_ns > this.estimate_ns ? this.step_ns * this.quantile : -this.step_ns * (1 - this.quantile);
     if (this.estimate_ns < 0) this.estimate_ns = 0;
     if (this.estimate_ns > this.max_ns) this.estimate_ns = this.max_ns;
-    this.value_ns = Math.min(this.max_ns, Math.max(this.min_ns, this.estimate_ns + this.headroom_ns));
+    const wanted_ns = this.estimate_ns + this.headroom_ns;
+    // Past the cap, the late wake-ups are preemptions (the cores are busy): spinning cannot absorb them, and a spinning
+    // thread under the default scheduler is charged for the spin and wakes later still. Then sleep to the deadline.
+    this.value_ns = wanted_ns > this.max_ns ? this.min_ns : Math.max(this.min_ns, wanted_ns);
   }
 }
 

@@ -115,13 +115,16 @@ t.test('adaptive margin grows to cover the wake-up latency, and ticks become pun
   t.end();
 });
 
-t.test('SpinMargin: fixed when not adaptive, capped when adaptive', (t) => {
+t.test('SpinMargin: fixed when not adaptive; adaptive, it spins through late wake-ups up to the cap and not past it', (t) => {
   const fixed = new SpinMargin(200_000, false, 1_000_000);
   fixed.observe(900_000);
   t.equal(fixed.value_ns, 200_000);
-  const capped = new SpinMargin(200_000, true, 500_000);
-  for (let i = 0; i < 10_000; i++) capped.observe(5_000_000); // preemptions: spinning cannot fix them
-  t.equal(capped.value_ns, 500_000);
+  const under = new SpinMargin(200_000, true, 500_000);
+  for (let i = 0; i < 10_000; i++) under.observe(400_000);
+  t.ok(under.value_ns > 400_000 && under.value_ns <= 500_000, `wake-ups 400 us late: spins 400-500 us (${under.value_ns} ns)`);
+  const preempted = new SpinMargin(200_000, true, 500_000);
+  for (let i = 0; i < 10_000; i++) preempted.observe(5_000_000); // preemptions: spinning cannot fix them
+  t.equal(preempted.value_ns, 20_000, 'wake-ups later than the cap: back to the minimum, no CPU burnt for nothing');
   const quiet = new SpinMargin(400_000, true, 1_000_000);
   for (let i = 0; i < 100_000; i++) quiet.observe(10_000);
   t.ok(quiet.value_ns <= 70_000, `decays toward quiet wake-ups (${quiet.value_ns} ns)`);
