@@ -6,7 +6,7 @@ import { FIRMWARE_HEX, ensureFirmware } from './firmware.ts';
 import type { PlantFaults } from './node.ts';
 import { NodeSnapshotSchema, type NodeSnapshot } from './snapshot.ts';
 import { EmulatorTransport } from './transport.ts';
-import { FromWorkerSchema, PacerStatsSchema, type Call, type FromWorker, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
+import { asTxMessage, FromWorkerSchema, PacerStatsSchema, type Call, type FromWorker, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 
@@ -96,6 +96,11 @@ export class WorkerNode {
   private onBootFailure: (e: Error) => void = () => {};
 
   private receive(raw: unknown): void {
+    const tx = asTxMessage(raw);
+    if (tx) {
+      for (const l of this.txListeners) l(tx.bytes);
+      return;
+    }
     const r = FromWorkerSchema.safeParse(raw);
     if (!r.success) {
       this.fail(new Error(`emulator worker ${this.id} sent a bad message: ${zodIssue(r.error)}`));

@@ -4,7 +4,7 @@ import type { Board } from '../hw/board.ts';
 import type { NodeWiring } from '../hw/robot.ts';
 import type { NodeLink } from '../link/node-link.ts';
 import type { LinkStats, SessionEvents, SessionState } from '../link/session-types.ts';
-import { linkStats } from '../link/link-stats.ts';
+import { isArmed, linkStats } from '../link/link-stats.ts';
 import type { McuState, TelemetryStats } from '../link/telemetry.ts';
 import { CONSTANTS, MAX_ANALOG, MAX_MOTORS, MAX_SERVOS } from '../protocol/messages.ts';
 import type { HostMessages } from '../protocol/messages.gen.ts';
@@ -38,7 +38,7 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
   readonly deadman: FirmataDeadman;
   readonly port: string;
   private state: SessionState = 'connected';
-  private armed = false;
+  private armedByHost = false;
   private st: McuState | null = null;
   private counter = 0;
   private framesSent = 0;
@@ -87,7 +87,7 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
 
   private faults(): number {
     const t = this.deadman.tripped;
-    return (this.armed ? 0 : FAULT.DISARMED) | (t && t.cause !== 'estop' ? FAULT.WATCHDOG_TRIPPED : 0) | (t?.cause === 'estop' ? FAULT.ESTOP : 0);
+    return (this.armedByHost ? 0 : FAULT.DISARMED) | (t && t.cause !== 'estop' ? FAULT.WATCHDOG_TRIPPED : 0) | (t?.cause === 'estop' ? FAULT.ESTOP : 0);
   }
 
   /** Telemetry from the board's components; counts and velocities stay 0: StandardFirmata counts no encoders. */
@@ -114,7 +114,7 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
   /** Refuses while disarmed or tripped (the runtime resends), as the firmware ignores outputs then. */
   private outputsLive(what: string): Error | null {
     if (this.state === 'closed') return new Error(`cannot send ${what}: the Firmata link on ${this.port} is closed`);
-    if (!this.armed) return new Error(`${what} refused: Firmata node ${this.o.wiring.id} is disarmed`);
+    if (!this.armedByHost) return new Error(`${what} refused: Firmata node ${this.o.wiring.id} is disarmed`);
     const t = this.deadman.tripped;
     if (t) return new Error(`${what} refused: Firmata node ${this.o.wiring.id} is tripped (${t.cause}: ${t.reason})`);
     return null;
@@ -169,12 +169,12 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
     if (this.state === 'closed') throw new Error(`cannot arm ${this.o.wiring.id}: the Firmata link on ${this.port} is closed`);
     this.deadman.rearm();
     this.deadman.start();
-    this.armed = true;
+    this.armedByHost = true;
     this.emit('event', { code: EVENT.ARMED, name: 'ARMED', arg: 0, text: 'armed (host deadman running)' });
   }
 
   async disarm(): Promise<void> {
-    this.armed = false;
+    this.armedByHost = false;
     if (this.state !== 'closed') this.rig.safe();
   }
 
@@ -186,6 +186,10 @@ export class FirmataNode extends EventEmitter<SessionEvents> implements NodeLink
   /** SIGINT/SIGTERM and uncaught errors make the outputs safe, and the process exits once those bytes are drained. */
   installProcessHooks(): void {
     this.deadman.installProcessHooks(() => this.o.conn.port.drain());
+  }
+
+  get armed(): boolean {
+    return isArmed(this.faults());
   }
 
   stats(): LinkStats {

@@ -42,6 +42,11 @@ export interface LinkStatsParts {
   degradedReason: string | null;
 }
 
+/** Armed: the MCU has reported its faults, and neither DISARMED nor WATCHDOG_TRIPPED is among them. */
+export function isArmed(faults: number | null): boolean {
+  return faults !== null && (faults & (CONSTANTS.FAULT.DISARMED | CONSTANTS.FAULT.WATCHDOG_TRIPPED)) === 0;
+}
+
 export function linkStats(x: LinkStatsParts): LinkStats {
   const { inFlightBytes: _bytes, queued: _queued, ...w } = x.window;
   const d = x.decoder;
@@ -55,7 +60,7 @@ export function linkStats(x: LinkStatsParts): LinkStats {
     host: { frames: d.frames, crcErrors: d.crcErrors, lengthErrors: d.lengthErrors, syncErrors: d.syncErrors, bytesDropped: d.bytesDropped, decodeErrors: x.decodeErrors },
     telemetry: x.telemetry,
     faults: faultNames(faults),
-    armed: x.faults !== null && (faults & (F.DISARMED | F.WATCHDOG_TRIPPED)) === 0,
+    armed: isArmed(x.faults),
     watchdogTripped: (faults & F.WATCHDOG_TRIPPED) !== 0,
     reconnects: x.reconnects,
     degradations: x.degradations,

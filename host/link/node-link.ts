@@ -7,4 +7,4 @@ import type { SessionEvents } from './session-types.ts';
  * The part of McuSession the runtime uses (state, telemetry and notices, set_servo, setMotors, arm, stats). Typed
  * from McuSession itself so the two cannot drift; another node kind implements the same members.
  */
-export type NodeLink = EventEmitter<SessionEvents> & Pick<McuSession, 'mcuState' | 'command' | 'setMotors' | 'arm' | 'disarm' | 'stats' | 'awaitingRearm' | 'estop'>;
+export type NodeLink = EventEmitter<SessionEvents> & Pick<McuSession, 'mcuState' | 'command' | 'setMotors' | 'arm' | 'disarm' | 'armed' | 'stats' | 'awaitingRearm' | 'estop'>;

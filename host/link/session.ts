@@ -16,7 +16,7 @@ import { SendWindow } from './send-window.ts';
 import { TelemetryTracker, type McuState } from './telemetry.ts';
 import type { Identity } from './identity.ts';
 import { wiringConfig, type ConfigItem } from './wiring-config.ts';
-import { linkStats } from './link-stats.ts';
+import { isArmed, linkStats } from './link-stats.ts';
 import { PendingTable } from './pending.ts';
 import { configure, identify, type HandshakeLink } from './handshake.ts';
 import { routeFrame } from './receive.ts';
@@ -218,6 +218,11 @@ export class McuSession extends EventEmitter<SessionEvents> {
     await done;
     const ackedAt = performance.now();
     return Math.round(((p!.replyAtMs ?? ackedAt) - p!.sentAtMs) * 1000);
+  }
+
+  /** Whether the MCU is armed: stats().armed without building the rest of the stats (the bridge asks 150 times a second). */
+  get armed(): boolean {
+    return isArmed(this.tracker.state?.faults ?? null);
   }
 
   stats(): LinkStats {

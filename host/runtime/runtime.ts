@@ -316,7 +316,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
     const setpoints: Record<string, number> = {};
     if (this.lastSetpoints) this.joints.forEach((j, i) => (setpoints[j.name] = this.lastSetpoints![i]!));
     const armed: Record<string, boolean> = {};
-    for (const [id, s] of this.o.sessions) armed[id] = s.stats().armed;
+    for (const [id, s] of this.o.sessions) armed[id] = s.armed;
     const l = this.latch.latched;
     return {
       robot: this.robotId,

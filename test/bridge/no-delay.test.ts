@@ -20,13 +20,13 @@ t.test('noDelay sets TCP_NODELAY on the connecting socket and again after a reco
   spy(client.stream as Socket, first);
   noDelay(client);
   t.same(first, [true], 'set before the CONNECT is written');
-  await new Promise((r) => client.once('connect', r));
+  await new Promise<void>((r) => client.once('connect', () => r()));
   const firstStream = client.stream;
   (client.stream as Socket).destroy(); // the broker link drops; mqtt.js reconnects on a new socket
-  await new Promise((r) => client.once('reconnect', r));
+  await new Promise<void>((r) => client.once('reconnect', () => r()));
   t.not(client.stream, firstStream, 'a new socket');
   const second: boolean[] = [];
   spy(client.stream as Socket, second);
-  await new Promise((r) => client.once('connect', r));
+  await new Promise<void>((r) => client.once('connect', () => r()));
   t.same(second, [true], 'set on the new socket once it is connected');
 });
