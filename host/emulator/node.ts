@@ -355,6 +355,17 @@ export class EmulatedNode {
     return this.meters[p.pin]!.duty(this.mcu.cycles, (this.clock_hz * stale_ms) / 1000);
   }
 
+  /**
+   * The cycle from which a board pin has been low, if it has stayed low for at least `stale_ms` (no PWM left on it);
+   * -1 when it never changed; null while it is high or still toggling.
+   */
+  pinLowSince(name: string, stale_ms: number): number | null {
+    const p = resolvePin(this.opts.board, name, `node ${this.id}`);
+    const m = this.meters[p.pin]!;
+    if (m.high || this.mcu.cycles - m.lastEdge < (this.clock_hz * stale_ms) / 1000) return null;
+    return m.lastEdge;
+  }
+
   pinLevel(name: string): boolean {
     return this.mcu.pinLevel(resolvePin(this.opts.board, name, `node ${this.id}`).pin);
   }

@@ -41,6 +41,11 @@ export class PinMeter {
     }
   }
 
+  /** [cycles] the pin's latest level change, -1 before the first one. */
+  get lastEdge(): number {
+    return Math.max(this.lastRise, this.lastFall);
+  }
+
   /** Be told about every complete high pulse (servo decoding). */
   pulses(listener: (widthCycles: number, endCycles: number) => void): void {
     this.onPulse = listener;

@@ -197,6 +197,16 @@ export class WorkerNode {
     return v;
   }
 
+  /**
+   * When every named pin went low and stayed low for `stale_ms` of emulated time: the monotonic ns (process.hrtime,
+   * as monoNow_ns) at the end of the emulator turn that ran the last edge, or null while any is high or toggling.
+   */
+  async pinsLowAt(names: string[], stale_ms: number): Promise<number | null> {
+    const v = await this.call<unknown>({ method: 'pinsLowAt', args: [names, stale_ms] });
+    if (v !== null && typeof v !== 'number') throw new Error(`emulator worker ${this.id}: pinsLowAt returned ${typeof v}`);
+    return v;
+  }
+
   async pinDuty(name: string, stale_ms?: number): Promise<number> {
     const v = await this.call<unknown>({ method: 'pinDuty', args: stale_ms === undefined ? [name] : [name, stale_ms] });
     if (typeof v !== 'number') throw new Error(`emulator worker ${this.id}: pinDuty returned ${typeof v}`);

@@ -16,6 +16,7 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('driveEncoder'), args: z.tuple([z.number().int(), z.number().nullable()]) }),
   z.strictObject({ method: z.literal('pinLevel'), args: z.tuple([z.string()]) }),
   z.strictObject({ method: z.literal('pinDuty'), args: z.union([z.tuple([z.string()]), z.tuple([z.string(), z.number().positive()])]) }),
+  z.strictObject({ method: z.literal('pinsLowAt'), args: z.tuple([z.array(z.string()).min(1), z.number().positive()]) }),
 ]);
 export type Call = z.infer<typeof CallSchema>;
 export type CallMethod = Call['method'];

@@ -5,6 +5,7 @@ import { NodeSchema } from '../hw/robot.ts';
 import { loadFirmware } from './firmware.ts';
 import { EmulatedNode, type PlantFaults } from './node.ts';
 import { RealtimePacer } from './pacer.ts';
+import { TurnClock } from './turn-clock.ts';
 import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
 import { currentTid, niceThisThread, readNice } from '../util/thread.ts';
 import { zodIssue } from '../util/zod-issue.ts';
@@ -12,6 +13,24 @@ import { zodIssue } from '../util/zod-issue.ts';
 const port = parentPort;
 if (!port) throw new Error('host/emulator/worker.ts must run in a worker thread (see worker-node.ts)');
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+/** Monotonic ns (process.hrtime: the same clock in every thread of the process, so the main thread can convert it). */
+function mono_ns(): number {
+  const t = process.hrtime();
+  return t[0] * 1e9 + t[1];
+}
+const turns = new TurnClock();
+
+/** When every named pin had gone low for good (monotonic ns of the turn that ran its last edge), or null. */
+function pinsLowAt(node: EmulatedNode, names: string[], stale_ms: number): number | null {
+  let last = -1;
+  for (const name of names) {
+    const since = node.pinLowSince(name, stale_ms);
+    if (since === null) return null;
+    last = Math.max(last, since);
+  }
+  return last < 0 ? null : turns.timeOf_ns(last);
+}
 
 function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
   switch (c.method) {
@@ -26,6 +45,7 @@ function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
     case 'driveEncoder': return node.driveEncoder(...c.args);
     case 'pinLevel': return node.pinLevel(...c.args);
     case 'pinDuty': return node.pinDuty(c.args[0], c.args[1]);
+    case 'pinsLowAt': return pinsLowAt(node, ...c.args);
   }
 }
 
@@ -46,6 +66,7 @@ try {
     chunk_ms: init.chunk_ms,
     reportLag_ms: init.reportLag_ms,
     onLag: (lag_ms) => post({ type: 'lag', lag_ms }),
+    afterTurn: () => turns.record(node.cycles, mono_ns()),
   });
   port.on('message', (raw: unknown) => {
     const r = ToWorkerSchema.safeParse(raw);

@@ -52,6 +52,7 @@ t.test('an estop frame zeroes the PWM pin within 300 us of its last byte, at any
     const b = driving();
     b.node.runUntilCycles(b.node.mcu.cycles + phase * 1600 + 37);
     t.equal(b.node.pinLevel(b.wiring.motors[0]!.pwm), true, 'full duty: the pin is high before the e-stop');
+    t.equal(b.node.pinLowSince(b.wiring.motors[0]!.pwm, 0.5), null, 'not low while it is driven');
     const lastByteEnd = sendEstop(b, 0x42); // not the expected seq: the e-stop must not care
     // The frame is still arriving just before its computed end (the computation is exact).
     b.node.runUntilCycles(lastByteEnd - 8);
@@ -66,6 +67,7 @@ t.test('an estop frame zeroes the PWM pin within 300 us of its last byte, at any
     b.node.runFor(5);
     t.equal(b.node.pinLevel(b.wiring.motors[0]!.pwm), false, 'and stays low');
     t.equal(b.node.pinDuty(b.wiring.motors[0]!.pwm, 0.5), 0, 'zero duty on the meter');
+    t.equal(b.node.pinLowSince(b.wiring.motors[0]!.pwm, 0.5), last.cycles, 'low since its falling edge (what the e-stop bench stamps)');
   }
   t.comment(`estop frame -> zero PWM: worst ${Math.max(...worst)} cycles over 10 phases (${worst.join(', ')})`);
   t.end();
