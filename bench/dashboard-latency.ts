@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { topics, type TelemetryPayload } from '../host/bridge/topics.ts';
 import { noDelay } from '../host/util/mqtt-no-delay.ts';
-import { monoNow_ns } from '../host/executor/timer.ts';
+import { monoNow_ns } from '../host/util/mono-clock.ts';
 import { loadRobot } from '../host/hw/robot.ts';
 import { launchChromium, openDashboard } from '../test/dashboard/helpers/browser.ts';
 import { PASSWORDS } from '../test/dashboard/helpers/broker.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CadenceStats, type CadenceSnapshot } from '../host/executor/cadence.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
-import { monoNow_ns } from '../host/executor/timer.ts';
+import { monoNow_ns } from '../host/util/mono-clock.ts';
 import { startExampleLoop } from './example-loop.ts';
 import type { Figure } from './report.ts';
 

@@ -8,17 +8,13 @@ import { RealtimePacer } from './pacer.ts';
 import { TurnClock } from './turn-clock.ts';
 import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
 import { currentTid, niceThisThread, readNice } from '../util/thread.ts';
+import { monoNow_ns } from '../util/mono-clock.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 
 const port = parentPort;
 if (!port) throw new Error('host/emulator/worker.ts must run in a worker thread (see worker-node.ts)');
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-/** Monotonic ns (process.hrtime: the same clock in every thread of the process, so the main thread can convert it). */
-function mono_ns(): number {
-  const t = process.hrtime();
-  return t[0] * 1e9 + t[1];
-}
 const turns = new TurnClock();
 
 /** When every named pin had gone low for good (monotonic ns of the turn that ran its last edge), or null. */
@@ -66,7 +62,7 @@ try {
     chunk_ms: init.chunk_ms,
     reportLag_ms: init.reportLag_ms,
     onLag: (lag_ms) => post({ type: 'lag', lag_ms }),
-    afterTurn: () => turns.record(node.cycles, mono_ns()),
+    afterTurn: () => turns.record(node.cycles, monoNow_ns()),
   });
   port.on('message', (raw: unknown) => {
     const r = ToWorkerSchema.safeParse(raw);

@@ -8,7 +8,8 @@ import { applyEnvelope, CLAMP_REASONS, clearLatches, createEnvelope, latchEstop,
 import { CONTROL_STOP, SetpointWriter, StateReader, type LoopShared } from './shared.ts';
 import { isPreemptRt, readScheduling, requestFifo } from './realtime.ts';
 import { currentTid } from '../util/thread.ts';
-import { atomicsClock, monoNow_ns, runHybridTimer, type TickTiming } from './timer.ts';
+import { atomicsClock, runHybridTimer, type TickTiming } from './timer.ts';
+import { monoNow_ns } from '../util/mono-clock.ts';
 
 export interface LoopWorkerData {
   tick_module: string;

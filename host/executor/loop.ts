@@ -9,7 +9,7 @@ import { parseEnvelopeConfig, type EnvelopeConfigInput } from './envelope-config
 import type { LoopWorkerData } from './loop-worker.ts';
 import { CONTROL_STOP, type LoopShared } from './shared.ts';
 import { describeRealtime, type RealtimeStatus } from './realtime.ts';
-import { monoNow_ns } from './timer.ts';
+import { monoNow_ns } from '../util/mono-clock.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 
 const LoopOptionsSchema = z.strictObject({

@@ -1,7 +1,7 @@
 // The loop's shared memory: joint state in (seqlock), setpoints out (seqlock + notify), and a control word (stop).
 import type { StateSnapshot } from './contract.ts';
 import { allocateSeqlock, SeqlockF64 } from './seqlock.ts';
-import { monoNow_ns } from './timer.ts';
+import { monoNow_ns } from '../util/mono-clock.ts';
 
 /** Plain data: structured-clones into any worker, which then sees the same memory. */
 export interface LoopShared {
