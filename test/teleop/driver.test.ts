@@ -82,6 +82,8 @@ t.test('the tap names the skill with its args, and carries its statuses and an e
   await sim.runtime.estop('tap test');
   await run;
   await until('an e-stop sample', () => samples.some((x) => x.control === 'estop'));
+  // The latch marks samples 'estop' at once; the loop's own e-stop event rides a later sample (after the worker's ack).
+  await until('the loop\'s e-stop event', () => samples.some((x) => x.events.some((e) => e.kind === 'loop_event' && e.event.kind === 'estop')));
   const events = samples.flatMap((x) => x.events);
   t.ok(events.some((e) => e.kind === 'skill_status' && e.status.skill === 'turn'), 'skill statuses are events');
   t.ok(events.some((e) => e.kind === 'loop_event' && e.event.kind === 'estop'), 'the e-stop is an event');
