@@ -7,6 +7,7 @@ import { topics, type TelemetryPayload } from '../host/bridge/topics.ts';
 import { noDelay } from '../host/util/mqtt-no-delay.ts';
 import { monoNow_ns } from '../host/util/mono-clock.ts';
 import { loadRobot } from '../host/hw/robot.ts';
+import { loadBoard } from '../host/hw/board.ts';
 import { launchChromium, openDashboard } from '../test/dashboard/helpers/browser.ts';
 import { PASSWORDS } from '../test/dashboard/helpers/broker.ts';
 import { startStack, type Stack } from '../test/dashboard/helpers/stack.ts';
@@ -16,7 +17,8 @@ const TELEMETRY_S = 10;
 const ESTOP_TRIALS = 30;
 const RATE_HZ = 500;
 /** The wheel motors' PWM pins on the base MCU (from the wiring): read one pin each, cheaper than a whole node snapshot. */
-const WHEEL_PWM_PINS = loadRobot().nodes.find((n) => n.id === 'base')!.motors.map((m) => m.pwm);
+const BASE_NODE = loadRobot().nodes.find((n) => n.id === 'base')!;
+const WHEEL_PWM_PINS = BASE_NODE.motors.map((m) => m.pwm);
 /** The probe node for the bare-MQTT baseline: its messages take the page's telemetry path but not the robot's. */
 const PROBE_NODE = 'bench_probe';
 
@@ -90,19 +92,25 @@ const PWM_STEADY_MS = 0.5;
 const wheelDuty = (stack: Stack) => Promise.all(WHEEL_PWM_PINS.map((pin) => stack.sim.emulated!.get('base')!.pinDuty(pin, PWM_STEADY_MS)));
 
 /**
- * The wall time at which both wheel pins went to zero PWM for good: the emulator stamps the turn that ran the pins'
- * last edge (host/emulator/turn-clock.ts: the end of that turn, never earlier than the edge), so how long this poll
- * takes to learn it (a worker round trip, 3-5 ms at the median on these cores) is not counted as e-stop latency.
+ * When both wheel pins went to zero PWM for good, as wall times (performance.now clock):
+ * - at_ms: the instant the emulated edge stands for (RealtimePacer.monoAt_ns). The host's bytes reach the emulated MCU
+ *   at the cycle that stands for the moment they were written (never earlier), so this is when an MCU with its own
+ *   core would have zeroed the pins: the figure the goal is about.
+ * - ran_ms: when the emulator ran that edge (the end of its pacer turn, turn-clock.ts): later than at_ms by however far
+ *   the emulator trailed the wall clock, which on a shared 2-core machine is the emulator's own CPU starvation.
+ * How long this poll takes to learn either (a worker round trip, 3-5 ms at the median on these cores) is in neither.
  */
-async function zeroPwmAt(stack: Stack, timeout_ms: number): Promise<{ at_ms: number; poll_ms: number } | null> {
+async function zeroPwmAt(stack: Stack, timeout_ms: number): Promise<{ at_ms: number; ran_ms: number; cycle: number; poll_ms: number } | null> {
   const base = stack.sim.emulated!.get('base')!;
   const t0 = wallMs();
   while (wallMs() - t0 < timeout_ms) {
     const before = wallMs();
-    const at_ns = await base.pinsLowAt(WHEEL_PWM_PINS, PWM_STEADY_MS);
-    if (at_ns !== null) {
+    const low = await base.pinsLowAt(WHEEL_PWM_PINS, PWM_STEADY_MS);
+    if (low !== null) {
       const now = wallMs();
-      return { at_ms: now - (monoNow_ns() - at_ns) / 1e6, poll_ms: now - before };
+      const mono_ns = monoNow_ns();
+      const toWall = (ns: number) => now - (mono_ns - ns) / 1e6;
+      return { at_ms: toWall(low.at_ns), ran_ms: low.ran_ns === null ? NaN : toWall(low.ran_ns), cycle: low.cycle, poll_ms: now - before };
     }
   }
   return null;
@@ -137,8 +145,13 @@ async function driveWheels(stack: Stack, i: number): Promise<boolean> {
 /** A trial is spoiled by a link watchdog trip (it zeroes the PWM too); the e-stop itself disarms, so `armed` says nothing after it. */
 const noTrip = (stack: Stack) => !stack.sim.runtime.linkHealth().base?.watchdogTripped;
 
-async function estopTrials(stack: Stack, press: () => Promise<number>, valid = noTrip, after = async () => {}): Promise<{ ms: number[]; spoiled: number; poll_ms: number[] }> {
+/** A press: when it happened (wall ms), and for an input the emulator closes itself, the emulated cycle it closed at. */
+type Press = { at_ms: number; cycle?: number };
+
+async function estopTrials(stack: Stack, press: () => Promise<Press>, valid = noTrip, after = async () => {}): Promise<{ ms: number[]; ran_ms: number[]; cycles: number[]; spoiled: number; poll_ms: number[] }> {
   const ms: number[] = [];
+  const ran_ms: number[] = [];
+  const cycles: number[] = [];
   const poll_ms: number[] = [];
   let spoiled = 0;
   for (let i = 0; ms.length < ESTOP_TRIALS && i < ESTOP_TRIALS * 2; i++) {
@@ -156,11 +169,13 @@ async function estopTrials(stack: Stack, press: () => Promise<number>, valid = n
       spoiled++;
       continue;
     }
-    ms.push(z.at_ms - pressed);
+    ms.push(z.at_ms - pressed.at_ms);
+    ran_ms.push(z.ran_ms - pressed.at_ms);
+    if (pressed.cycle !== undefined) cycles.push(z.cycle - pressed.cycle);
     poll_ms.push(z.poll_ms);
   }
   await stack.sim.runtime.clearEstop();
-  return { ms, spoiled, poll_ms };
+  return { ms, ran_ms, cycles, spoiled, poll_ms };
 }
 
 export async function run(): Promise<Figure[]> {
@@ -180,21 +195,22 @@ export async function run(): Promise<Figure[]> {
     const direct = await estopTrials(s, async () => {
       const t = wallMs();
       void s.sim.runtime.estop('bench: direct');
-      return t;
+      return { at_ms: t };
     });
-    // The hardware e-stop input on the base MCU: the contact closes in the emulator (one worker message from here, inside
-    // the figure), the firmware samples it in its 1 kHz safety tick and disarms. A trial is spoiled only by a watchdog trip.
+    // The hardware e-stop input on the base MCU: the contact closes in the emulator, the firmware samples it in its
+    // 1 kHz safety tick and disarms. Timed in emulated cycles from the contact to the pins' edge: the MCU's own latency.
     const base = s.sim.emulated!.get('base')!;
     const hardware = await estopTrials(s, async () => {
       const t = wallMs();
-      await base.pressEstop();
-      return t;
+      return { at_ms: t, cycle: await base.pressEstop() };
     }, noTrip, () => base.releaseEstop());
+    const clock_hz = loadBoard(BASE_NODE.board).clock_hz;
+    const hardwareMs = hardware.cycles.map((c) => (c * 1000) / clock_hz);
     // Through the page: the e-stop button's pointerdown handler stamps the press (browser clock, corrected to ours).
     const viaPage = await estopTrials(s, async () => {
       await page.click('#estop');
       const pressed = await page.evaluate(() => (window as unknown as { ganglionDashboard: Dash }).ganglionDashboard.controls.lastEstopPress_ms!);
-      return pressed - clock.offset_ms;
+      return { at_ms: pressed - clock.offset_ms };
     });
 
     const p = (xs: number[], q: number) => percentile(xs, q);
@@ -217,19 +233,27 @@ export async function run(): Promise<Figure[]> {
           `Fixed on this path: Nagle on mqtt.js's TCP clients (a PUBLISH behind an unacknowledged one waited for the broker's delayed ACK, up to 40 ms) and mqtt.js's browser nextTick (a setTimeout(0) task). ${load}`,
       },
       {
-        name: `e-stop button (pointerdown) -> zero PWM on both wheel pins of the emulated MCU, p99 of ${viaPage.ms.length}`,
+        name: `e-stop button (pointerdown) -> zero PWM on both wheel pins of the emulated MCU, in the MCU's time, p99 of ${viaPage.ms.length}`,
         value: p(viaPage.ms, 99), unit: 'ms',
         baseline: { label: `RobotControl.estop() in-process -> zero PWM (same meter, same run), p99 of ${direct.ms.length}`, value: p(direct.ms, 99) },
         goal: 'p99 <= 20 ms', pass: p(viaPage.ms, 99) <= 20,
-        note: `p50 ${p(viaPage.ms, 50).toFixed(1)} ms vs baseline p50 ${p(direct.ms, 50).toFixed(1)} ms; control period ${(1000 / RATE_HZ).toFixed(1)} ms; ` +
-          `zero PWM is stamped by the emulator at the end of the turn that ran the pins' last edge, once the pins have stayed low ${PWM_STEADY_MS} ms of emulated time (4 PWM periods); the poll that reads it (a worker round trip, median ${p(viaPage.poll_ms, 50).toFixed(1)} ms) is not in these figures; ` +
+        note: `p50 ${p(viaPage.ms, 50).toFixed(1)} ms vs baseline p50 ${p(direct.ms, 50).toFixed(1)} ms; the slowest five ${[...viaPage.ms].sort((a, b) => b - a).slice(0, 5).map((x) => x.toFixed(1)).join(', ')} ms; control period ${(1000 / RATE_HZ).toFixed(1)} ms; ` +
+          `zero PWM is the instant the pins' last edge stands for in emulated time, once they have stayed low ${PWM_STEADY_MS} ms of it (4 PWM periods); the host's bytes reach the emulated MCU at the cycle that stands for the moment they were written, never earlier, ` +
+          `so this is what an MCU on its own core does (when the emulator ran the edge is the next figure); the poll that reads it (a worker round trip, median ${p(viaPage.poll_ms, 50).toFixed(1)} ms) is not in these figures; ` +
           `${viaPage.spoiled + direct.spoiled + hardware.spoiled} trials dropped because a link watchdog tripped (CPU starvation) around them; ${load}`,
       },
       {
-        name: `hardware e-stop input (contact closes on the base MCU's pin) -> zero PWM on both wheel pins, p99 of ${hardware.ms.length}`,
-        value: p(hardware.ms, 99), unit: 'ms',
+        name: `the same presses, stamped when the emulator ran the edge (its own lag on these shared cores included), p99 of ${viaPage.ran_ms.length}`,
+        value: p(viaPage.ran_ms, 99), unit: 'ms',
+        baseline: { label: 'the same presses in the MCU\'s time (above), p99', value: p(viaPage.ms, 99) },
+        note: `p50 ${p(viaPage.ran_ms, 50).toFixed(1)} ms; in-process e-stop the same way p99 ${p(direct.ran_ms, 99).toFixed(1)} ms. The difference is the emulator trailing the wall clock: two emulated ATmega328Ps, the host stack and Chromium share ${cpus().length} cores. ` +
+          `The emulator's lag does not reach the firmware's timing (it runs in emulated time), only when the host sees the result. ${load}`,
+      },
+      {
+        name: `hardware e-stop input (contact closes on the base MCU's pin) -> zero PWM on both wheel pins, emulated cycles, p99 of ${hardwareMs.length}`,
+        value: p(hardwareMs, 99), unit: 'ms',
         baseline: { label: 'e-stop button in the browser -> zero PWM (above, same run), p99', value: p(viaPage.ms, 99) },
-        note: `p50 ${p(hardware.ms, 50).toFixed(1)} ms; no goal of its own: the issue asks for this figure beside the button's. The firmware samples the input once per 1 ms control tick; the press is one worker message to the emulator, counted in the figure. ${load}`,
+        note: `p50 ${p(hardwareMs, 50).toFixed(2)} ms, max ${Math.max(...hardwareMs).toFixed(2)} ms, exact (cycles at ${clock_hz / 1e6} MHz); no goal of its own: the issue asks for this figure beside the button's. The firmware samples the input once per 1 ms control tick. ${load}`,
       },
     ];
   } finally {

@@ -100,6 +100,10 @@ export class AvrMcu {
   private inputLevels = new Map<number, boolean>();
   private adcVolts: number[] = new Array(8).fill(0);
   private rxQueue: number[] = [];
+  /** [cycles] per queued byte: it does not start on the line before this (writeRx's notBefore). */
+  private rxNotBefore: number[] = [];
+  /** The clock event that feeds the next byte once its gate (rxNotBefore) comes; null when none is set. */
+  private rxWake: (() => void) | null = null;
   private rxHead = 0;
   private rxInFlight = false;
   private rxFifo: number[] = [];
@@ -196,6 +200,7 @@ export class AvrMcu {
     this.installRxFifo();
     this.installUcsraStatusBits();
     this.rxInFlight = false; // a byte on the line during a reset is lost, as on the real chip
+    this.rxWake = null; // the new CPU has no clock events: runUntil feeds the queue again
   }
 
   /**
@@ -335,11 +340,17 @@ export class AvrMcu {
   private feedRx(from?: number): void {
     if (this.rxInFlight || this.rxHead >= this.rxQueue.length || !this.usart.rxEnable) return;
     const cpu = this.cpu;
-    const done = (from ?? Math.max(cpu.cycles, this.rxLineFree)) + this.cyclesPerChar();
+    const gate = this.rxNotBefore[this.rxHead]!;
+    if (gate > cpu.cycles) {
+      // Sent at a moment the CPU has not reached: wake then (or sooner, if a dropped lag moves the gate).
+      if (!this.rxWake) this.rxWake = cpu.addClockEvent(this.rxWakeUp, gate - cpu.cycles);
+      return;
+    }
+    const start = Math.max(from ?? cpu.cycles, this.rxLineFree, gate);
+    const done = start + this.cyclesPerChar();
     const byte = this.rxQueue[this.rxHead++]!;
     this.rxLineFree = done;
     this.rxInFlight = true;
-    const usart = this.usart;
     cpu.addClockEvent(() => {
       this.rxInFlight = false;
       this.rxComplete(byte);
@@ -347,7 +358,28 @@ export class AvrMcu {
     }, done - cpu.cycles);
     if (this.rxHead > 4096 && this.rxHead * 2 > this.rxQueue.length) {
       this.rxQueue = this.rxQueue.slice(this.rxHead);
+      this.rxNotBefore = this.rxNotBefore.slice(this.rxHead);
       this.rxHead = 0;
+    }
+  }
+
+  private readonly rxWakeUp = (): void => {
+    this.rxWake = null;
+    this.feedRx();
+  };
+
+  /**
+   * Emulated time skipped `cycles` here (the pacer dropped a lag it could not catch up: a paused chip). Host bytes
+   * waiting for a later cycle were sent at moments that now stand that many cycles sooner; a moment inside the skip
+   * becomes now.
+   */
+  skipped(cycles: number): void {
+    const now = this.cpu.cycles;
+    for (let i = this.rxHead; i < this.rxNotBefore.length; i++) this.rxNotBefore[i] = Math.max(now, this.rxNotBefore[i]! - cycles);
+    if (this.rxWake) {
+      this.cpu.clearClockEvent(this.rxWake);
+      this.rxWake = null;
+      this.feedRx();
     }
   }
 
@@ -433,9 +465,16 @@ export class AvrMcu {
     this.idleHi = range ? range.endByte >> 1 : -1;
   }
 
-  /** Queue bytes from the host; they arrive at the USART one byte time (10 bits) after another, never dropped. */
-  writeRx(bytes: ArrayLike<number>): void {
-    for (let i = 0; i < bytes.length; i++) this.rxQueue.push(bytes[i]! & 0xff);
+  /**
+   * Queue bytes from the host; they arrive at the USART one byte time (10 bits) after another, never dropped. The first
+   * starts on the line at `notBefore_cycles` at the earliest: the cycle that stands for the moment the host sent them
+   * (RealtimePacer.cycleAt), which a lagging emulator has not reached yet. Default: now.
+   */
+  writeRx(bytes: ArrayLike<number>, notBefore_cycles = 0): void {
+    for (let i = 0; i < bytes.length; i++) {
+      this.rxQueue.push(bytes[i]! & 0xff);
+      this.rxNotBefore.push(notBefore_cycles);
+    }
     this.feedRx();
   }
 

@@ -198,6 +198,11 @@ export class EmulatedNode {
     return this.mcu.cycles;
   }
 
+  /** The pacer skipped emulated time here (RealtimePacer): host bytes waiting for a later cycle come sooner. */
+  skipped(cycles: number): void {
+    this.mcu.skipped(cycles);
+  }
+
   /** [ms] emulated time since power-on. */
   get time_ms(): number {
     return (this.mcu.cycles * 1000) / this.clock_hz;

@@ -1,4 +1,5 @@
 // Paces an emulated node to the wall clock: emulated time tracks real time, catches up a bounded lag, and reports it.
+import { monoNow_ns } from '../util/mono-clock.ts';
 
 export interface Paceable {
   readonly cycles: number;
@@ -10,6 +11,8 @@ export interface Paceable {
    * 1 ms timer (~1.1 ms in practice) between them was most of a ping's round trip. Idle, it sleeps as before.
    */
   ioActive?(): boolean;
+  /** Optional: the pacer dropped `cycles` of lag at the current cycle (emulated time skips them, a paused chip). */
+  skipped?(cycles: number): void;
 }
 
 export interface PacerStats {
@@ -41,12 +44,23 @@ export interface PacerOptions {
   lag_limit_ms?: number;
 }
 
+/** Past cycle `from` (the last one run before it was set), cycle c stands for the instant startMono_ns + (c - startCycles) / clock. */
+interface Mapping {
+  from: number;
+  startCycles: number;
+}
+
+/** Mappings kept for monoAt_ns(): one is added per dropped lag, so this covers far more than any figure looks back. */
+const MAPPINGS_KEPT = 256;
+
 export class RealtimePacer {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private active = false;
-  private startWall = 0;
+  /** [ns] monotonic (monoNow_ns, the same clock in every thread) at start: host threads stamp with it too. */
+  private startMono_ns = 0;
   private startCycles = 0;
+  private mappings: Mapping[] = [];
   private lagging = false;
   readonly stats: PacerStats = { lag_ms: 0, max_lag_ms: 0, lag_events: 0, wall_ms: 0, dropped_ms: 0 };
 
@@ -62,8 +76,9 @@ export class RealtimePacer {
   start(): void {
     if (this.active) return;
     this.active = true;
-    this.startWall = performance.now();
+    this.startMono_ns = monoNow_ns();
     this.startCycles = this.node.cycles;
+    this.mappings = [{ from: this.startCycles, startCycles: this.startCycles }];
     this.immediate = setImmediate(this.turn);
   }
 
@@ -78,6 +93,31 @@ export class RealtimePacer {
     this.immediate = setImmediate(this.turn);
   }
 
+  /**
+   * The emulated cycle that the monotonic instant `t_ns` stands for. When the emulator lags, that cycle is still ahead
+   * of it: host bytes sent at `t_ns` are due at the MCU then, not at whatever stale cycle the emulator has reached.
+   */
+  cycleAt(t_ns: number): number {
+    if (!this.active) return this.node.cycles; // not pacing: no mapping to the wall clock
+    return this.startCycles + Math.floor(((t_ns - this.startMono_ns) * this.node.clock_hz) / 1e9);
+  }
+
+  /**
+   * The monotonic instant [ns] an emulated cycle stands for: when a real MCU would have done what the emulated one did
+   * at that cycle, however late the emulator got round to running it. A dropped lag moves the mapping on, so a cycle
+   * is read with the mapping that was in force when it ran.
+   */
+  monoAt_ns(cycle: number): number {
+    let m = this.mappings[0]!;
+    for (let i = this.mappings.length - 1; i > 0; i--) {
+      if (this.mappings[i]!.from < cycle) {
+        m = this.mappings[i]!;
+        break;
+      }
+    }
+    return this.startMono_ns + ((cycle - m.startCycles) * 1e9) / this.node.clock_hz;
+  }
+
   stop(): void {
     this.active = false;
     if (this.timer) clearTimeout(this.timer);
@@ -89,14 +129,20 @@ export class RealtimePacer {
   private turn = (): void => {
     const { node } = this;
     const chunk = ((this.opts.chunk_ms ?? 5) * node.clock_hz) / 1000;
-    const wall_ms = performance.now() - this.startWall;
-    let target = this.startCycles + Math.floor((wall_ms * node.clock_hz) / 1000);
+    const now_ns = monoNow_ns();
+    const wall_ms = (now_ns - this.startMono_ns) / 1e6;
+    let target = this.cycleAt(now_ns);
     const maxLag = ((this.opts.lag_limit_ms ?? 50) * node.clock_hz) / 1000;
     if (target - node.cycles > maxLag) {
       const drop = target - node.cycles - maxLag;
       this.startCycles -= drop;
       target -= drop;
       this.stats.dropped_ms += (drop * 1000) / node.clock_hz;
+      node.skipped?.(drop);
+      const last = this.mappings[this.mappings.length - 1]!;
+      if (last.from === node.cycles) last.startCycles = this.startCycles; // nothing ran since the last drop
+      else this.mappings.push({ from: node.cycles, startCycles: this.startCycles });
+      if (this.mappings.length > MAPPINGS_KEPT) this.mappings.shift();
     }
     if (node.cycles < target) node.runUntilCycles(Math.min(target, node.cycles + chunk));
     this.opts.afterTurn?.();

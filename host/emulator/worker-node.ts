@@ -6,7 +6,8 @@ import { FIRMWARE_HEX, ensureFirmware } from './firmware.ts';
 import type { PlantFaults } from './node.ts';
 import { NodeSnapshotSchema, type NodeSnapshot } from './snapshot.ts';
 import { EmulatorTransport } from './transport.ts';
-import { asTxMessage, FromWorkerSchema, PacerStatsSchema, type Call, type FromWorker, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
+import { asTxMessage, FromWorkerSchema, PacerStatsSchema, PinsLowSchema, type Call, type FromWorker, type PinsLow, type WorkerInit, type WorkerStats } from './worker-protocol.ts';
+import { monoNow_ns } from '../util/mono-clock.ts';
 import { zodIssue } from '../util/zod-issue.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 
@@ -62,7 +63,7 @@ export class WorkerNode {
     this.transport = new EmulatorTransport(`emulator:${id}`, {
       toMcu: (bytes) => {
         if (this.dead) throw this.dead;
-        this.worker.postMessage({ type: 'rx', bytes });
+        this.worker.postMessage({ type: 'rx', bytes, sent_ns: monoNow_ns() });
       },
       fromMcu: (l) => {
         this.txListeners.add(l);
@@ -167,8 +168,11 @@ export class WorkerNode {
     return this.call({ method: 'setInput', args: [name, closed] });
   }
 
-  pressEstop(): Promise<void> {
-    return this.call({ method: 'pressEstop', args: [] });
+  /** Closes the e-stop contact; resolves with the emulated cycle it closed at. */
+  async pressEstop(): Promise<number> {
+    const v = await this.call<unknown>({ method: 'pressEstop', args: [] });
+    if (typeof v !== 'number') throw new Error(`emulator worker ${this.id}: pressEstop returned ${typeof v}`);
+    return v;
   }
 
   releaseEstop(): Promise<void> {
@@ -198,13 +202,12 @@ export class WorkerNode {
   }
 
   /**
-   * When every named pin went low and stayed low for `stale_ms` of emulated time: the monotonic ns (process.hrtime,
-   * as monoNow_ns) at the end of the emulator turn that ran the last edge, or null while any is high or toggling.
+   * When every named pin went low and stayed low for `stale_ms` of emulated time (PinsLow: the edge's cycle, the
+   * monotonic instant it stands for, and when the emulator ran it), or null while any is high or toggling.
    */
-  async pinsLowAt(names: string[], stale_ms: number): Promise<number | null> {
+  async pinsLowAt(names: string[], stale_ms: number): Promise<PinsLow | null> {
     const v = await this.call<unknown>({ method: 'pinsLowAt', args: [names, stale_ms] });
-    if (v !== null && typeof v !== 'number') throw new Error(`emulator worker ${this.id}: pinsLowAt returned ${typeof v}`);
-    return v;
+    return v === null ? null : PinsLowSchema.parse(v);
   }
 
   async pinDuty(name: string, stale_ms?: number): Promise<number> {

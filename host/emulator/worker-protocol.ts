@@ -22,7 +22,8 @@ export type Call = z.infer<typeof CallSchema>;
 export type CallMethod = Call['method'];
 
 export const ToWorkerSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('rx'), bytes: Bytes }),
+  /** sent_ns: monoNow_ns() when the host wrote the bytes; the emulated MCU receives them at the cycle that stands for it. */
+  z.strictObject({ type: z.literal('rx'), bytes: Bytes, sent_ns: z.number().nonnegative() }),
   z.strictObject({ type: z.literal('call'), id: z.number().int(), call: CallSchema }),
   z.strictObject({ type: z.literal('stop') }),
 ]);
@@ -42,6 +43,14 @@ export const PacerStatsSchema = z.strictObject({
   nice: z.number().int(),
 });
 export type WorkerStats = z.infer<typeof PacerStatsSchema>;
+
+/**
+ * When a set of pins went low for good: the cycle of the last edge; at_ns, the monotonic instant that cycle stands for
+ * (RealtimePacer.monoAt_ns: when a real MCU would have done it); ran_ns, when the emulator ran it (the end of that
+ * pacer turn, TurnClock; null once it is older than the turns kept), later than at_ns by the emulator's own lag.
+ */
+export const PinsLowSchema = z.strictObject({ cycle: z.number(), at_ns: z.number(), ran_ns: z.number().nullable() });
+export type PinsLow = z.infer<typeof PinsLowSchema>;
 
 export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready'), time_ms: z.number() }),

@@ -6,7 +6,7 @@ import { loadFirmware } from './firmware.ts';
 import { EmulatedNode, type PlantFaults } from './node.ts';
 import { RealtimePacer } from './pacer.ts';
 import { TurnClock } from './turn-clock.ts';
-import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker } from './worker-protocol.ts';
+import { ToWorkerSchema, WorkerInitSchema, type Call, type FromWorker, type PinsLow } from './worker-protocol.ts';
 import { currentTid, niceThisThread, readNice } from '../util/thread.ts';
 import { monoNow_ns } from '../util/mono-clock.ts';
 import { zodIssue } from '../util/zod-issue.ts';
@@ -17,15 +17,15 @@ const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m
 
 const turns = new TurnClock();
 
-/** When every named pin had gone low for good (monotonic ns of the turn that ran its last edge), or null. */
-function pinsLowAt(node: EmulatedNode, names: string[], stale_ms: number): number | null {
+/** When every named pin had gone low for good (see PinsLow), or null while any is high or toggling. */
+function pinsLowAt(node: EmulatedNode, pacer: RealtimePacer, names: string[], stale_ms: number): PinsLow | null {
   let last = -1;
   for (const name of names) {
     const since = node.pinLowSince(name, stale_ms);
     if (since === null) return null;
     last = Math.max(last, since);
   }
-  return last < 0 ? null : turns.timeOf_ns(last);
+  return last < 0 ? null : { cycle: last, at_ns: pacer.monoAt_ns(last), ran_ns: turns.timeOf_ns(last) };
 }
 
 function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
@@ -33,7 +33,7 @@ function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
     case 'snapshot': return node.snapshot();
     case 'stats': return { ...pacer.stats, time_ms: node.time_ms, cycles: node.cycles, nice: readNice(currentTid()) };
     case 'setInput': return node.setInput(...c.args);
-    case 'pressEstop': return node.pressEstop();
+    case 'pressEstop': node.pressEstop(); return node.cycles;
     case 'releaseEstop': return node.releaseEstop();
     case 'pressButton': return node.pressButton(...c.args);
     case 'releaseButton': return node.releaseButton(...c.args);
@@ -41,7 +41,7 @@ function dispatch(node: EmulatedNode, pacer: RealtimePacer, c: Call): unknown {
     case 'driveEncoder': return node.driveEncoder(...c.args);
     case 'pinLevel': return node.pinLevel(...c.args);
     case 'pinDuty': return node.pinDuty(c.args[0], c.args[1]);
-    case 'pinsLowAt': return pinsLowAt(node, ...c.args);
+    case 'pinsLowAt': return pinsLowAt(node, pacer, ...c.args);
   }
 }
 
@@ -72,7 +72,7 @@ try {
     }
     const m = r.data;
     if (m.type === 'rx') {
-      node.mcu.writeRx(m.bytes);
+      node.mcu.writeRx(m.bytes, pacer.cycleAt(m.sent_ns));
       pacer.kick();
     }
     else if (m.type === 'stop') {

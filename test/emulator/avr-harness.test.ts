@@ -46,6 +46,45 @@ t.test('boot byte reports power-on reset; host bytes arrive one 10-bit byte time
   t.end();
 });
 
+t.test('host bytes given a later cycle wait for it on the line; bytes queued before them do not', (t) => {
+  const { mcu, tx } = boot();
+  mcu.runUntil(MS);
+  const w0 = mcu.cycles;
+  mcu.writeRx([10]); // now
+  mcu.writeRx([20, 30], 3 * MS); // sent at a moment the emulator has not reached (RealtimePacer.cycleAt)
+  mcu.runUntil(2 * MS);
+  t.same(tx.slice(1).map((x) => x.byte), [11], 'the earlier byte came through at once; the later ones wait');
+  mcu.runUntil(4 * MS);
+  const late = tx.slice(2);
+  t.same(late.map((x) => x.byte), [21, 31], 'then they arrive, in order');
+  // An echo leaves as soon as its byte is in, so the echo of the first gated byte comes as long after the gate as the
+  // ungated byte's echo came after its write (give or take the interrupt latency).
+  const echoAfter = tx[1]!.cycles - w0;
+  const gated = late[0]!.cycles - 3 * MS;
+  t.ok(Math.abs(gated - echoAfter) <= 40, `echo ${gated} cycles after the gate, ${echoAfter} after an ungated write`);
+  const at = mcu.cycles;
+  mcu.writeRx([40], MS); // a gate already passed is now
+  mcu.runUntil(at + MS);
+  t.ok(tx.at(-1)!.byte === 41 && Math.abs(tx.at(-1)!.cycles - at - echoAfter) <= 40, 'a gate in the past does not hold a byte back');
+
+  // The pacer drops a lag (emulated time skips 5 ms here): a byte due 10 ms on is due 5 ms sooner, one due within the
+  // skip is due now.
+  const s0 = mcu.cycles;
+  mcu.writeRx([60], s0 + 10 * MS);
+  mcu.runUntil(s0 + 2 * MS);
+  mcu.skipped(5 * MS);
+  mcu.runUntil(s0 + 4 * MS);
+  t.not(tx.at(-1)!.byte, 61, 'not before its moved gate');
+  mcu.runUntil(s0 + 6 * MS);
+  t.ok(tx.at(-1)!.byte === 61 && Math.abs(tx.at(-1)!.cycles - (s0 + 5 * MS) - echoAfter) <= 40, `after a 5 ms skip it came ${((tx.at(-1)!.cycles - s0) / MS).toFixed(3)} ms in, not 10`);
+  const s1 = mcu.cycles;
+  mcu.writeRx([70], s1 + 3 * MS);
+  mcu.skipped(5 * MS);
+  mcu.runUntil(s1 + MS);
+  t.ok(tx.at(-1)!.byte === 71 && Math.abs(tx.at(-1)!.cycles - s1 - echoAfter) <= 40, 'a gate inside the skip is now');
+  t.end();
+});
+
 t.test('PWM duty and timer ISR period measured from pin edges', (t) => {
   const { mcu } = boot();
   const meters = new Map([PD6, PD5, PB3, PB5].map((p) => [p, new PinMeter()]));

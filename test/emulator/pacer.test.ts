@@ -1,6 +1,7 @@
 // The real-time pacer on a fake node: emulated time follows the wall clock and never passes it; kick() runs a turn at once instead of at the next timer.
 import t from 'tap';
 import { RealtimePacer, type Paceable } from '../../host/emulator/pacer.ts';
+import { monoNow_ns } from '../../host/util/mono-clock.ts';
 
 /** A node that "runs" by moving its cycle counter, and remembers when it was asked to. */
 function fakeNode(clock_hz = 16_000_000) {
@@ -105,4 +106,38 @@ t.test('kick() on a stopped pacer does nothing', async (t) => {
   pacer.kick();
   await immediate();
   t.equal(node.runs, 0);
+});
+
+t.test('cycleAt and monoAt_ns map the monotonic clock to emulated cycles and back; a cycle keeps its instant across a dropped lag', async (t) => {
+  const node = { ...fakeNode(), stalled: false, skippedCycles: 0 };
+  node.runUntilCycles = (target: number) => { if (!node.stalled) node.cycles = target; };
+  (node as Paceable).skipped = (cycles: number) => { node.skippedCycles += cycles; };
+  const ns_per_cycle = 1e9 / node.clock_hz;
+  const pacer = new RealtimePacer(node, { chunk_ms: 10_000, lag_limit_ms: 5 });
+  t.equal(pacer.cycleAt(monoNow_ns()), node.cycles, 'not pacing yet: now is where the node is');
+  pacer.start();
+  t.teardown(() => pacer.stop());
+  await sleep(10);
+  const now = monoNow_ns();
+  const c = pacer.cycleAt(now);
+  t.ok(c >= node.cycles, 'a host write now is due at or after what the emulator has run');
+  t.ok(Math.abs(pacer.monoAt_ns(c) - now) <= ns_per_cycle, 'monoAt_ns undoes cycleAt (to a cycle)');
+  const ranA = node.cycles;
+  const instantA = pacer.monoAt_ns(ranA);
+  t.ok(instantA <= monoNow_ns(), 'a cycle that ran stands for a moment that has passed');
+
+  node.stalled = true; // the emulator gets no CPU: past 5 ms the lag is dropped
+  await sleep(40);
+  t.ok(pacer.stats.dropped_ms > 20, `dropped ${pacer.stats.dropped_ms.toFixed(1)} ms of lag`);
+  t.ok(Math.abs((node.skippedCycles * 1000) / node.clock_hz - pacer.stats.dropped_ms) < 1e-6, 'and told the node, which moves the host bytes it holds');
+  const due = pacer.cycleAt(monoNow_ns());
+  t.ok(due - node.cycles <= (6 * node.clock_hz) / 1000, `bytes written now are due within the lag limit of the stalled emulator (${((due - node.cycles) / 16000).toFixed(2)} ms ahead)`);
+  node.stalled = false;
+  await sleep(10);
+  t.equal(pacer.monoAt_ns(ranA), instantA, 'a cycle run before the drop keeps the instant it stood for');
+  const ranB = node.cycles;
+  const gap_ms = (pacer.monoAt_ns(ranB) - instantA) / 1e6;
+  const emulated_ms = ((ranB - ranA) * 1000) / node.clock_hz;
+  t.ok(Math.abs(gap_ms - emulated_ms - pacer.stats.dropped_ms) < 1e-6, `a later cycle is later by its emulated time plus the dropped lag (${gap_ms.toFixed(2)} = ${emulated_ms.toFixed(2)} + ${pacer.stats.dropped_ms.toFixed(2)} ms)`);
+  t.ok(pacer.monoAt_ns(ranB) <= monoNow_ns(), 'and still never stands for a moment to come');
 });
