@@ -1,6 +1,7 @@
 // Benchmark 4: emulator speed, simulated MHz of the real firmware with its plants, beside the chip's 16 MHz real time.
 import { loadRobot } from '../host/hw/robot.ts';
 import { CONSTANTS } from '../host/protocol/messages.ts';
+import { positionSetpoint } from '../host/protocol/position.ts';
 import { measureSpeed } from '../host/emulator/measure.ts';
 import { connectInThread, fourMotorWiring } from './emulated-link.ts';
 import type { Figure } from './report.ts';
@@ -12,7 +13,7 @@ export async function run(): Promise<Figure[]> {
   const base = loadRobot().nodes.find((n) => n.id === 'base')!;
   const cases = [
     { label: 'reference base node, wheels under velocity PID, 200 Hz telemetry', wiring: base, mode: CONSTANTS.MODE.VELOCITY, value: 1200 },
-    { label: '4-motor load node, position PID, 1 kHz telemetry', wiring: fourMotorWiring(1000), mode: CONSTANTS.MODE.POSITION, value: 3000 },
+    { label: '4-motor load node, position PID, 1 kHz telemetry', wiring: fourMotorWiring(1000), mode: CONSTANTS.MODE.POSITION, value: positionSetpoint(3000) },
   ];
   for (const c of cases) {
     const t = await connectInThread(c.wiring);

@@ -1,6 +1,7 @@
 // Benchmark 1: firmware CPU load in emulated cycles per 1 kHz control period, 4 motors under PID + 5 kHz encoder edges
 // each + 1 kHz telemetry + 1 kHz setpoints, beside the idle firmware. Cycle counts are exact, whatever the host load.
 import { CONSTANTS } from '../host/protocol/messages.ts';
+import { positionSetpoint } from '../host/protocol/position.ts';
 import { elfFor, FIRMWARE_HEX } from '../host/emulator/firmware.ts';
 import { findIdleRange, measureBusy, type BusyResult } from '../host/emulator/measure.ts';
 import { connectInThread, fourMotorWiring, type InThread } from './emulated-link.ts';
@@ -30,7 +31,7 @@ export async function run(): Promise<Figure[]> {
 
   const figures: Figure[] = [];
   const MODES = [
-    { name: 'POSITION, target moving every ms', mode: CONSTANTS.MODE.POSITION, value: (k: number, i: number) => (i % 2 ? -1 : 1) * (i + 1) * k },
+    { name: 'POSITION, target moving every ms', mode: CONSTANTS.MODE.POSITION, value: (k: number, i: number) => positionSetpoint((i % 2 ? -1 : 1) * (i + 1) * k) },
     { name: 'VELOCITY', mode: CONSTANTS.MODE.VELOCITY, value: (_k: number, i: number) => (i % 2 ? -1 : 1) * 2000 },
     { name: 'PWM (open loop)', mode: CONSTANTS.MODE.PWM, value: (_k: number, i: number) => (i % 2 ? -1 : 1) * 500 },
   ];

@@ -2,6 +2,7 @@
 // per 1 kHz period, from exact per-instruction counts in the emulator.
 // Run: npx tsx bench/firmware-profile.ts [periods] [POSITION|VELOCITY|PWM]
 import { CONSTANTS } from '../host/protocol/messages.ts';
+import { positionSetpoint } from '../host/protocol/position.ts';
 import { elfFor, FIRMWARE_HEX, textSymbols } from '../host/emulator/firmware.ts';
 import { connectInThread, fourMotorWiring } from './emulated-link.ts';
 
@@ -16,7 +17,7 @@ for (let i = 0; i < 4; i++) t.node.driveEncoder(i, 5000);
 let k = 0;
 // The same setpoints as bench/firmware-cpu.ts for each mode.
 const M = CONSTANTS.MODE[modeName];
-const value = { POSITION: (i: number) => (i % 2 ? -1 : 1) * (i + 1) * k, VELOCITY: (i: number) => (i % 2 ? -1 : 1) * 2000, PWM: (i: number) => (i % 2 ? -1 : 1) * 500 }[modeName];
+const value = { POSITION: (i: number) => positionSetpoint((i % 2 ? -1 : 1) * (i + 1) * k), VELOCITY: (i: number) => (i % 2 ? -1 : 1) * 2000, PWM: (i: number) => (i % 2 ? -1 : 1) * 500 }[modeName];
 const setpoints = () => { k++; t.session.setMotors([M, M, M, M], [0, 1, 2, 3].map(value)); };
 await t.run(50, setpoints);
 

@@ -16,6 +16,7 @@ import { envelopeWithCalibration } from '../host/runtime/limits.ts';
 import { geometryFor } from '../host/skills/geometry.ts';
 import { wheelJoints } from '../host/world/odometry.ts';
 import { TabletopPerception } from '../host/world/tabletop-perception.ts';
+import { CONSTANTS } from '../host/protocol/messages.ts';
 import { percentile, type Figure } from './report.ts';
 
 const RATE_HZ = 500;
@@ -129,26 +130,27 @@ export async function run(): Promise<Figure[]> {
       note: `p99 ${percentile(xs, 99).toFixed(2)} ms; ${all.length - xs.length} of ${all.length} trials saw no change within 400 ms`,
       };
     };
-    // The arithmetic of the wire figure's floor: setpoints travel as whole encoder counts (POSITION mode), and the
-    // envelope ramps a joint from rest at its acceleration limit a, so the first count changes after t = sqrt(2 d / a),
-    // d = 1 count in rad (1 / counts_per_rad) at worst. In 2 control periods the ramp covers a (2T)^2 / 2.
+    // The arithmetic of the wire figure's floor: POSITION setpoints travel in 1/256 count (protocol/position.ts), and
+    // the envelope ramps a joint from rest at its acceleration limit a, so the first setpoint changes after
+    // t = sqrt(2 d / a), d = 1/256 count in rad at worst. In 2 control periods the ramp covers a (2T)^2 / 2.
     const shoulder = calibration.joints['shoulder'];
     const limit = envelope.joints.find((j) => j.name === 'shoulder');
     const perRad = shoulder && shoulder.kind === 'dc' ? shoulder.counts_per_rad : NaN;
     const accel = limit?.accel_max_radps2 ?? NaN;
+    const step_counts = 1 / 2 ** CONSTANTS.POSITION.FRAC_BITS;
+    const stepFloor_ms = 1000 * Math.sqrt((2 * step_counts) / perRad / accel);
     const countFloor_ms = 1000 * Math.sqrt(2 / perRad / accel);
     const inTwo_counts = 0.5 * accel * (2 * period_ms / 1000) ** 2 * perRad;
     const floorFig: Figure = {
-      name: 'floor of the wire figure: envelope ramp from rest to one encoder count (computed, shoulder)', value: countFloor_ms, unit: 'ms',
+      name: 'floor of the wire figure: envelope ramp from rest to one POSITION step, 1/256 count (computed, shoulder)', value: stepFloor_ms, unit: 'ms',
       baseline: { label: `2 control periods at ${RATE_HZ} Hz`, value: 2 * period_ms },
-      note: `t = sqrt(2 / (counts_per_rad ${perRad.toFixed(0)} x accel ${accel} rad/s^2)); in 2 periods the ramp moves ${inTwo_counts.toFixed(3)} count, ` +
-        `so no integer-count setpoint can change on the wire within 2 periods from rest: the goal needs sub-count (or velocity/target) setpoints in the protocol. ` +
-        `The envelope output (below) is the figure that meets it.`,
+      note: `t = sqrt(2 x ${step_counts} / (counts_per_rad ${perRad.toFixed(0)} x accel ${accel} rad/s^2)); in 2 periods the ramp moves ${inTwo_counts.toFixed(3)} count ` +
+        `(${(inTwo_counts / step_counts).toFixed(1)} steps of 1/256). With whole-count setpoints (before) the floor was ${countFloor_ms.toFixed(1)} ms: no change could show on the wire within 2 periods from rest.`,
     };
     return [
       floorFig,
-      // On the wire a change shows only once the envelope's acceleration ramp from rest has moved a joint by a whole
-      // encoder count; at the envelope output it shows at the next tick.
+      // On the wire a change shows once the envelope's acceleration ramp from rest has moved a joint by 1/256 count;
+      // at the envelope output it shows at the next tick.
       fig('correction -> first changed set_motors on the wire', corr),
       fig('correction -> first changed envelope output (rad)', corrOut),
       fig('skill change -> first changed set_motors on the wire', skill),

@@ -31,6 +31,7 @@
 #define GNG_MODE_PWM 1
 #define GNG_MODE_VELOCITY 2
 #define GNG_MODE_POSITION 3
+#define GNG_POSITION_FRAC_BITS 8
 #define GNG_FAULT_DISARMED 1
 #define GNG_FAULT_WATCHDOG_TRIPPED 2
 #define GNG_FAULT_ESTOP 4
@@ -336,7 +337,7 @@ static inline uint8_t gng_encode_disarm(uint8_t *p, const gng_disarm_t *m) {
 #define GNG_MSG_SET_MOTORS_SIZE 20 /* payload bytes after the id */
 typedef struct {
   uint8_t mode[4]; /* MODE per channel */
-  int32_t value[4]; /* [permille | counts/s | counts] by mode: PWM permille, VELOCITY counts/s, POSITION counts */
+  int32_t value[4]; /* [permille | counts/s | counts/256] by mode: PWM permille, VELOCITY counts/s, POSITION counts in 1/256 (POSITION.FRAC_BITS) */
 } gng_set_motors_t;
 #define GNG_MSG_SET_MOTORS_MODE_AT 0 /* u8 x 4 */
 #define GNG_MSG_SET_MOTORS_VALUE_AT 4 /* i32 x 4 */

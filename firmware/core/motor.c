@@ -72,7 +72,7 @@ void gng_motor_set_position(uint8_t i, int32_t counts) {
   m->pos = counts;
   /* Shift the reference with the position so a running loop does not see a step (homing while holding). */
   m->traj.pos = (int32_t)((uint32_t)m->traj.pos + (uint32_t)shift);
-  if (m->mode == GNG_MODE_POSITION) m->setpoint = (int32_t)((uint32_t)m->setpoint + (uint32_t)shift);
+  if (m->mode == GNG_MODE_POSITION) m->setpoint = (int32_t)((uint32_t)m->setpoint + ((uint32_t)shift << GNG_POSITION_FRAC_BITS));
 }
 
 /* Encoder delta -> 32-bit position and filtered velocity. */
@@ -96,6 +96,7 @@ static void measure(gng_motor_t *m, uint8_t i) {
 /* The closed-loop modes, kept out of line so the common open-loop path stays short. */
 static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
   int32_t e, de = 0; /* de is only worked out for a D term that is there */
+  int16_t rest = 0;  /* [1/256 count] POSITION only */
   if (m->mode == GNG_MODE_VELOCITY) {
     gng_traj_step_velocity(&m->traj, m->setpoint);
     hal_serial_pump();
@@ -103,16 +104,24 @@ static int32_t __attribute__((noinline)) GNG_HOT closed_loop(gng_motor_t *m) {
     /* D on measurement (minus the measured acceleration): no kick when the setpoint steps. */
     if (m->pid.kd_q16) de = ((int32_t)m->vel_prev_cps - m->vel_cps) * 1000;
   } else {
-    gng_traj_step_position(&m->traj, m->setpoint);
+    /* the setpoint is counts Q24.8: the whole part and the fraction as the reference's Q16 */
+    gng_traj_step_position(&m->traj, m->setpoint >> GNG_POSITION_FRAC_BITS,
+                           (uint16_t)((uint32_t)m->setpoint << (16 - GNG_POSITION_FRAC_BITS)));
     hal_serial_pump(); /* the line must not run dry during a control step (see hal_serial_pump) */
+    /* The error to the nearest count, and the reference's rest beyond it in 1/256 count (for P) */
     e = gng_sub_sat32(m->traj.pos, m->pos);
+    rest = (int16_t)(m->traj.frac >> 8);
+    if (rest >= 128) {
+      rest -= 256;
+      if (e != INT32_MAX) e++;
+    }
     if (m->pid.kd_q16) de = gng_q16_to_cps(m->traj.v_q16) - m->vel_cps;
   }
   /* The output range, worked out after the reference so fewer values are live across it. */
   int16_t max = (int16_t)m->max_pwm_permille;
   int16_t out_max = (m->limits & GNG_LIMIT_POS) ? 0 : max;
   int16_t out_min = ((m->limits & GNG_LIMIT_NEG) || m->dir_pin == GNG_PIN_NONE) ? 0 : (int16_t)-max;
-  return gng_pid_step(&m->pid, e, de, out_min, out_max);
+  return gng_pid_step(&m->pid, e, rest, de, out_min, out_max);
 }
 
 /* For out == m->out_permille: 1 if gng_motor_output(i, out) would leave everything as it is (out within the range

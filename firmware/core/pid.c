@@ -32,11 +32,15 @@ void gng_pid_reset(gng_pid_t *pid) {
   pid->i_acc_q16 = 0;
 }
 
-GNG_HOT int16_t gng_pid_step(gng_pid_t *pid, int32_t e, int32_t de, int16_t out_min, int16_t out_max) {
+GNG_HOT int16_t gng_pid_step(gng_pid_t *pid, int32_t e, int16_t e_rest_q8, int32_t de, int16_t out_min, int16_t out_max) {
   /* A zero gain's term is skipped, not multiplied (PI loops are common: the reference robot's kd is 0). */
   int32_t sum_q8 = pid->i_acc_q16 >> 8;
   /* Sum in Q8: three terms of up to 2^23 each cannot overflow, and a quarter-permille is plenty. */
-  if (pid->kp_q16) sum_q8 += gng_mul32(pid->kp_q16, gng_clamp32(e, -pid->e_max_p, pid->e_max_p)) >> 8;
+  if (pid->kp_q16) {
+    sum_q8 += gng_mul32(pid->kp_q16, gng_clamp32(e, -pid->e_max_p, pid->e_max_p)) >> 8;
+    /* kp * rest / 256 in Q8 is kp_q16 * rest >> 16; kp_q16 >> 8 first keeps the product in 31 bits (|rest| <= 128) */
+    if (e_rest_q8) sum_q8 += gng_mul32(pid->kp_q16 >> 8, e_rest_q8) >> 8;
+  }
   if (pid->kd_q16) sum_q8 += gng_mul32(pid->kd_q16, gng_clamp32(de, -pid->e_max_d, pid->e_max_d)) >> 8;
   int32_t out = (sum_q8 + 128) >> 8;
   int32_t clamped = gng_clamp32(out, out_min, out_max);

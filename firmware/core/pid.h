@@ -17,10 +17,12 @@ typedef struct {
 void gng_pid_config(gng_pid_t *pid, int32_t kp_q16, int32_t ki_q16, int32_t kd_q16, uint16_t i_limit_permille);
 void gng_pid_reset(gng_pid_t *pid);
 /*
- * One 1 ms step. e: error (P and I), de: the D-term input; out_min..out_max: the allowed output [permille]
- * (asymmetric when a limit switch blocks one direction). The integral stops growing while the output is clamped in the
- * direction the error pushes, so it never winds up against a saturation or a limit.
+ * One 1 ms step. e: error (P and I); e_rest_q8: the rest of the error beyond e, in 1/256 of e's unit (-128..127), for
+ * the P term only (a position reference between encoder counts: the output follows it, while the integral works on
+ * the nearest count and so never hunts between two); de: the D-term input; out_min..out_max: the allowed output
+ * [permille] (asymmetric when a limit switch blocks one direction). The integral stops growing while the output is
+ * clamped in the direction the error pushes, so it never winds up against a saturation or a limit.
  */
-int16_t gng_pid_step(gng_pid_t *pid, int32_t e, int32_t de, int16_t out_min, int16_t out_max);
+int16_t gng_pid_step(gng_pid_t *pid, int32_t e, int16_t e_rest_q8, int32_t de, int16_t out_min, int16_t out_max);
 
 #endif

@@ -30,7 +30,7 @@ typedef struct {
   gng_traj_t traj;
   /* setpoint: set_motors */
   uint8_t mode;              /* GNG_MODE_* */
-  int32_t setpoint;          /* PWM [permille], VELOCITY [counts/tick Q16], POSITION [counts] */
+  int32_t setpoint;          /* PWM [permille], VELOCITY [counts/tick Q16], POSITION [counts Q24.8] */
   /* measurement */
   int32_t pos;               /* [counts] the hal's 16-bit counter extended to 32 bits */
   uint16_t enc_last;         /* hal counter at the previous tick */

@@ -217,21 +217,22 @@ static int32_t __attribute__((noinline)) GNG_HOT near_speed(gng_traj_t *t, int32
 
 /* Long stopping zones (slow acceleration from high speed, |dc| >= 32767 counts): 64-bit, once per tick. Too far to
    land. */
-static int32_t __attribute__((noinline)) far_speed(const gng_traj_t *t, int32_t sv, int32_t dc) {
+static int32_t __attribute__((noinline)) far_speed(const gng_traj_t *t, int32_t sv, int32_t dc, int32_t df) {
   const int32_t a = t->amax_q16;
-  int64_t d_q16 = (int64_t)dc * 65536 - (int64_t)t->frac;
+  int64_t d_q16 = (int64_t)dc * 65536 + df;
   uint64_t lim64 = 2u * (uint64_t)a * (uint64_t)(d_q16 < 0 ? -d_q16 : d_q16);
   u64pair_t lim = {(uint32_t)lim64, (uint32_t)(lim64 >> 32)};
   return choose(sv, a, t->vmax_q16, lim);
 }
 
-GNG_HOT void gng_traj_step_position(gng_traj_t *t, int32_t target) {
+GNG_HOT void gng_traj_step_position(gng_traj_t *t, int32_t target, uint16_t target_frac) {
   int32_t dc = gng_sub_sat32(target, t->pos);
+  int32_t df = (int32_t)target_frac - (int32_t)t->frac; /* |df| < 1 count: the whole part decides the direction */
   int32_t v = t->v_q16;
   uint8_t neg; /* the target is behind (direction -1) */
-  if (dc > 0) {
+  if (dc > 0 || (dc == 0 && df > 0)) {
     neg = 0;
-  } else if (dc < 0 || t->frac) {
+  } else if (dc < 0 || df < 0) {
     neg = 1;
   } else {
     if (v == 0) return; /* resting on the target: nothing to do */
@@ -240,20 +241,22 @@ GNG_HOT void gng_traj_step_position(gng_traj_t *t, int32_t target) {
   int32_t sv = neg ? -v : v; /* speed toward the target; negative when moving away */
   int32_t adc = gng_abs32(dc);
   int32_t s_new;
+  /* adc is within a count of the distance; stop_zone has that margin */
   if (adc > t->stop_zone) {
     int32_t a = t->amax_q16, vmax = t->vmax_q16;
     s_new = sv + a > vmax ? vmax : sv + a; /* far: full acceleration is always safe */
   } else if (adc < 32767) {
-    uint32_t dist = neg ? ((uint32_t)adc << 16) + t->frac : ((uint32_t)adc << 16) - t->frac;
+    /* |target - reference| in Q16: < 2^31 here */
+    uint32_t dist = neg ? ((uint32_t)adc << 16) - (uint32_t)df : ((uint32_t)adc << 16) + (uint32_t)df;
     s_new = near_speed(t, sv, dist);
     if (s_new == GNG_TRAJ_LAND) {
       t->pos = target;
-      t->frac = 0;
+      t->frac = target_frac;
       t->v_q16 = neg ? -(int32_t)dist : (int32_t)dist;
       return;
     }
   } else {
-    s_new = far_speed(t, sv, dc);
+    s_new = far_speed(t, sv, dc, df);
   }
   t->v_q16 = neg ? -s_new : s_new;
   integrate(t);

@@ -28,8 +28,9 @@ int32_t gng_q16_to_cps(int32_t v_q16); /* [counts/tick Q16] -> [counts/s] */
 void gng_traj_limits(gng_traj_t *t, int32_t vel_limit_cps, int32_t accel_limit_cps2);
 /* Start from where the motor is, so entering a mode never jumps the reference (soft start). */
 void gng_traj_start(gng_traj_t *t, int32_t pos, int32_t v_q16);
-/* Move the reference one tick toward target [counts] within the limits; it lands on the target exactly. */
-void gng_traj_step_position(gng_traj_t *t, int32_t target);
+/* Move the reference one tick toward target + target_frac / 65536 [counts] within the limits; it lands on the target
+   exactly. */
+void gng_traj_step_position(gng_traj_t *t, int32_t target, uint16_t target_frac);
 /* Ramp the reference velocity one tick toward target_v_q16 within the acceleration limit. */
 void gng_traj_step_velocity(gng_traj_t *t, int32_t target_v_q16);
 

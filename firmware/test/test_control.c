@@ -9,18 +9,18 @@
 static void pid_proportional_and_clamp(void) {
   gng_pid_t p;
   gng_pid_config(&p, Q16(2.0), 0, 0, 0);
-  CHECK_EQ(gng_pid_step(&p, 100, 0, -1000, 1000), 200);
-  CHECK_EQ(gng_pid_step(&p, -100, 0, -1000, 1000), -200);
-  CHECK_EQ(gng_pid_step(&p, 100000, 0, -1000, 1000), 1000);
-  CHECK_EQ(gng_pid_step(&p, 2000000000, 0, -300, 300), 300); /* no overflow on huge errors */
-  CHECK_EQ(gng_pid_step(&p, -2000000000, 0, -300, 300), -300);
+  CHECK_EQ(gng_pid_step(&p, 100, 0, 0, -1000, 1000), 200);
+  CHECK_EQ(gng_pid_step(&p, -100, 0, 0, -1000, 1000), -200);
+  CHECK_EQ(gng_pid_step(&p, 100000, 0, 0, -1000, 1000), 1000);
+  CHECK_EQ(gng_pid_step(&p, 2000000000, 0, 0, -300, 300), 300); /* no overflow on huge errors */
+  CHECK_EQ(gng_pid_step(&p, -2000000000, 0, 0, -300, 300), -300);
 }
 
 static void pid_integral_rate(void) {
   gng_pid_t p;
   gng_pid_config(&p, 0, Q16(10.0), 0, 1000); /* 10 permille per count-second */
   int16_t out = 0;
-  for (int i = 0; i < 1000; i++) out = gng_pid_step(&p, 5, 0, -1000, 1000);
+  for (int i = 0; i < 1000; i++) out = gng_pid_step(&p, 5, 0, 0, -1000, 1000);
   /* 5 counts for 1 s at ki 10 -> 50 permille */
   CHECK(out >= 49 && out <= 50);
 }
@@ -29,30 +29,30 @@ static void pid_anti_windup(void) {
   gng_pid_t p;
   gng_pid_config(&p, Q16(1.0), Q16(100.0), 0, 800);
   /* saturated for a long time: the integral must stop growing, not wind up to i_limit */
-  for (int i = 0; i < 5000; i++) CHECK(gng_pid_step(&p, 2000, 0, -500, 500) <= 500);
+  for (int i = 0; i < 5000; i++) CHECK(gng_pid_step(&p, 2000, 0, 0, -500, 500) <= 500);
   CHECK(p.i_acc_q16 <= ((int32_t)500 << 16));
   /* after the error reverses, the output leaves saturation at once instead of after an unwinding delay */
-  int16_t out = gng_pid_step(&p, -400, 0, -500, 500);
+  int16_t out = gng_pid_step(&p, -400, 0, 0, -500, 500);
   CHECK(out < 500);
   /* the integral clamp holds while the output is not saturated */
   gng_pid_t q;
   gng_pid_config(&q, 0, Q16(100.0), 0, 50);
-  for (int i = 0; i < 5000; i++) gng_pid_step(&q, 10, 0, -1000, 1000);
+  for (int i = 0; i < 5000; i++) gng_pid_step(&q, 10, 0, 0, -1000, 1000);
   CHECK_EQ(q.i_acc_q16, (int32_t)50 << 16);
-  CHECK_EQ(gng_pid_step(&q, 0, 0, -1000, 1000), 50);
+  CHECK_EQ(gng_pid_step(&q, 0, 0, 0, -1000, 1000), 50);
 }
 
 static void pid_no_windup_against_limit(void) {
   gng_pid_t p;
   gng_pid_config(&p, Q16(1.0), Q16(100.0), 0, 1000);
-  for (int i = 0; i < 1000; i++) CHECK_EQ(gng_pid_step(&p, 50, 0, -1000, 0), 0); /* positive side blocked */
+  for (int i = 0; i < 1000; i++) CHECK_EQ(gng_pid_step(&p, 50, 0, 0, -1000, 0), 0); /* positive side blocked */
   CHECK(p.i_acc_q16 <= 0);
 }
 
 static void pid_derivative(void) {
   gng_pid_t p;
   gng_pid_config(&p, 0, 0, Q16(0.5), 0);
-  CHECK_EQ(gng_pid_step(&p, 0, 400, -1000, 1000), 200);
+  CHECK_EQ(gng_pid_step(&p, 0, 0, 400, -1000, 1000), 200);
 }
 
 /* Per-tick checks of a position move: speed and acceleration within limits, lands exactly, no overshoot. */
@@ -65,7 +65,7 @@ static void check_move(int32_t start, int32_t target, int32_t vmax_cps, int32_t 
   int landed_at = -1;
   int dir = target > start ? 1 : -1;
   for (int i = 0; i < 200000; i++) {
-    gng_traj_step_position(&t, target);
+    gng_traj_step_position(&t, target, 0);
     double pos = t.pos + t.frac / 65536.0;
     double v = pos - prev_pos;
     if (v * dir > vmax * 1.0001 + 1e-6 || v * dir < -1e-9) {
@@ -115,7 +115,7 @@ static void check_retarget(int32_t start, int32_t t1, int switch_at, int32_t t2,
   int landed_at = -1;
   for (int i = 0; i < 200000; i++) {
     int32_t target = i < switch_at ? t1 : t2;
-    gng_traj_step_position(&t, target);
+    gng_traj_step_position(&t, target, 0);
     double pos = t.pos + t.frac / 65536.0;
     double v = pos - prev_pos;
     if (v > vmax * 1.0001 + 1e-6 || -v > vmax * 1.0001 + 1e-6) {
@@ -134,7 +134,7 @@ static void check_retarget(int32_t start, int32_t t1, int switch_at, int32_t t2,
     }
   }
   CHECK(landed_at > 0);
-  for (int i = 0; i < 10; i++) gng_traj_step_position(&t, t2); /* and it stays */
+  for (int i = 0; i < 10; i++) gng_traj_step_position(&t, t2, 0); /* and it stays */
   CHECK_EQ(t.pos, t2);
   CHECK_EQ(t.frac, 0);
   CHECK_EQ(t.v_q16, 0);
@@ -161,7 +161,7 @@ static void traj_moving_target(void) {
     int ok = 1;
     for (int i = 0; i < 3000; i++) {
       if (i < 2000) target += dir * (1 + (i % 3)); /* 2000 counts/s, uneven steps */
-      gng_traj_step_position(&t, target);
+      gng_traj_step_position(&t, target, 0);
       int32_t dv = t.v_q16 - prev;
       if (dv > amax || dv < -amax || t.v_q16 > vmax || t.v_q16 < -vmax) ok = 0;
       prev = t.v_q16;
@@ -189,28 +189,28 @@ static int32_t ref_choose(int32_t sv, int32_t a, int32_t vmax, uint64_t lim) {
   if (c1 != c2 && ref_can_stop(c1, a, lim)) return c1;
   return c2;
 }
-static void ref_step(gng_traj_t *t, int32_t target) {
+static void ref_step(gng_traj_t *t, int32_t target, uint16_t tf) {
   int32_t dc = ref_sub_sat(target, t->pos), v = t->v_q16, a = t->amax_q16, vmax = t->vmax_q16;
+  int64_t d = (int64_t)dc * 65536 + tf - t->frac; /* the signed distance in Q16 */
   int neg;
-  if (dc > 0) neg = 0;
-  else if (dc < 0 || t->frac) neg = 1;
+  if (d > 0) neg = 0;
+  else if (d < 0) neg = 1;
   else if (v == 0) return;
   else neg = v > 0;
   int32_t sv = neg ? -v : v, adc = dc < 0 ? (dc == INT32_MIN ? INT32_MAX : -dc) : dc, s_new;
+  int64_t dist = d < 0 ? -d : d;
   if (adc > t->stop_zone) {
     s_new = sv + a > vmax ? vmax : sv + a;
   } else if (adc < 32767) {
-    int64_t dist = neg ? ((int64_t)adc << 16) + t->frac : ((int64_t)adc << 16) - t->frac;
     if (dist <= a && dist <= vmax && llabs(dist - sv) <= a) {
       t->pos = target;
-      t->frac = 0;
+      t->frac = tf;
       t->v_q16 = (int32_t)(neg ? -dist : dist);
       return;
     }
     s_new = ref_choose(sv, a, vmax, (uint64_t)(2 * (int64_t)a) * (uint64_t)dist);
   } else {
-    int64_t d = (int64_t)dc * 65536 - t->frac;
-    s_new = ref_choose(sv, a, vmax, (uint64_t)(2 * (int64_t)a) * (uint64_t)(d < 0 ? -d : d));
+    s_new = ref_choose(sv, a, vmax, (uint64_t)(2 * (int64_t)a) * (uint64_t)dist);
   }
   t->v_q16 = neg ? -s_new : s_new;
   int32_t sum = (int32_t)t->frac + t->v_q16;
@@ -238,6 +238,8 @@ static void traj_matches_plain_reference(void) {
     gng_traj_start(&t, p0, v0);
     r = t;
     int32_t target = p0, speed = (int32_t)(RND() % 9) - 4;
+    uint16_t tf = 0; /* the target's fraction: whole counts in half the scenarios, 1/256 steps or any Q16 in the rest */
+    int frac_kind = (int)(RND() % 4);
     int mode = (int)(RND() % 4);
     for (int i = 0; i < 5000; i++, steps++) {
       if (mode == 0 && RND() % 500 == 0) target = p0 + (int32_t)(RND() % 100000) - 50000;
@@ -249,8 +251,10 @@ static void traj_matches_plain_reference(void) {
         gng_traj_limits(&t, v2, a2);
         gng_traj_limits(&r, v2, a2);
       }
-      gng_traj_step_position(&t, target);
-      ref_step(&r, target);
+      if (frac_kind == 2 && RND() % 7 == 0) tf = (uint16_t)((RND() & 0xFF) << 8);
+      if (frac_kind == 3 && RND() % 7 == 0) tf = (uint16_t)RND();
+      gng_traj_step_position(&t, target, tf);
+      ref_step(&r, target, tf);
       if (t.pos != r.pos || t.frac != r.frac || t.v_q16 != r.v_q16) {
         if (!diffs) t_fail(__FILE__, __LINE__, "same reference as the 64-bit form", sc, i);
         diffs++;
@@ -263,11 +267,55 @@ static void traj_matches_plain_reference(void) {
   CHECK_EQ(steps, 400 * 5000);
 }
 
+/* A target between counts: the reference moves toward it from the first tick, within the limits, and lands on it
+   exactly (whole part and fraction), from either side. */
+static void traj_fractional_target(void) {
+  gng_traj_t t;
+  gng_traj_limits(&t, 2000, 5000);
+  gng_traj_start(&t, 100, 0);
+  gng_traj_step_position(&t, 100, 1u << 8); /* 1/256 count ahead */
+  CHECK(t.v_q16 > 0 && (t.pos > 100 || t.frac > 0)); /* moved at once */
+  int i;
+  for (i = 0; i < 1000 && !(t.pos == 100 && t.frac == 256 && t.v_q16 == 0); i++) gng_traj_step_position(&t, 100, 1u << 8);
+  CHECK(i < 1000);
+  for (i = 0; i < 3000 && !(t.pos == 250 && t.frac == 0x8000 && t.v_q16 == 0); i++) {
+    int32_t prev = t.v_q16;
+    gng_traj_step_position(&t, 250, 0x8000);
+    if (t.v_q16 - prev > t.amax_q16 || prev - t.v_q16 > t.amax_q16 || t.v_q16 > t.vmax_q16) break;
+  }
+  CHECK_EQ(t.pos, 250);
+  CHECK_EQ(t.frac, 0x8000);
+  CHECK_EQ(t.v_q16, 0);
+  for (i = 0; i < 3000 && !(t.pos == -3 && t.frac == 0xC000 && t.v_q16 == 0); i++) gng_traj_step_position(&t, -3, 0xC000); /* -2.25 */
+  CHECK_EQ(t.pos, -3);
+  CHECK_EQ(t.frac, 0xC000);
+  gng_traj_step_position(&t, -3, 0xC000);
+  CHECK_EQ(t.v_q16, 0); /* and rests there */
+}
+
+/* The P term follows the rest of the error beyond the count (a reference between counts), the I term does not. */
+static void pid_rest_of_error(void) {
+  gng_pid_t p;
+  gng_pid_config(&p, Q16(4.0), 0, 0, 0);
+  CHECK_EQ(gng_pid_step(&p, 0, 128, 0, -1000, 1000), 2);    /* half a count at 4 permille/count */
+  CHECK_EQ(gng_pid_step(&p, 0, -128, 0, -1000, 1000), -2);
+  CHECK_EQ(gng_pid_step(&p, 10, 64, 0, -1000, 1000), 41);   /* 10.25 counts */
+  CHECK_EQ(gng_pid_step(&p, 0, 0, 0, -1000, 1000), 0);
+  gng_pid_t i;
+  gng_pid_config(&i, 0, Q16(100.0), 0, 1000);
+  for (int k = 0; k < 1000; k++) gng_pid_step(&i, 0, 127, 0, -1000, 1000);
+  CHECK_EQ(i.i_acc_q16, 0); /* no integral of the rest: it cannot hunt between two counts */
+  gng_pid_t big;
+  gng_pid_config(&big, (int32_t)2000000000, 0, 0, 0); /* the largest gains: no overflow */
+  CHECK_EQ(gng_pid_step(&big, 0, 127, 0, -1000, 1000), 1000);
+  CHECK_EQ(gng_pid_step(&big, 0, -128, 0, -1000, 1000), -1000);
+}
+
 static void traj_unlimited_jumps(void) {
   gng_traj_t t;
   gng_traj_limits(&t, 0, 0);
   gng_traj_start(&t, 0, 0);
-  gng_traj_step_position(&t, 500);
+  gng_traj_step_position(&t, 500, 0);
   CHECK_EQ(t.pos, 500);
 }
 
@@ -276,13 +324,13 @@ static void traj_target_reversal(void) {
   gng_traj_t t;
   gng_traj_limits(&t, 2000, 4000);
   gng_traj_start(&t, 0, 0);
-  for (int i = 0; i < 600; i++) gng_traj_step_position(&t, 100000);
+  for (int i = 0; i < 600; i++) gng_traj_step_position(&t, 100000, 0);
   int32_t v0 = t.v_q16;
   CHECK(v0 > 0);
   int32_t amax = t.amax_q16, prev = v0;
   int ok = 1;
   for (int i = 0; i < 5000; i++) {
-    gng_traj_step_position(&t, 0);
+    gng_traj_step_position(&t, 0, 0);
     int32_t dv = t.v_q16 - prev;
     if (dv > amax || dv < -amax) ok = 0;
     prev = t.v_q16;
@@ -336,6 +384,8 @@ int main(void) {
   RUN(traj_retarget_mid_move);
   RUN(traj_moving_target);
   RUN(traj_matches_plain_reference);
+  RUN(traj_fractional_target);
+  RUN(pid_rest_of_error);
   RUN(traj_unlimited_jumps);
   RUN(traj_target_reversal);
   RUN(traj_velocity_ramp);

@@ -62,7 +62,7 @@ static void velocity_mode_tracks(void) {
 static void position_mode_soft_start_and_hold(void) {
   setup(0);
   t_config_pid(0, Q16(3.0), 0, Q16(0.1), 200, 2000, 4000); /* PD: the model has no friction to integrate away */
-  t_set_motor(0, GNG_MODE_POSITION, 3000);
+  t_set_motor(0, GNG_MODE_POSITION, 3000 << GNG_POSITION_FRAC_BITS);
   /* soft start: the reference ramps, so the output does not jump to the clamp on the first tick */
   t_run_ms(5);
   CHECK(t_telemetry().out_permille[0] < 300);
@@ -81,7 +81,7 @@ static void position_mode_soft_start_and_hold(void) {
 static void homing_redefines_position(void) {
   setup(0);
   t_config_pid(0, Q16(3.0), 0, 0, 0, 2000, 4000);
-  t_set_motor(0, GNG_MODE_POSITION, 1000);
+  t_set_motor(0, GNG_MODE_POSITION, 1000 << GNG_POSITION_FRAC_BITS);
   run(2000);
   uint8_t p[6] = {GNG_MSG_SET_POSITION, 0, 0, 0, 0, 0}; /* here is 0 now */
   t_send(p, 6);
@@ -97,6 +97,40 @@ static void homing_redefines_position(void) {
 
 /* A reconnecting host re-sends config_motor: the same encoder wiring keeps the count (the joint's zero stays where
    it was), other encoder wiring starts from 0. */
+/* POSITION setpoints are counts Q24.8: a target between counts is where the reference lands, a quarter-count step
+   from rest moves the output at the next tick, and homing shifts a fractional target by whole counts. */
+static void position_setpoint_between_counts(void) {
+  setup(0);
+  t_config_pid(0, Q16(8.0), 0, 0, 0, 2000, 4000);
+  t_set_motor(0, GNG_MODE_POSITION, (500 << GNG_POSITION_FRAC_BITS) + 128); /* 500.5 counts */
+  run(1500);
+  CHECK_EQ(gng.motor[0].traj.pos, 500);
+  CHECK_EQ(gng.motor[0].traj.frac, 0x8000);
+  int32_t at = t_telemetry().counts[0];
+  CHECK(at >= 499 && at <= 502);
+  /* hold where it is, then a quarter of a count ahead */
+  t_set_motor(0, GNG_MODE_POSITION, at << GNG_POSITION_FRAC_BITS);
+  run(1000);
+  int16_t before = t_telemetry().out_permille[0];
+  t_set_motor(0, GNG_MODE_POSITION, (at << GNG_POSITION_FRAC_BITS) + 64);
+  t_run_ms(1);
+  CHECK(gng.motor[0].traj.v_q16 > 0 && gng.motor[0].traj.frac > 0); /* the reference left the count at once */
+  /* and the output follows it while it is still between the same two counts (the ramp at 4000 counts/s^2 needs
+     ~8 ms to move 1/8 count, 1 permille at kp 8) */
+  int ms = 0;
+  while (ms < 20 && t_telemetry().out_permille[0] <= before) {
+    t_run_ms(1);
+    ms++;
+  }
+  CHECK(ms < 20);
+  CHECK_EQ(gng.motor[0].traj.pos, at);
+  uint8_t p[6] = {GNG_MSG_SET_POSITION, 0, 0, 0, 0, 0}; /* here is 0 now */
+  t_send(p, 6);
+  run(2000);
+  CHECK_EQ(gng.motor[0].traj.pos, 0);
+  CHECK_EQ(gng.motor[0].traj.frac, 0x4000); /* the quarter count kept its place */
+}
+
 static void reconfiguring_the_same_encoder_keeps_the_count(void) {
   setup(0);
   t_set_motor(0, GNG_MODE_PWM, 400);
@@ -146,6 +180,7 @@ int main(void) {
   RUN(velocity_mode_tracks);
   RUN(position_mode_soft_start_and_hold);
   RUN(homing_redefines_position);
+  RUN(position_setpoint_between_counts);
   RUN(reconfiguring_the_same_encoder_keeps_the_count);
   RUN(mode_off_coasts);
   RUN(velocity_setpoint_conversion_reused_only_for_the_same_value);

@@ -2,6 +2,7 @@
 // stops (limit switch or stall), derive the zero offset and soft limits, and leave the joint at 0 rad.
 import { countsPerRad, type MotorWiring, type NodeWiring } from '../hw/robot.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
+import { positionSetpoint } from '../protocol/position.ts';
 import { wiringConfig } from '../link/wiring-config.ts';
 import type { Board } from '../hw/board.ts';
 import type { McuState } from '../link/telemetry.ts';
@@ -144,7 +145,7 @@ export async function calibrateDcJoint(cx: JointContext): Promise<DcJointCalibra
 
   // Put the MCU in the file's frame, then send the joint to 0 rad as the proof.
   await stream.session.command('set_position', { index: i, counts: fileCounts(await stream.settle(i, m.joint)) });
-  stream.set(i, POSITION, zero_offset_counts);
+  stream.set(i, POSITION, positionSetpoint(zero_offset_counts));
   // Static friction parks the joint a few counts off until the integral term builds up: give it time to.
   const tight = Math.max(1, Math.round(0.005 * cpr));
   await stream.until(`${m.joint}: going to 0 rad`, 10_000, (s, t) => Math.abs(s.counts[i]! - zero_offset_counts) <= tight || t > 2000);

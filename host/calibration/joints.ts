@@ -6,9 +6,14 @@ export function countsToRad(j: DcJointCalibration, counts: number): number {
   return (j.direction * (counts - j.zero_offset_counts)) / j.counts_per_rad;
 }
 
-/** [counts] (integer, what set_motors POSITION takes) for a joint angle. */
+/** [counts] (integer: the nearest encoder count) for a joint angle. */
 export function radToCounts(j: DcJointCalibration, rad: number): number {
-  return Math.round(j.zero_offset_counts + j.direction * rad * j.counts_per_rad);
+  return Math.round(radToCountsExact(j, rad));
+}
+
+/** [counts] for a joint angle, not rounded: a POSITION setpoint carries the fraction (protocol/position.ts). */
+export function radToCountsExact(j: DcJointCalibration, rad: number): number {
+  return j.zero_offset_counts + j.direction * rad * j.counts_per_rad;
 }
 
 /** [rad/s] from [counts/s]: velocity has no offset, only scale and sign. */

@@ -1,5 +1,6 @@
 // Drives the motion sequence on live MCU sessions at a fixed rate and reports cadence, link health and tracking error.
 import { CONSTANTS } from '../protocol/messages.ts';
+import { positionSetpoint } from '../protocol/position.ts';
 import { countsPerRad, type MotorWiring, type Robot } from '../hw/robot.ts';
 import type { NodeLink } from '../link/node-link.ts';
 import { motionAt, type MotionSetpoint } from './motion.ts';
@@ -93,7 +94,7 @@ export class MotionDriver {
       const cmd = byNode.get(j.nodeId) ?? { mode: [0, 0, 0, 0], value: [0, 0, 0, 0] };
       const target = targetOf(sp, j.key);
       cmd.mode[j.motor.index] = j.velocity ? CONSTANTS.MODE.VELOCITY : CONSTANTS.MODE.POSITION;
-      cmd.value[j.motor.index] = Math.round(target * j.countsPerRad);
+      cmd.value[j.motor.index] = j.velocity ? Math.round(target * j.countsPerRad) : positionSetpoint(target * j.countsPerRad);
       byNode.set(j.nodeId, cmd);
       this.prevTarget.set(j.key, target);
     }

@@ -94,7 +94,7 @@ export interface Disarm {
 export interface SetMotors {
   /** MODE per channel (4 values) */
   mode: number[];
-  /** [permille | counts/s | counts] by mode: PWM permille, VELOCITY counts/s, POSITION counts (4 values) */
+  /** [permille | counts/s | counts/256] by mode: PWM permille, VELOCITY counts/s, POSITION counts in 1/256 (POSITION.FRAC_BITS) (4 values) */
   value: number[];
 }
 /** Servo pulse width, clamped to its configured range. */

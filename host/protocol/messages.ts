@@ -64,6 +64,11 @@ export const CONSTANTS = {
   CONTROL: { TICK_HZ: 1000 },
   MCU: { ATMEGA328P: 1, ATMEGA2560: 2, POSIX: 3 },
   MODE: { OFF: 0, PWM: 1, VELOCITY: 2, POSITION: 3 },
+  /**
+   * POSITION setpoints carry this many fraction bits (counts Q24.8): a reference between encoder counts, so a ramp
+   * from rest shows on the wire from its first control period, not only once it has moved a whole count.
+   */
+  POSITION: { FRAC_BITS: 8 },
   /** Bits of telemetry.faults. */
   FAULT: {
     DISARMED: 1 << 0,
@@ -171,7 +176,7 @@ export const MESSAGES: MessageDef[] = [
     id: 0x0a, name: 'set_motors', dir: 'h2m', stream: true, doc: 'Setpoints of all four motor channels.',
     fields: [
       { name: 'mode', type: 'u8', count: MAX_MOTORS, doc: 'MODE per channel' },
-      { name: 'value', type: 'i32', count: MAX_MOTORS, unit: 'permille | counts/s | counts', doc: 'by mode: PWM permille, VELOCITY counts/s, POSITION counts' },
+      { name: 'value', type: 'i32', count: MAX_MOTORS, unit: 'permille | counts/s | counts/256', doc: 'by mode: PWM permille, VELOCITY counts/s, POSITION counts in 1/256 (POSITION.FRAC_BITS)' },
     ],
   },
   {

@@ -1,8 +1,9 @@
 // Joint-space <-> MCU-space for the runtime: telemetry -> joint states, envelope setpoints -> set_motors / set_servo.
-import { cpsToRadps, countsToRad, radToCounts, radToUs, radpsToCps, usToRad } from '../calibration/joints.ts';
+import { cpsToRadps, countsToRad, radToCountsExact, radToUs, radpsToCps, usToRad } from '../calibration/joints.ts';
 import type { Calibration, DcJointCalibration, ServoJointCalibration } from '../calibration/schema.ts';
 import type { NodeLink } from '../link/node-link.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
+import { positionSetpoint } from '../protocol/position.ts';
 
 export type JointKind = 'position' | 'velocity';
 
@@ -36,7 +37,7 @@ export function readJoint(j: JointIo, sessions: Map<string, NodeLink>): { positi
 }
 
 /**
- * Sends one envelope-checked setpoint vector: a set_motors frame per node (POSITION counts or VELOCITY counts/s,
+ * Sends one envelope-checked setpoint vector: a set_motors frame per node (POSITION counts/256 or VELOCITY counts/s,
  * OFF where torque is disabled) and set_servo when a servo's pulse changes. `lastServoUs` remembers what was sent.
  */
 export function sendSetpoints(
@@ -59,7 +60,7 @@ export function sendSetpoints(
         f.value[c.motor] = radpsToCps(c, v);
       } else {
         f.mode[c.motor] = CONSTANTS.MODE.POSITION;
-        f.value[c.motor] = radToCounts(c, v);
+        f.value[c.motor] = positionSetpoint(radToCountsExact(c, v));
       }
       frames.set(j.node, f);
     } else if (Number.isFinite(v)) {

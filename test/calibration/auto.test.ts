@@ -4,12 +4,13 @@ import t from 'tap';
 import { loadBoard } from '../../host/hw/board.ts';
 import { loadRobot, type Robot } from '../../host/hw/robot.ts';
 import { calibrateEmulated, InThreadRobot } from '../../host/calibration/emulated.ts';
-import { countsToRad, dcJoint, radToCounts } from '../../host/calibration/joints.ts';
+import { countsToRad, dcJoint, radToCountsExact } from '../../host/calibration/joints.ts';
 import { calibratedNode } from '../../host/calibration/require.ts';
 import { CalibrationSchema, type Calibration } from '../../host/calibration/schema.ts';
 import { NodeStream } from '../../host/calibration/stream.ts';
 import type { PlantFaults } from '../../host/emulator/node.ts';
 import { CONSTANTS } from '../../host/protocol/messages.ts';
+import { positionSetpoint } from '../../host/protocol/position.ts';
 
 const TOL_RAD = 0.02;
 
@@ -32,7 +33,7 @@ async function commandOnFreshBoot(robot: Robot, faults: PlantFaults, cal: Calibr
     await session.arm();
     for (const [name, rad] of Object.entries(target_rad)) {
       const j = dcJoint(cal, name);
-      stream.set(j.motor, CONSTANTS.MODE.POSITION, radToCounts(j, rad));
+      stream.set(j.motor, CONSTANTS.MODE.POSITION, positionSetpoint(radToCountsExact(j, rad)));
     }
     const st = await stream.wait(2500);
     return Object.fromEntries(Object.keys(target_rad).map((name) => {
