@@ -30,7 +30,8 @@ async function driving(i: number): Promise<void> {
   const base = sim.emulated!.get('base')!;
   for (const end = performance.now() + 10_000; performance.now() < end; await sleep(20)) {
     const duty = await Promise.all(WHEELS.map((p) => base.pinDuty(p, STEADY_MS)));
-    if (duty.every((d) => d > 0)) return;
+    // Driven, and not already on its way down (the move ends by itself after ~1 s)
+    if (duty.every((d) => d > 0) && (await base.pinsLowAt(WHEELS, STEADY_MS)) === null) return;
   }
   throw new Error('the wheels never got PWM');
 }
