@@ -2,7 +2,7 @@
 // one start-up path: all emulated in the child, then with the Firmata board on a pty served here (the real StandardFirmata
 // in avr8js), where an operator's correction over MQTT closes the gripper and a SIGTERM brings it to its default, on D9.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -24,6 +24,14 @@ const MIXED = path.join(SCHEMATICS_DIR, 'mixed-firmata.json');
 const CLI = ['--import', 'tsx', path.join(ROOT, 'host/cli/main.ts')];
 const warnings = (out: string) => out.split(LAST_STATE_WARNING).length - 1;
 const TRIPPED = /link watchdog tripped|host deadman tripped \(stall\)/g;
+
+// The first run calibrates the robot into calibration/mixed-firmata.json in the checkout (where `ganglion run` keeps
+// calibrations); a file this test created goes when it ends, so `npm test` leaves the tree as it found it.
+const CAL_FILE = calibrationPath(loadRobot(MIXED).name);
+const calExisted = existsSync(CAL_FILE);
+t.teardown(() => {
+  if (!calExisted) rmSync(CAL_FILE, { force: true });
+});
 
 /**
  * [us] the pulse "close the gripper" puts on D9: the skills close it to the envelope's upper gripper limit
