@@ -59,7 +59,7 @@ export class RealtimePacer {
   private active = false;
   /** [ns] monotonic (monoNow_ns, the same clock in every thread) at start: host threads stamp with it too. */
   private startMono_ns = 0;
-  private startCycles = 0;
+  /** Oldest first; the last is the mapping in force now. */
   private mappings: Mapping[] = [];
   private lagging = false;
   readonly stats: PacerStats = { lag_ms: 0, max_lag_ms: 0, lag_events: 0, wall_ms: 0, dropped_ms: 0 };
@@ -77,8 +77,7 @@ export class RealtimePacer {
     if (this.active) return;
     this.active = true;
     this.startMono_ns = monoNow_ns();
-    this.startCycles = this.node.cycles;
-    this.mappings = [{ from: this.startCycles, startCycles: this.startCycles }];
+    this.mappings = [{ from: this.node.cycles, startCycles: this.node.cycles }];
     this.immediate = setImmediate(this.turn);
   }
 
@@ -99,7 +98,7 @@ export class RealtimePacer {
    */
   cycleAt(t_ns: number): number {
     if (!this.active) return this.node.cycles; // not pacing: no mapping to the wall clock
-    return this.startCycles + Math.floor(((t_ns - this.startMono_ns) * this.node.clock_hz) / 1e9);
+    return this.mappings[this.mappings.length - 1]!.startCycles + Math.floor(((t_ns - this.startMono_ns) * this.node.clock_hz) / 1e9);
   }
 
   /**
@@ -135,13 +134,13 @@ export class RealtimePacer {
     const maxLag = ((this.opts.lag_limit_ms ?? 50) * node.clock_hz) / 1000;
     if (target - node.cycles > maxLag) {
       const drop = target - node.cycles - maxLag;
-      this.startCycles -= drop;
       target -= drop;
       this.stats.dropped_ms += (drop * 1000) / node.clock_hz;
       node.skipped?.(drop);
       const last = this.mappings[this.mappings.length - 1]!;
-      if (last.from === node.cycles) last.startCycles = this.startCycles; // nothing ran since the last drop
-      else this.mappings.push({ from: node.cycles, startCycles: this.startCycles });
+      const startCycles = last.startCycles - drop;
+      if (last.from === node.cycles) last.startCycles = startCycles; // nothing ran since the last drop
+      else this.mappings.push({ from: node.cycles, startCycles });
       if (this.mappings.length > MAPPINGS_KEPT) this.mappings.shift();
     }
     if (node.cycles < target) node.runUntilCycles(Math.min(target, node.cycles + chunk));
