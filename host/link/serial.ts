@@ -4,6 +4,7 @@ import { SerialPort } from 'serialport';
 import { SerialPortStream, type OpenOptions } from '@serialport/stream';
 import type { Board } from '../hw/board.ts';
 import { TransportError, type Transport } from './transport.ts';
+import { directIo } from './serial-direct-io.ts';
 
 /** A node-serialport binding (its types package has no ESM type entry, so take the type from the stream's options). */
 export type SerialBinding = OpenOptions['binding'];
@@ -12,7 +13,7 @@ export interface SerialOptions {
   path: string;
   /** [baud] take it from the board profile (SerialTransport.forBoard). */
   baudRate: number;
-  /** Default: the OS binding. Tests inject @serialport/binding-mock or a failing one. */
+  /** Default: the OS binding, its reads and writes made on this thread (serial-direct-io.ts). Tests inject @serialport/binding-mock or a failing one. */
   binding?: SerialBinding;
 }
 
@@ -34,6 +35,8 @@ export function mapOpenError(path: string, err: Error & { code?: string }): Tran
   }
   return new TransportError('io', `cannot open ${path}: ${err.message}`);
 }
+
+const OS_BINDING = directIo(SerialPort.binding);
 
 export class SerialTransport implements Transport {
   readonly name: string;
@@ -59,7 +62,7 @@ export class SerialTransport implements Transport {
   async open(): Promise<void> {
     if (this.isOpen) return;
     const port = new SerialPortStream({
-      binding: this.o.binding ?? SerialPort.binding,
+      binding: this.o.binding ?? OS_BINDING,
       path: this.o.path,
       baudRate: this.o.baudRate,
       autoOpen: false,
