@@ -1,4 +1,4 @@
-// Bundles the page's TypeScript and CSS (uPlot, mqtt, zod, the topic schemas) with esbuild, in memory, once per process.
+// Bundles the page's TypeScript and CSS (uPlot, zod, the topic schemas) and its connection worker (mqtt, zod) with esbuild, in memory, once per process.
 import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,8 @@ export interface PageAssets {
   html: Buffer;
   js: Buffer;
   css: Buffer;
+  /** The MQTT connection's worker (web/connection-worker.ts), served at WORKER_URL. */
+  worker: Buffer;
 }
 
 const WEB = fileURLToPath(new URL('./web/', import.meta.url));
@@ -44,7 +46,7 @@ const mqttNextTick: Plugin = {
 async function bundle(): Promise<PageAssets> {
   const debug = process.env.GANGLION_DASHBOARD_DEBUG === '1';
   const r = await build({
-    entryPoints: [`${WEB}main.ts`],
+    entryPoints: [{ in: `${WEB}main.ts`, out: 'app' }, { in: `${WEB}connection-worker.ts`, out: 'connection-worker' }],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -55,18 +57,17 @@ async function bundle(): Promise<PageAssets> {
     sourcemap: debug ? 'inline' : false,
     write: false,
     outdir: '/dashboard-out',
-    entryNames: 'app',
     logLevel: 'silent',
     // mqtt's browser build is self-contained; no Node built-ins may sneak into the page.
     conditions: ['browser'],
     plugins: [mqttNextTick],
   });
-  const out = (ext: string) => {
-    const f = r.outputFiles.find((o) => o.path.endsWith(ext));
-    if (!f) throw new Error(`the dashboard bundle has no ${ext} output`);
+  const out = (name: string) => {
+    const f = r.outputFiles.find((o) => o.path.endsWith(`/${name}`));
+    if (!f) throw new Error(`the dashboard bundle has no ${name} output`);
     return Buffer.from(f.contents);
   };
-  return { html: await readFile(`${WEB}index.html`), js: out('.js'), css: out('.css') };
+  return { html: await readFile(`${WEB}index.html`), js: out('app.js'), css: out('app.css'), worker: out('connection-worker.js') };
 }
 
 let cached: Promise<PageAssets> | null = null;

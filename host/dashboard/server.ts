@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { pageAssets } from './bundle.ts';
+import { WORKER_URL } from './web/connection-protocol.ts';
 
 export interface DashboardOptions {
   /** Interface to listen on (default 127.0.0.1: the page can command robots, so it is not exposed unless asked). */
@@ -39,6 +40,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     ['/', asset('text/html; charset=utf-8', page.html)],
     ['/app.js', asset('text/javascript; charset=utf-8', page.js)],
     ['/app.css', asset('text/css; charset=utf-8', page.css)],
+    [WORKER_URL, asset('text/javascript; charset=utf-8', page.worker)],
     ['/config.json', asset('application/json', Buffer.from(JSON.stringify({ broker_ws_url: o.brokerWsUrl, version: process.env.npm_package_version ?? '0' })))],
   ]);
   // The page talks to this server and to the broker, nothing else: no inline script, no third-party origin.
@@ -46,8 +48,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     "default-src 'self'",
     `connect-src 'self' ${broker.origin}`,
     "img-src 'self' data:",
-    // mqtt.js keeps its keepalive timer in a blob worker, so a background tab's throttled timers cannot drop the connection.
-    "worker-src 'self' blob:",
+    // The MQTT connection runs in a worker of ours ('self'). mqtt.js would keep its keepalive timer in a blob worker on a
+    // page's main thread; in a worker it uses the worker's own timers, so blob: is no longer needed.
+    "worker-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "frame-ancestors 'none'",
     "base-uri 'none'",

@@ -44,16 +44,20 @@ const until = async (what: string, cond: () => boolean | Promise<boolean>, timeo
 };
 const text = (page: Page, sel: string) => page.locator(sel).first().innerText();
 
-t.test('the server serves the page, its bundle and the broker URL, with a CSP, and nothing else', async (t) => {
+t.test('the server serves the page, its bundle, its connection worker and the broker URL, with a CSP, and nothing else', async (t) => {
   const html = await fetch(dash.url);
   t.equal(html.status, 200);
   t.match(html.headers.get('content-security-policy') ?? '', /default-src 'self'.*connect-src 'self' ws:\/\/127\.0\.0\.1:\d+/);
   t.match(await html.text(), /<script type="module" src="\/app.js">/);
   const js = await fetch(new URL('/app.js', dash.url));
   t.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
-  t.ok((await js.arrayBuffer()).byteLength > 100_000, 'the bundle carries mqtt, zod and uPlot');
+  t.ok((await js.arrayBuffer()).byteLength > 100_000, 'the bundle carries zod and uPlot');
+  const worker = await fetch(new URL('/connection-worker.js', dash.url));
+  t.equal(worker.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  t.match(worker.headers.get('content-security-policy') ?? '', /worker-src 'self'/, 'the worker gets the page\'s CSP');
+  t.ok((await worker.arrayBuffer()).byteLength > 100_000, 'the connection worker carries mqtt and zod');
   t.same(await (await fetch(new URL('/config.json', dash.url))).json().then((c: { broker_ws_url: string }) => c.broker_ws_url), broker.wsUrl);
-  t.equal((await fetch(new URL('/../host/bridge/users.ts', dash.url))).status, 404, 'no file serving beyond the four routes');
+  t.equal((await fetch(new URL('/../host/bridge/users.ts', dash.url))).status, 404, 'no file serving beyond the five routes');
   t.equal((await fetch(dash.url, { method: 'POST' })).status, 405);
 });
 
@@ -125,25 +129,33 @@ t.test('operator commands: e-stop on press, clear, a correction with its reply (
   t.ok(robot.commands.at(-1)!.hadResponseTopic, 'sent with a response topic');
   await page.waitForFunction(() => document.getElementById('command-notice')!.textContent === 'estop: accepted', null, WAIT);
   await page.waitForFunction(() => document.getElementById('robot-mode')!.dataset.mode === 'estop', null, WAIT);
-  // The e-stop's PUBLISH is on the socket before the press's own task ends (within its microtasks): no timer task (mqtt's
-  // browser nextTick was a setTimeout(0), which Chromium runs after input and rendering) may stand between the button
-  // and the wire.
-  const sentInPress = await page.evaluate(async () => {
-    const sent: number[] = [];
-    const send = WebSocket.prototype.send;
-    WebSocket.prototype.send = function (this: WebSocket, d: Parameters<WebSocket['send']>[0]) {
-      sent.push(typeof d === 'string' ? d.length : (d as ArrayBufferView).byteLength);
-      return send.call(this, d);
-    };
-    try {
-      document.getElementById('estop')!.dispatchEvent(new PointerEvent('pointerdown', { button: 0, bubbles: true }));
-      for (let i = 0; i < 3; i++) await Promise.resolve(); // microtasks only: a timer cannot run in between
-      return sent;
-    } finally {
-      WebSocket.prototype.send = send;
-    }
-  });
-  t.ok(sentInPress.some((bytes) => bytes > 50), `the e-stop PUBLISH went out within the press (sends: ${sentInPress.join(', ') || 'none'})`);
+  // The connection lives in a worker (connection-worker.ts): a page whose main thread is busy (a long render, a heavy
+  // script) neither holds the e-stop back nor delays telemetry's arrival. Here the press is followed by 1 s of busy
+  // main thread: the robot must have the e-stop long before that second ends, and telemetry that came during it must
+  // carry its arrival time then, not the end of the busy second.
+  const BUSY_MS = 1000;
+  const n1 = robot.commands.length;
+  const busy = await page.evaluate((busy_ms) => {
+    const meter = (window as unknown as { ganglionDashboard: { latency: { add(node: string, rx: number, arrived: number, handled?: number): void } } }).ganglionDashboard.latency;
+    const arrived: number[] = [];
+    const add = meter.add.bind(meter);
+    meter.add = (node, rx, at, handled) => { arrived.push(at); add(node, rx, at, handled); };
+    const start = performance.timeOrigin + performance.now();
+    document.getElementById('estop')!.dispatchEvent(new PointerEvent('pointerdown', { button: 0, bubbles: true }));
+    const t0 = performance.now();
+    while (performance.now() - t0 < busy_ms) { /* the page's main thread is busy */ }
+    const end = performance.timeOrigin + performance.now();
+    // Let the messages queued for the main thread be handled, then read their arrival stamps.
+    return new Promise<{ start: number; end: number; arrived: number[] }>((resolve) => setTimeout(() => {
+      meter.add = add;
+      resolve({ start, end, arrived });
+    }, 200));
+  }, BUSY_MS);
+  await until('the second e-stop received', () => robot.commands.slice(n1).some((c) => c.name === 'estop'));
+  const estopAt = robot.commands.slice(n1).find((c) => c.name === 'estop')!.at_ms;
+  t.ok(estopAt < busy.end - BUSY_MS / 2, `the e-stop reached the robot ${(estopAt - busy.start).toFixed(0)} ms after the press, while the page's main thread was still busy (${BUSY_MS} ms)`);
+  const during = busy.arrived.filter((a) => a > busy.start + 100 && a < busy.end - 100);
+  t.ok(during.length >= 10, `telemetry stamped on arrival while the main thread was busy: ${during.length} of ${busy.arrived.length} messages (50 Hz)`);
   await page.click('#clear');
   await page.waitForFunction(() => document.getElementById('command-notice')!.textContent === 'clear: accepted', null, WAIT);
 

@@ -150,10 +150,13 @@ export class Connection {
     });
   }
 
-  /** A command without a response topic, so without a reply (teleop heartbeats at 20 Hz: a reply each would only add traffic). */
-  send(robot: string, name: CommandName, body: object, onRefused?: (r: Refusal) => void): void {
+  /**
+   * A command without a response topic, so without a reply (teleop heartbeats at 20 Hz: a reply each would only add
+   * traffic). `settled` hears when the broker took it (null) or refused it.
+   */
+  send(robot: string, name: CommandName, body: object, settled?: (refusal: Refusal | null) => void): void {
     this.client.publish(topics(robot).cmd(name), JSON.stringify(stampCommand(body)), { qos: 1 }, (err, packet) => {
-      if (err) onRefused?.(this.refused(err, packet));
+      settled?.(err ? this.refused(err, packet) : null);
     });
   }
 

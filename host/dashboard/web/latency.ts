@@ -7,20 +7,34 @@ export class LatencyMeter {
   private recent: number[] = [];
   /** Every sample since record() was called, by node: the benchmark reads these in full. */
   private recording: Record<string, number[]> | null = null;
+  /** Since record(): how long each message then waited for the page's main thread (handled - arrived), in ms. */
+  private handoffs: number[] = [];
 
   /**
    * received_at_ms: when the MCU frame reached the host (performance.timeOrigin-based); arrivedWallMs: when its MQTT
-   * message reached this page, stamped before parsing.
+   * message reached the page's connection worker, stamped before parsing; handledWallMs: when the page's main thread
+   * took it (the plots and tables draw it at their next redraw).
    */
-  add(node: string, received_at_ms: number, arrivedWallMs: number): void {
+  add(node: string, received_at_ms: number, arrivedWallMs: number, handledWallMs = arrivedWallMs): void {
     const age_ms = arrivedWallMs - received_at_ms;
     this.recent.push(age_ms);
     if (this.recent.length > KEEP) this.recent.splice(0, this.recent.length - KEEP);
-    if (this.recording) (this.recording[node] ??= []).push(age_ms);
+    if (this.recording) {
+      (this.recording[node] ??= []).push(age_ms);
+      this.handoffs.push(handledWallMs - arrivedWallMs);
+    }
   }
 
   record(): void {
     this.recording = {};
+    this.handoffs = [];
+  }
+
+  /** The worker -> main thread waits since record(). */
+  takeHandoffs(): number[] {
+    const h = this.handoffs;
+    this.handoffs = [];
+    return h;
   }
 
   /** The samples since record(), by node; recording stops. */

@@ -4,7 +4,7 @@ import './zod-config.ts';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { topics, type RecordingPayload, type Role } from '../../bridge/topics.ts';
-import { Connection } from './connection.ts';
+import { RemoteConnection } from './connection-client.ts';
 import { Controls, mayCommand, refusalText } from './controls.ts';
 import { byId } from './dom.ts';
 import { EventLog } from './event-log.ts';
@@ -32,7 +32,7 @@ const plots = new Plots(byId('plots'));
 const joints = new JointsPanel();
 const linkPanel = new LinkPanel();
 const skills = new SkillsPanel();
-let conn: Connection | null = null;
+let conn: RemoteConnection | null = null;
 let role: Role | null = null;
 const dirty = new Set<'robots' | 'joints' | 'link' | 'skills'>();
 
@@ -62,7 +62,7 @@ function onMessage(msg: Incoming, arrivedWallMs: number): void {
   if (msg.robot !== store.selected) return;
   switch (msg.kind) {
     case 'telemetry':
-      latency.add(msg.node, msg.payload.received_at_ms, arrivedWallMs);
+      latency.add(msg.node, msg.payload.received_at_ms, arrivedWallMs, performance.timeOrigin + performance.now());
       plots.telemetry(msg.payload);
       dirty.add('joints');
       break;
@@ -131,7 +131,7 @@ function setRole(r: Role | null, username: string): void {
 }
 
 const login = new LoginForm(config.broker_ws_url, async (c) => {
-  conn = await Connection.login(c.url, c.username, c.password, {
+  conn = await RemoteConnection.login(c.url, c.username, c.password, {
     message: onMessage,
     bad: (topic, error) => log.add('warn', 'bad payload', `${topic}: ${error}`),
     link: (state, detail) => {
