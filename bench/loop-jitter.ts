@@ -29,13 +29,14 @@ function refLoop(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-ref-loop-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const bin = path.join(dir, 'ref-loop');
-  execFileSync('cc', ['-std=c11', '-O2', path.join(HERE, 'ref-loop.c'), '-o', bin]);
+  execFileSync('cc', ['-std=c11', '-O2', '-pthread', path.join(HERE, 'ref-loop.c'), '-o', bin]);
   return (refLoopBin = bin);
 }
 
 /** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
-async function cFloor(rate_hz: number, rt_priority: number | null = null): Promise<FloorSnapshot> {
-  const child = spawn(refLoop(), [String(rate_hz), String(MEASURE_S), String(WARMUP_S), String(rt_priority ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false): Promise<FloorSnapshot> {
+  const args = [String(rate_hz), String(MEASURE_S), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
+  const child = spawn(refLoop(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const code: number = await new Promise((r) => child.once('close', r));
@@ -45,7 +46,7 @@ async function cFloor(rate_hz: number, rt_priority: number | null = null): Promi
 
 const FLOOR_GOAL = '<= 1.5x the C floor (clock_nanosleep, same conditions)';
 /** The worker's p99 period error as a ratio to the C loop's, measured in the same conditions just before it. */
-function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot): Figure {
+function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot, handoffFloor?: FloorSnapshot): Figure {
   const ratio = w.period_error_p99_us / Math.max(floor.period_error_p99_us, 0.001);
   return {
     name: `worker loop p99 period error vs machine floor, ${label}`,
@@ -53,7 +54,8 @@ function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot): F
     baseline: { label: 'C clock_nanosleep loop p99, same conditions', value: floor.period_error_p99_us },
     goal: FLOOR_GOAL, pass: ratio <= 1.5,
     note: `${ratio.toFixed(2)}x the floor. C floor: p50 ${floor.period_error_p50_us.toFixed(0)} / p99 ${floor.period_error_p99_us.toFixed(0)} / max ${floor.period_error_max_us.toFixed(0)} us, ${floor.missed} missed` +
-      (floor.rt_error ? ` (SCHED_FIFO refused: ${floor.rt_error})` : ''),
+      (floor.rt_error ? ` (SCHED_FIFO refused: ${floor.rt_error})` : '') +
+      (handoffFloor ? `; the C loop waking a consumer thread every period, as the worker wakes the thread that sends its setpoints: p99 ${handoffFloor.period_error_p99_us.toFixed(0)} us (${(w.period_error_p99_us / Math.max(handoffFloor.period_error_p99_us, 0.001)).toFixed(2)}x)` : ''),
   };
 }
 
@@ -181,11 +183,12 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   }
   const idleDefault = await workerLoop(RT_RATE_HZ);
   const hogs = busyEveryCore();
-  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor;
+  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor, loadHandoffFloor;
   try {
     loadFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
     loadFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
     loadDefaultFloor = await cFloor(RT_RATE_HZ);
+    loadHandoffFloor = await cFloor(RT_RATE_HZ, null, true);
     loadDefault = await workerLoop(RT_RATE_HZ);
     loadTimers = await mainThreadTimers(RT_RATE_HZ);
   } finally {
@@ -196,7 +199,7 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   return [
     floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor),
     floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load} ${at}`, loadFifo, loadFifoFloor),
-    floorFigure(`default scheduling, ${load} ${at}`, loadDefault, loadDefaultFloor),
+    floorFigure(`default scheduling, ${load} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',

@@ -1,6 +1,11 @@
-/* The machine's floor for a periodic loop: absolute clock_nanosleep on CLOCK_MONOTONIC (as cyclictest), optional SCHED_FIFO; prints the period error as JSON. */
+/* The machine's floor for a periodic loop: absolute clock_nanosleep on CLOCK_MONOTONIC (as cyclictest), optional SCHED_FIFO, optionally waking a consumer thread every period; prints the period error as JSON. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,16 +20,45 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* The handoff: the loop bumps `published` every period and wakes the consumer, as the worker loop wakes the thread that
+ * sends its setpoints to the MCUs. -1 tells the consumer to end. */
+static atomic_int published;
+
+static void *consumer(void *arg) {
+  (void)arg;
+  int seen = 0;
+  for (;;) {
+    const int s = atomic_load(&published);
+    if (s < 0) return NULL;
+    if (s == seen) {
+      syscall(SYS_futex, &published, FUTEX_WAIT_PRIVATE, s, NULL, NULL, 0);
+      continue;
+    }
+    seen = s;
+  }
+}
+
+static void publish(int value) {
+  atomic_store(&published, value);
+  syscall(SYS_futex, &published, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
 }
 
-/* usage: ref-loop RATE_HZ MEASURE_S WARMUP_S FIFO_PRIORITY (0 = default scheduling) */
+/* usage: ref-loop RATE_HZ MEASURE_S WARMUP_S FIFO_PRIORITY (0 = default scheduling) [HANDOFF (1 = wake a consumer thread every period)] */
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s RATE_HZ MEASURE_S WARMUP_S FIFO_PRIORITY(0=none)\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s RATE_HZ MEASURE_S WARMUP_S FIFO_PRIORITY(0=none) [HANDOFF(0|1)]\n", argv[0]);
     return 2;
+  }
+  const int handoff = argc == 6 && atoi(argv[5]) == 1;
+  pthread_t consumer_thread;
+  if (handoff && pthread_create(&consumer_thread, NULL, consumer, NULL) != 0) {
+    fprintf(stderr, "ref-loop: cannot start the consumer thread\n");
+    return 1;
   }
   const double rate_hz = atof(argv[1]);
   const double measure_s = atof(argv[2]), warmup_s = atof(argv[3]);
@@ -59,12 +93,17 @@ int main(int argc, char **argv) {
       if (start - last > period_ns * 3 / 2) missed += (start - last) / period_ns - 1;
     }
     last = start;
+    if (handoff) publish((int)(i + 1));
+  }
+  if (handoff) {
+    publish(-1);
+    pthread_join(consumer_thread, NULL);
   }
   const long m = n - 1;
   qsort(err, (size_t)m, sizeof *err, cmp_i64);
   printf("{\"rate_hz\":%g,\"samples\":%ld,\"period_error_p50_us\":%.3f,\"period_error_p99_us\":%.3f,"
-         "\"period_error_max_us\":%.3f,\"missed\":%ld,\"fifo_priority\":%d,\"rt_error\":\"%s\"}\n",
-         rate_hz, m, err[m / 2] / 1e3, err[(long)(m * 0.99)] / 1e3, err[m - 1] / 1e3, missed, prio, rt_error);
+         "\"period_error_max_us\":%.3f,\"missed\":%ld,\"fifo_priority\":%d,\"handoff\":%d,\"rt_error\":\"%s\"}\n",
+         rate_hz, m, err[m / 2] / 1e3, err[(long)(m * 0.99)] / 1e3, err[m - 1] / 1e3, missed, prio, handoff, rt_error);
   free(err);
   return 0;
 }
