@@ -19,19 +19,23 @@ import { percentile, type Figure } from './report.ts';
 const N = 500;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-/** Round trips of one ping-sized frame through a process that echoes bytes on a pty. */
-async function echoFloor(): Promise<number[]> {
+/**
+ * Round trips of one ping-sized frame through a process that echoes bytes on a pty. The host side reads and writes the
+ * pty as the firmware's sessions do (`serial` binding, direct I/O), or through node-serialport's own binding, whose
+ * reads and writes go through libuv's thread pool (what the sessions used before).
+ */
+async function echoFloor(io: 'direct' | 'serialport'): Promise<number[]> {
   const bin = path.join(tmpdir(), 'ganglion-pty-echo');
   execFileSync('gcc', ['-std=c11', '-O2', path.join(HERE, 'pty-echo.c'), '-o', bin]);
   const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line: string = await new Promise((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  const port = new SerialPort({ path: line.slice(4), baudRate: 1_000_000, autoOpen: false });
-  await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+  const port = new SerialTransport({ path: line.slice(4), baudRate: 1_000_000, ...(io === 'serialport' ? { binding: SerialPort.binding } : {}) });
+  await port.open();
   const frame = encodeFrame(1, encodeMessage('ping', { token: 1 }));
   const rtts: number[] = [];
   let got = 0;
   let done: () => void = () => {};
-  port.on('data', (d: Buffer) => {
+  port.onData((d) => {
     got += d.length;
     if (got >= frame.length) { got -= frame.length; done(); }
   });
@@ -40,7 +44,7 @@ async function echoFloor(): Promise<number[]> {
     await new Promise<void>((r) => { done = r; port.write(frame); });
     if (i >= 20) rtts.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
-  await new Promise<void>((r) => port.close(() => r()));
+  await port.close();
   child.kill();
   return rtts;
 }
@@ -55,7 +59,8 @@ async function sessionPings(s: McuSession): Promise<number[]> {
 }
 
 export async function run(): Promise<Figure[]> {
-  const floor = await echoFloor();
+  const floor = await echoFloor('direct');
+  const poolFloor = await echoFloor('serialport');
   const node = loadRobot().nodes.find((n) => n.id === 'base')!;
   const board = loadBoard(node.board);
 
@@ -80,7 +85,8 @@ export async function run(): Promise<Figure[]> {
   // of emulated clock (avr.ts), so no run can carry these 24 bytes faster; a measurement could only add to it.
   const WIRE_US = (10 + 14) * 10;
   return [
-    { name: 'raw pty echo floor (10-byte frame), median', value: f50, unit: 'us', baseline: { label: 'p99', value: percentile(floor, 99) } },
+    { name: 'raw pty echo floor (10-byte frame), median', value: f50, unit: 'us', baseline: { label: 'p99', value: percentile(floor, 99) },
+      note: `the host reads and writes the pty directly (host/link/serial-direct-io.ts); through node-serialport's thread-pool binding the same echo takes median ${percentile(poolFloor, 50).toFixed(0)} / p99 ${percentile(poolFloor, 99).toFixed(0)} us` },
     { name: 'posix firmware over pty, ping->pong median', value: percentile(posixRtt, 50), unit: 'us', baseline: { label: 'pty echo floor', value: f50 },
       goal: '<= 1.5x floor', pass: percentile(posixRtt, 50) <= 1.5 * f50, note: `ratio ${(percentile(posixRtt, 50) / f50).toFixed(2)}x, p99 ${percentile(posixRtt, 99).toFixed(0)} us` },
     { name: 'emulated Uno (avr8js worker, real-time paced), ping->pong median', value: percentile(emuRtt, 50), unit: 'us', baseline: { label: 'emulated 1 Mbaud wire alone (10 + 14 bytes x 10 us: a physical floor, computed)', value: WIRE_US },
