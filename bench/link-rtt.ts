@@ -21,8 +21,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Round trips of one ping-sized frame through a process that echoes bytes on a pty. The host side reads and writes the
- * pty as the firmware's sessions do (`serial` binding, direct I/O), or through node-serialport's own binding, whose
- * reads and writes go through libuv's thread pool (what the sessions used before).
+ * pty as the firmware's sessions do (serial-direct-io.ts: reads on the serial I/O thread, writes direct), or through
+ * node-serialport's own binding, whose reads and writes go through libuv's thread pool (what the sessions used before).
  */
 async function echoFloor(io: 'direct' | 'serialport'): Promise<number[]> {
   const bin = path.join(tmpdir(), 'ganglion-pty-echo');
@@ -86,7 +86,7 @@ export async function run(): Promise<Figure[]> {
   const WIRE_US = (10 + 14) * 10;
   return [
     { name: 'raw pty echo floor (10-byte frame), median', value: f50, unit: 'us', baseline: { label: 'p99', value: percentile(floor, 99) },
-      note: `the host reads and writes the pty directly (host/link/serial-direct-io.ts); through node-serialport's thread-pool binding the same echo takes median ${percentile(poolFloor, 50).toFixed(0)} / p99 ${percentile(poolFloor, 99).toFixed(0)} us` },
+      note: `the host reads the pty on its serial I/O thread and writes it directly, as the sessions do (host/link/serial-direct-io.ts); through node-serialport's thread-pool binding the same echo takes median ${percentile(poolFloor, 50).toFixed(0)} / p99 ${percentile(poolFloor, 99).toFixed(0)} us` },
     { name: 'posix firmware over pty, ping->pong median', value: percentile(posixRtt, 50), unit: 'us', baseline: { label: 'pty echo floor', value: f50 },
       goal: '<= 1.5x floor', pass: percentile(posixRtt, 50) <= 1.5 * f50, note: `ratio ${(percentile(posixRtt, 50) / f50).toFixed(2)}x, p99 ${percentile(posixRtt, 99).toFixed(0)} us` },
     { name: 'emulated Uno (avr8js worker, real-time paced), ping->pong median', value: percentile(emuRtt, 50), unit: 'us', baseline: { label: 'emulated 1 Mbaud wire alone (10 + 14 bytes x 10 us: a physical floor, computed)', value: WIRE_US },

@@ -1,6 +1,7 @@
-// Serial reads and writes made on the event loop's thread (serial-direct-io.ts), on real ptys: bytes arrive whole and in
-// order past the kernel's buffers, a close or a vanished device ends a pending read the way the stream expects, and a
-// thread pool busy hashing passwords no longer silences the link (it used to trip every MCU's watchdog).
+// Serial I/O without the thread pool (serial-direct-io.ts: writes on the event loop's thread, reads on the serial I/O
+// thread), on real ptys: bytes arrive whole and in order past the kernel's buffers, a close or a vanished device ends a
+// pending read the way the stream expects, and a thread pool busy hashing passwords no longer silences the link (it
+// used to trip every MCU's watchdog).
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { scrypt } from 'node:crypto';
