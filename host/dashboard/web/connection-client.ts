@@ -14,8 +14,13 @@ export class RemoteConnection {
     /** The role the broker says this login has (null until it says: the broker's ACL still decides). */
     public role: Role | null,
     private readonly handlers: ConnectionHandlers,
+    /** What the worker sent before its login answer (a retained message in the SUBACK's frame): handled first. */
+    early: FromWorker[],
   ) {
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
+    // A worker that dies after login (a script error) is a lost connection, said as one.
+    worker.onerror = (e) => handlers.link('offline', `the connection worker failed: ${e.message}`);
+    for (const m of early) this.receive(m);
   }
 
   /** Connects as `username` from a new worker; rejects with the broker's refusal in words, as Connection.login does. */
@@ -26,15 +31,16 @@ export class RemoteConnection {
         worker.terminate();
         reject(new Error(`the connection worker failed to start: ${e.message}`));
       };
+      const early: FromWorker[] = [];
       worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const m = e.data;
-        if (m.t !== 'login') return;
+        if (m.t !== 'login') return void early.push(m);
         if (!m.ok) {
           worker.terminate();
           reject(new Error(m.error));
           return;
         }
-        resolve(new RemoteConnection(worker, username, m.role, handlers));
+        resolve(new RemoteConnection(worker, username, m.role, handlers, early));
       };
       RemoteConnection.post(worker, { t: 'login', url, username, password });
     });

@@ -10,7 +10,6 @@ import type { FromWorker, ToWorker } from './connection-protocol.ts';
 import type { Incoming } from './messages.ts';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
-const post = (m: FromWorker) => scope.postMessage(m);
 
 let conn: Connection | null = null;
 /** Messages stamped in this task; sent as one batch when the task's microtasks have run (one WebSocket frame's worth). */
@@ -22,9 +21,16 @@ function queue(msg: Incoming, arrivedWallMs: number): void {
 }
 
 function flush(): void {
+  if (batch.length === 0) return;
   const items = batch;
   batch = [];
-  post({ t: 'messages', items });
+  scope.postMessage({ t: 'messages', items });
+}
+
+/** Anything else goes after the messages before it, in the order the broker sent them. */
+function post(m: FromWorker): void {
+  flush();
+  scope.postMessage(m);
 }
 
 async function handle(m: ToWorker): Promise<void> {
