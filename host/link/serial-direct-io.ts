@@ -153,6 +153,9 @@ class IoThread {
     });
     w.on('exit', () => {
       if (this.worker === w) this.worker = null;
+      // A thread that is gone holds no descriptor: any close waiting for it is done.
+      for (const done of this.closing.values()) done();
+      this.closing.clear();
     });
     return (this.worker = w);
   }
