@@ -44,7 +44,10 @@ t.test(`${BURST} malformed messages from one client`, async (t) => {
   const b0 = bridge.stats().commands;
   for (let i = 0; i < 4000; i++) bad.client.publish('ganglion/ref/cmd/action', junk[i % junk.length]!, { qos: 0 });
   bad.client.publish('ganglion/ref/cmd/estop', JSON.stringify(stampCommand({ reason: 'from the flood' })), { qos: 0 });
-  await waitFor(() => sim.runtime.snapshot().estop.latched, 3000, 'the flooder\'s e-stop to latch');
+  // The bound is loose on purpose: on a quiet machine the e-stop latches with ~2,700 of the flood's commands handled,
+  // ~2.7 s at the 1000/s limit, and a loaded CI machine took longer than 3 s. That it skipped the queue is the count
+  // below, not this bound.
+  await waitFor(() => sim.runtime.snapshot().estop.latched, 10_000, 'the flooder\'s e-stop to latch');
   t.ok(bridge.stats().commands - b0 < 4000, `the e-stop latched with ${bridge.stats().commands - b0} of the 4000 commands before it read: it skipped the throttle's queue`);
   await sim.runtime.clearEstop();
   await waitFor(() => bridge.stats().commands - b0 >= 4001, 30_000, 'the rest of the second flood', 50);
