@@ -8,7 +8,7 @@
 import { writeSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { tsWorker } from '../util/ts-worker.ts';
-import type { FromIoThread, ToIoThread } from './serial-io-protocol.ts';
+import { mustRetry, type FromIoThread, type SysError as IoError, type ToIoThread } from './serial-io-protocol.ts';
 import type { SerialBinding } from './serial.ts';
 
 type Binding = NonNullable<SerialBinding>;
@@ -22,10 +22,8 @@ interface UnixPort {
 
 const isUnixPort = (p: object): p is UnixPort & object => typeof (p as Partial<UnixPort>).fd === 'number' && 'poller' in p;
 
-type SysError = Error & { code?: string; errno?: number; disconnect?: boolean; canceled?: boolean };
-
-/** The kernel had no room right now: the I/O thread writes the rest when it has. */
-const RETRY = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
+/** What the stream reads from an error: a lost device (`disconnect`) or a closed port (`canceled`). */
+type SysError = IoError & { disconnect?: boolean; canceled?: boolean };
 /** Codes that mean the device went away (a cable pull): the stream closes with the error, as the binding does. */
 const GONE = new Set(['EBADF', 'ENXIO', 'EIO', 'UNKNOWN']);
 
@@ -121,7 +119,8 @@ class ThreadPort {
         while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset, buffer.length - offset);
         return Promise.resolve();
       } catch (e) {
-        if (!RETRY.has((e as SysError).code ?? '')) return Promise.reject(marked(e as SysError));
+        // No room in the kernel: the I/O thread writes the rest when it has.
+        if (!mustRetry(e)) return Promise.reject(marked(e as SysError));
       }
     }
     const seq = ++this.seq;

@@ -1,4 +1,11 @@
-// The messages between the event loop's thread and the serial I/O thread (serial-io-thread.ts), one port per id.
+// The messages between the event loop's thread and the serial I/O thread (serial-io-thread.ts), one port per id, and what both sides read from a failed system call.
+
+/** A system call's error as Node gives it. */
+export type SysError = Error & { code?: string; errno?: number };
+
+/** The kernel had no room (or no bytes) right now: try again, it is not a failure. */
+export const RETRY_CODES: ReadonlySet<string> = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
+export const mustRetry = (e: unknown): boolean => RETRY_CODES.has((e as SysError).code ?? '');
 
 export type ToIoThread =
   /** Open the device for reading (before the binding opens and locks it). */

@@ -3,7 +3,7 @@
 // Why: on Linux a tty read or poll that finds no input first waits for the tty's buffer work (n_tty_poll/n_tty_read ->
 // tty_buffer_flush_work), which runs on a kernel worker thread. On a busy machine that worker waits for a core, and
 // the caller sleeps uninterruptibly meanwhile: the host's main thread was measured asleep in epoll_ctl on a pty for
-// 0.5-0.7 s at a time (/proc/<pid>/task/<tid>/stack: __flush_work <- n_tty_poll <- tty_poll <- do_epoll_ctl), long
+// 0.5-2.7 s at a time (/proc/<pid>/task/<tid>/stack: __flush_work <- n_tty_poll <- tty_poll <- do_epoll_ctl), long
 // enough for every MCU's link watchdog to trip. Here only this thread sleeps there. Writes never wait for that work,
 // so the main thread writes itself (serial-direct-io.ts) and hands over only what the kernel had no room for.
 //
@@ -13,12 +13,8 @@
 import { openSync, constants, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { parentPort } from 'node:worker_threads';
-import type { FromIoThread, ToIoThread } from './serial-io-protocol.ts';
+import { mustRetry, type FromIoThread, type SysError, type ToIoThread } from './serial-io-protocol.ts';
 
-type SysError = Error & { code?: string; errno?: number };
-
-/** The kernel had no room right now. */
-const RETRY = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
 /** [ms] when the kernel had no room for a write: try again this much later (rare: a full tty buffer). */
 const WRITE_RETRY_MS = 1;
 
@@ -70,7 +66,7 @@ function flushWrites(id: number, p: Port): void {
     try {
       w.offset += writeSync(p.writeFd, w.bytes, w.offset, w.bytes.length - w.offset);
     } catch (e) {
-      if (!RETRY.has((e as SysError).code ?? '')) {
+      if (!mustRetry(e)) {
         p.writes.length = 0;
         failed(id, e as SysError);
         return;
