@@ -2,14 +2,15 @@
 // then the loop under SCHED_FIFO beside the default scheduling, on an idle machine and with a busy process on every core;
 // each worker figure is also given as a ratio to the machine's floor: a C loop (bench/ref-loop.c) in the same conditions.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CadenceStats, type CadenceSnapshot } from '../host/executor/cadence.ts';
+import { describeIsolation, LOOP_SLICE_NS, setNormalSchedule, type IsolationStatus } from '../host/executor/isolation.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
 import { monoNow_ns } from '../host/util/mono-clock.ts';
-import { startExampleLoop } from './example-loop.ts';
+import { startExampleLoop, type ExampleLoopResult } from './example-loop.ts';
 import type { Figure } from './report.ts';
 
 const MEASURE_S = 10;
@@ -34,14 +35,30 @@ function refLoop(): string {
 }
 
 /** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
-async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false): Promise<FloorSnapshot> {
+async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false): Promise<FloorSnapshot> {
   const args = [String(rate_hz), String(MEASURE_S), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
   const child = spawn(refLoop(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The isolated worker's scheduling on the C loop too, well within the warm-up: the loop (its main thread) gets the
+  // short slice, its consumer thread SCHED_BATCH, as the worker's main thread has.
+  if (shortSlice) {
+    setNormalSchedule(child.pid!, 'other', LOOP_SLICE_NS);
+    if (handoff) await batchOtherThreads(child.pid!);
+  }
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const code: number = await new Promise((r) => child.once('close', r));
   if (code !== 0) throw new Error(`bench/ref-loop.c exited with ${code}`);
   return JSON.parse(out) as FloorSnapshot;
+}
+
+/** SCHED_BATCH for every thread of process `pid` but its main thread, once the consumer thread has started. */
+async function batchOtherThreads(pid: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const others = readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t !== pid);
+    if (others.length) return others.forEach((t) => void setNormalSchedule(t, 'batch', 0));
+    await sleep(5);
+  }
+  throw new Error('bench/ref-loop.c started no consumer thread');
 }
 
 const FLOOR_GOAL = '<= 1.5x the C floor (clock_nanosleep, same conditions)';
@@ -63,14 +80,14 @@ function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot, ha
  * The real loop, set up as in production: reference-robot envelope, the main thread feeding state at
  * 200 Hz (the telemetry rate) and consuming every setpoint as the MCU links would.
  */
-async function workerLoop(rate_hz: number, rt_priority: number | null = null): Promise<CadenceSnapshot & { spin_margin_us: number; realtime: RealtimeStatus }> {
-  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: MEASURE_S });
+async function workerLoop(rate_hz: number, rt_priority: number | null = null, isolation = false): Promise<ExampleLoopResult & { spin_margin_us: number; realtime: RealtimeStatus; isolation: IsolationStatus | null }> {
+  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: MEASURE_S, isolation });
   let spin_margin_us = NaN;
   loop.on('stats', (s) => (spin_margin_us = s.spin_margin_us));
   await sleep((WARMUP_S + MEASURE_S) * 1000);
   const final = await stop();
   if (!final) throw new Error('the loop stopped without reporting its cadence');
-  return { ...final, spin_margin_us, realtime: loop.realtime! };
+  return { ...final, spin_margin_us, realtime: loop.realtime!, isolation: loop.isolation };
 }
 
 /** Main-thread timers, both running in the same 10 s (their callbacks take microseconds, so they barely collide). */
@@ -182,9 +199,14 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
     return [{ name: `worker loop under SCHED_FIFO ${at}`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(idleFifo.realtime)}` }];
   }
   const idleDefault = await workerLoop(RT_RATE_HZ);
+  const idleSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
+  const idleIsolated = await workerLoop(RT_RATE_HZ, null, true);
   const hogs = busyEveryCore();
-  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor, loadHandoffFloor;
+  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor, loadHandoffFloor, loadSliceFloor, loadSliceHandoffFloor, loadIsolated;
   try {
+    loadSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
+    loadSliceHandoffFloor = await cFloor(RT_RATE_HZ, null, true, true);
+    loadIsolated = await workerLoop(RT_RATE_HZ, null, true);
     loadFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
     loadFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
     loadDefaultFloor = await cFloor(RT_RATE_HZ);
@@ -200,6 +222,8 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
     floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor),
     floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load} ${at}`, loadFifo, loadFifoFloor),
     floorFigure(`default scheduling, ${load} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor),
+    isolationFigure(`idle ${at}`, idleIsolated, idleSliceFloor, idleDefault),
+    isolationFigure(`${load} ${at}`, loadIsolated, loadSliceFloor, loadDefault, loadDefaultFloor, loadSliceHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
@@ -222,6 +246,23 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
         `\`ganglion run --rt-priority ${RT_PRIORITY}\` asks for FIFO (root or an rtprio limit)`,
     },
   ];
+}
+
+/**
+ * The isolated loop (`--loop-isolation`) against the C loop given the same short slice (same conditions), with the
+ * loop as it runs by default and, under load, the plain C floor beside it.
+ */
+function isolationFigure(label: string, w: ExampleLoopResult & { isolation: IsolationStatus | null }, sliceFloor: FloorSnapshot, plain: ExampleLoopResult, plainFloor?: FloorSnapshot, handoffFloor?: FloorSnapshot): Figure {
+  const f = floorFigure(`default scheduling + --loop-isolation, ${label}`, w, sliceFloor, handoffFloor);
+  const handoff = (r: ExampleLoopResult) => `tick start -> setpoints read by the main thread p50 ${r.handoff_p50_us.toFixed(0)} / p99 ${r.handoff_p99_us.toFixed(0)} us`;
+  return {
+    ...f,
+    baseline: { label: `C clock_nanosleep loop p99, its thread given the same ${LOOP_SLICE_NS / 1000} us slice`, value: sliceFloor.period_error_p99_us },
+    note:
+      `${f.note}\n    isolated: ${fmtLine(w)}; ${handoff(w)}\n    not isolated, same conditions: ${fmtLine(plain)}; ${handoff(plain)}` +
+      (plainFloor ? `\n    plain C floor (default slice): p99 ${plainFloor.period_error_p99_us.toFixed(0)} us; the isolated loop is ${(w.period_error_p99_us / Math.max(plainFloor.period_error_p99_us, 0.001)).toFixed(2)}x it` : '') +
+      `\n    ${w.isolation ? describeIsolation(w.isolation) : 'isolation not applied'}`,
+  };
 }
 
 function fmtLine(s: CadenceSnapshot): string {

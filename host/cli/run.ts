@@ -54,6 +54,9 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
   --rt-priority N     task and idle demos: run the executor thread under SCHED_FIFO at priority N (1-98),
                       as ros2_control does, so other work on the machine cannot preempt it. Needs root or
                       an rtprio limit; when refused, the run says how to allow it and goes on without
+  --loop-isolation    task and idle demos, without --rt-priority: keep the executor's period on a machine
+                      whose cores are busy, unprivileged (a short scheduler slice for the executor thread,
+                      the main thread as SCHED_BATCH, no spinning; docs/executor.md)
   --duration S        stop after S seconds (default: run until stopped)
   --tasks N           task demo: stop after N planner tasks (scenes), or at --duration if that is sooner
   --report S          seconds between reports (default 2)
@@ -95,6 +98,7 @@ interface Args {
   demo: 'task' | 'motion' | 'idle' | null;
   loopHz: number;
   rtPriority: number | null;
+  loopIsolation: boolean;
   skillsDir: string | null;
   mqtt: {
     broker: string | null;
@@ -126,6 +130,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       demo: { type: 'string' },
       'loop-hz': { type: 'string' },
       'rt-priority': { type: 'string' },
+      'loop-isolation': { type: 'boolean' },
       skills: { type: 'string' },
       broker: { type: 'string' },
       'broker-ws': { type: 'string' },
@@ -167,6 +172,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     demo: values.demo === undefined ? null : demoName(values.demo),
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
     rtPriority: values['rt-priority'] === undefined ? null : Math.round(num(values['rt-priority'], 'rt-priority', 0, 1, 98)),
+    loopIsolation: values['loop-isolation'] ?? false,
     skillsDir: values.skills ?? null,
     mqtt: values['no-mqtt']
       ? null
@@ -250,6 +256,7 @@ export async function main(argv: string[]): Promise<number> {
         rate_hz: args.loopHz,
         perception: ({ geometry, wheels }) => simulated ? new TabletopPerception(feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1, geometry).world, { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
         ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
+        ...(args.loopIsolation ? { loop_isolation: true } : {}),
         ...(args.skillsDir === null ? {} : { skills_dir: args.skillsDir }),
         ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
         correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),

@@ -9,6 +9,7 @@ import { parseEnvelopeConfig, type EnvelopeConfigInput } from './envelope-config
 import type { LoopWorkerData } from './loop-worker.ts';
 import { CONTROL_STOP, type LoopShared } from './shared.ts';
 import { describeRealtime, type RealtimeStatus } from './realtime.ts';
+import { isolateLoop, releaseMain, type IsolationStatus } from './isolation.ts';
 import { monoNow_ns } from '../util/mono-clock.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 
@@ -29,6 +30,13 @@ const LoopOptionsSchema = z.strictObject({
    */
   rt_priority: z.number().int().min(1).max(98).nullable().default(null),
   rt_required: z.boolean().default(false),
+  /**
+   * Without real-time priority: a short EEVDF slice for the loop thread and SCHED_BATCH for the main thread it wakes, no
+   * spin (a spinning thread is charged for it and loses its place). Unprivileged; see isolation.ts and docs/executor.md.
+   * Keeps the period on a machine whose cores are busy; on an idle one the spin's precision is given up. Ignored with
+   * rt_priority.
+   */
+  isolation: z.boolean().default(false),
   stats_every_s: z.number().positive().default(1),
   /** The rolling window of the cadence statistics. */
   cadence_window_s: z.number().positive().default(5),
@@ -50,6 +58,8 @@ export class Loop extends EventEmitter<LoopEvents> {
   private finalCadence: CadenceSnapshot | null = null;
   /** How the loop thread is scheduled (set once it is ready). */
   realtime: RealtimeStatus | null = null;
+  /** What isolation got, when asked for (LoopOptions.isolation). */
+  isolation: IsolationStatus | null = null;
 
   constructor(
     private readonly worker: Worker,
@@ -115,6 +125,9 @@ export class Loop extends EventEmitter<LoopEvents> {
   }
 }
 
+/** Loops running isolated: the main thread gets its default scheduling back when the last one stops. */
+let isolatedLoops = 0;
+
 /** Starts the loop; resolves once the tick module is loaded and the first period is scheduled. */
 export async function startLoop(options: LoopOptions): Promise<Loop> {
   const o = LoopOptionsSchema.parse(options);
@@ -125,12 +138,13 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
   const tickUrl = o.tickModule instanceof URL ? o.tickModule.href : o.tickModule.startsWith('file:') ? o.tickModule : pathToFileURL(o.tickModule).href;
   Atomics.store(new Int32Array(o.shared.control), CONTROL_STOP, 0);
   const { port1, port2 } = new MessageChannel();
+  const isolate = o.isolation && o.rt_priority === null;
   const data: LoopWorkerData = {
     tick_module: tickUrl,
     tick_options: o.tick_options,
     rate_hz: o.rate_hz,
-    spin_margin_us: o.spin_margin_us,
-    adaptive_spin: o.adaptive_spin,
+    spin_margin_us: isolate ? 0 : o.spin_margin_us,
+    adaptive_spin: isolate ? false : o.adaptive_spin,
     rt_priority: o.rt_priority,
     stats_every_ticks: Math.max(1, Math.round(o.stats_every_s * o.rate_hz)),
     cadence_window_ticks: Math.max(2, Math.round(o.cadence_window_s * o.rate_hz)),
@@ -151,9 +165,16 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
     worker.on('message', onReady);
     worker.once('error', reject);
   });
+  if (isolate && loop.realtime) {
+    loop.isolation = isolateLoop(loop.realtime.tid);
+    isolatedLoops++;
+  }
   let failure: Error | null = null;
   worker.on('error', (e) => (failure = e));
-  worker.once('exit', () => loop.emit('exit', failure));
+  worker.once('exit', () => {
+    if (loop.isolation && --isolatedLoops === 0) releaseMain();
+    loop.emit('exit', failure);
+  });
   if (o.rt_required && loop.realtime?.error) {
     await loop.stop();
     throw new Error(describeRealtime(loop.realtime));

@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   sleep_only?: boolean;
   /** SCHED_FIFO priority for the executor thread (see LoopOptions.rt_priority); absent: default scheduling. */
   rt_priority?: number;
+  /** Unprivileged isolation of the executor thread (see LoopOptions.isolation); ignored with rt_priority. */
+  loop_isolation?: boolean;
   /** The robot's id on MQTT and in logs (default: the calibration's robot name). */
   robot_id?: string;
   /** Corrections are appended here (JSON lines) with their context; absent: not persisted. */

@@ -104,6 +104,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
       tick_options: { status_channel: this.channelName, geometry: this.o.geometry, ...(dir ? { packages_dir: dir } : {}) },
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
       ...(this.o.rt_priority === undefined ? {} : { rt_priority: this.o.rt_priority }),
+      ...(this.o.loop_isolation ? { isolation: true } : {}),
     });
     this.loop.on('stats', (m) => {
       this.lastCadence = m.line;

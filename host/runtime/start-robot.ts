@@ -5,6 +5,7 @@ import type { Calibration } from '../calibration/schema.ts';
 import { allSimulated, connectNodes, openLinks, type NodePlan, type RobotLinks, type RobotNodeLink } from '../boot/links.ts';
 import type { WorkerNode } from '../emulator/worker-node.ts';
 import { envelopeFor, REFERENCE_LIMITS, type EnvelopeConfigInput } from '../executor/envelope-config.ts';
+import { describeIsolation } from '../executor/isolation.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import type { Robot } from '../hw/robot.ts';
 import { geometryFor, type RobotGeometry } from '../skills/geometry.ts';
@@ -86,6 +87,7 @@ export async function startRobot(o: StartRobotOptions): Promise<StartedRobot> {
       await rt.start();
       cleanups.push(() => rt.stop());
       if (rt.loop?.realtime) log?.(`executor: ${describeRealtime(rt.loop.realtime)}`);
+      if (rt.loop?.isolation) log?.(`executor: ${describeIsolation(rt.loop.isolation)}`);
       runtime = rt;
     }
     return { calibration, sessions, links, envelope, geometry, runtime, stop };
