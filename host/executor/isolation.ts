@@ -56,7 +56,15 @@ export function setNormalSchedule(tid: number, policy: 'other' | 'batch', slice_
   }
 }
 
-/** Isolates the loop thread `loopTid` from the main thread that it wakes. Never throws: the status says what failed. */
+/** Isolated loops running in this process; the main thread is released when the last one stops. */
+let held = 0;
+/** Whether isolation made the main thread SCHED_BATCH (a main thread the user had already scheduled otherwise is left alone). */
+let mainBatched = false;
+
+/**
+ * Isolates the loop thread `loopTid` from the main thread, which it wakes. Never throws: the status says what failed.
+ * Pair each call with releaseLoop() when that loop stops.
+ */
 export function isolateLoop(loopTid: number, mainTid = process.pid): IsolationStatus {
   const errors: string[] = [];
   let loop_slice_ns: number | null = null;
@@ -66,16 +74,21 @@ export function isolateLoop(loopTid: number, mainTid = process.pid): IsolationSt
   } catch (e) {
     errors.push((e as Error).message);
   }
-  try {
-    setNormalSchedule(mainTid, 'batch', 0);
-  } catch (e) {
-    errors.push((e as Error).message);
+  if (held++ === 0 && readScheduling(mainTid).policy === 'SCHED_OTHER') {
+    try {
+      setNormalSchedule(mainTid, 'batch', 0);
+      mainBatched = true;
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
   }
   return { loop_slice_ns, main_policy: readScheduling(mainTid).policy, error: errors.length ? errors.join('; ') : null };
 }
 
-/** Gives the main thread its default scheduling back (the loop stopped). */
-export function releaseMain(mainTid = process.pid): string | null {
+/** An isolated loop stopped: when it was the last, the main thread gets SCHED_OTHER back. Returns a failure's reason. */
+export function releaseLoop(mainTid = process.pid): string | null {
+  if (--held > 0 || !mainBatched) return null;
+  mainBatched = false;
   try {
     setNormalSchedule(mainTid, 'other', 0);
     return null;

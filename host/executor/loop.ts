@@ -9,7 +9,7 @@ import { parseEnvelopeConfig, type EnvelopeConfigInput } from './envelope-config
 import type { LoopWorkerData } from './loop-worker.ts';
 import { CONTROL_STOP, type LoopShared } from './shared.ts';
 import { describeRealtime, type RealtimeStatus } from './realtime.ts';
-import { isolateLoop, releaseMain, type IsolationStatus } from './isolation.ts';
+import { isolateLoop, releaseLoop, type IsolationStatus } from './isolation.ts';
 import { monoNow_ns } from '../util/mono-clock.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 
@@ -125,9 +125,6 @@ export class Loop extends EventEmitter<LoopEvents> {
   }
 }
 
-/** Loops running isolated: the main thread gets its default scheduling back when the last one stops. */
-let isolatedLoops = 0;
-
 /** Starts the loop; resolves once the tick module is loaded and the first period is scheduled. */
 export async function startLoop(options: LoopOptions): Promise<Loop> {
   const o = LoopOptionsSchema.parse(options);
@@ -165,14 +162,11 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
     worker.on('message', onReady);
     worker.once('error', reject);
   });
-  if (isolate && loop.realtime) {
-    loop.isolation = isolateLoop(loop.realtime.tid);
-    isolatedLoops++;
-  }
+  if (isolate && loop.realtime) loop.isolation = isolateLoop(loop.realtime.tid);
   let failure: Error | null = null;
   worker.on('error', (e) => (failure = e));
   worker.once('exit', () => {
-    if (loop.isolation && --isolatedLoops === 0) releaseMain();
+    if (loop.isolation) releaseLoop();
     loop.emit('exit', failure);
   });
   if (o.rt_required && loop.realtime?.error) {

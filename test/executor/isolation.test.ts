@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { EnvelopeConfigInput } from '../../host/executor/envelope-config.ts';
-import { describeIsolation, LOOP_SLICE_NS } from '../../host/executor/isolation.ts';
+import { describeIsolation, LOOP_SLICE_NS, setNormalSchedule } from '../../host/executor/isolation.ts';
 import { startLoop } from '../../host/executor/loop.ts';
 import { readScheduling } from '../../host/executor/realtime.ts';
 import { createLoopShared, SetpointReader, StateWriter } from '../../host/executor/shared.ts';
@@ -61,6 +61,16 @@ t.test('the main thread is released only when the last isolated loop stops', asy
   await b.stop();
   await new Promise((r) => setImmediate(r));
   t.equal(readScheduling(mainTid).policy, 'SCHED_OTHER');
+});
+
+t.test('a main thread the user already scheduled otherwise is left as it is', async (t) => {
+  setNormalSchedule(mainTid, 'batch', 0);
+  t.teardown(() => void setNormalSchedule(mainTid, 'other', 0));
+  const loop = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, isolation: true });
+  t.equal(loop.isolation!.loop_slice_ns, LOOP_SLICE_NS, 'the loop thread still gets its slice');
+  await loop.stop();
+  await new Promise((r) => setImmediate(r));
+  t.equal(readScheduling(mainTid).policy, 'SCHED_BATCH', 'not turned into SCHED_OTHER at stop');
 });
 
 t.test('with a real-time priority asked for, isolation is not applied', async (t) => {
