@@ -107,8 +107,9 @@ async function loopJitter(
   load: (stopped: () => boolean) => Promise<unknown>,
   cpu: { loaded_us: number; loaded_s: number; idle_us: number; idle_s: number },
   rt_priority: number | null = null,
+  isolation = false,
 ): Promise<{ idle: number[]; loaded: number[]; idleMax: number; loadedMax: number; realtime: RealtimeStatus }> {
-  const { loop, stop } = await startExampleLoop({ rate_hz: 500, rt_priority, cadence_window_s: 1 });
+  const { loop, stop } = await startExampleLoop({ rate_hz: 500, rt_priority, cadence_window_s: 1, isolation });
   let phase: 'idle' | 'loaded' | 'skip' = 'skip';
   const out = { idle: [] as number[], loaded: [] as number[], idleMax: 0, loadedMax: 0, realtime: loop.realtime! };
   loop.on('stats', (m) => {
@@ -222,19 +223,21 @@ export async function run(): Promise<Figure[]> {
       clearInterval(sampler);
     };
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-    // The loop as `ganglion run` starts it by default, then under SCHED_FIFO (--rt-priority) where this machine allows it.
-    for (const rt_priority of [null, RT_PRIORITY]) {
+    // The loop as `ganglion run` starts it by default, then under SCHED_FIFO (--rt-priority) where this machine allows it,
+    // then with the unprivileged isolation (--loop-isolation: the main thread, where the planner's requests are parsed,
+    // as SCHED_BATCH, so that work runs "at lower priority" than the loop).
+    for (const { rt_priority, isolation } of [{ rt_priority: null, isolation: false }, { rt_priority: RT_PRIORITY, isolation: false }, { rt_priority: null, isolation: true }]) {
       const cpu = { loaded_us: 0, loaded_s: 0, idle_us: 0, idle_s: 0 };
       flight.length = 0;
       plans = 0;
-      const j = await loopJitter(inFlightLoad, cpu, rt_priority);
+      const j = await loopJitter(inFlightLoad, cpu, rt_priority, isolation);
       if (j.realtime.error) {
         figures.push({ name: `executor jitter with ${IN_FLIGHT} LLM requests in flight, loop under SCHED_FIFO`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(j.realtime)}` });
         continue;
       }
       const idle = percentile(j.idle, 50);
       const loaded = percentile(j.loaded, 50);
-      const sched = rt_priority === null ? 'default scheduling' : `loop thread under SCHED_FIFO ${rt_priority}`;
+      const sched = rt_priority !== null ? `loop thread under SCHED_FIFO ${rt_priority}` : isolation ? 'default scheduling + --loop-isolation (no spin: idle is its own)' : 'default scheduling';
       figures.push({
         name: `executor period error p99 @ 500 Hz with ${IN_FLIGHT} LLM requests in flight (streamed, validated, planned), ${sched}: median of ${j.loaded.length} one-second windows`,
         value: loaded,
