@@ -5,12 +5,10 @@
 // holds its slice waits for that slice to end. SCHED_BATCH wakees never preempt on wake-up, and a thread whose slice is
 // shorter than the running one's preempts it at once (EEVDF, Linux >= 6.12). Both are allowed without privileges.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../util/atomic-write.ts';
 import { readScheduling } from './realtime.ts';
 
 /** [ns] The loop thread's slice: well under the default (~1.4 ms here), well over a tick (~30 us). */
@@ -27,19 +25,19 @@ export interface IsolationStatus {
   error: string | null;
 }
 
-/** The helper, built once per version of its source into the temp folder (cc is part of the toolchain setup installs). */
+/**
+ * The helper, built once per process into a private temp folder (mkdtemp: mode 0700, a fresh name), never a shared
+ * path another user could have put a binary at; removed when the process exits. cc is part of the toolchain setup
+ * installs; the build takes ~0.2 s.
+ */
+let helperBin: string | null = null;
 function helper(): string {
-  const src = readFileSync(SOURCE);
-  const bin = path.join(tmpdir(), `ganglion-sched-attr-${createHash('sha256').update(src).digest('hex').slice(0, 12)}`);
-  if (existsSync(bin)) return bin;
-  const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-sched-attr-build-'));
-  try {
-    execFileSync('cc', ['-std=c11', '-O2', SOURCE, '-o', path.join(dir, 'sched-attr')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
-    writeFileAtomic(bin, readFileSync(path.join(dir, 'sched-attr')), { mode: 0o755 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return bin;
+  if (helperBin && existsSync(helperBin)) return helperBin;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-sched-attr-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const bin = path.join(dir, 'sched-attr');
+  execFileSync('cc', ['-std=c11', '-O2', SOURCE, '-o', bin], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  return (helperBin = bin);
 }
 
 /** Sets a thread's normal-class policy and slice; returns the slice the kernel reports, or throws with the reason. */
