@@ -172,7 +172,7 @@ export async function run(): Promise<Figure[]> {
       },
     );
   }
-  figures.push(...(await realtimeFigures(intervalAt1kHz!)));
+  figures.push(...(await realtimeFigures(intervalAt1kHz!)), ...(await isolationFigures()));
   return figures;
 }
 
@@ -199,14 +199,9 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
     return [{ name: `worker loop under SCHED_FIFO ${at}`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(idleFifo.realtime)}` }];
   }
   const idleDefault = await workerLoop(RT_RATE_HZ);
-  const idleSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
-  const idleIsolated = await workerLoop(RT_RATE_HZ, null, true);
   const hogs = busyEveryCore();
-  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor, loadHandoffFloor, loadSliceFloor, loadSliceHandoffFloor, loadIsolated;
+  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor, loadHandoffFloor;
   try {
-    loadSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
-    loadSliceHandoffFloor = await cFloor(RT_RATE_HZ, null, true, true);
-    loadIsolated = await workerLoop(RT_RATE_HZ, null, true);
     loadFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
     loadFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
     loadDefaultFloor = await cFloor(RT_RATE_HZ);
@@ -222,8 +217,6 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
     floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor),
     floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load} ${at}`, loadFifo, loadFifoFloor),
     floorFigure(`default scheduling, ${load} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor),
-    isolationFigure(`idle ${at}`, idleIsolated, idleSliceFloor, idleDefault),
-    isolationFigure(`${load} ${at}`, loadIsolated, loadSliceFloor, loadDefault, loadDefaultFloor, loadSliceHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
@@ -245,6 +238,32 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
         `FIFO: ${fmtLine(loadFifo)}\n    default: ${fmtLine(loadDefault)}\n    setInterval, same load: ${fmtLine(loadTimers.interval)}\n    ` +
         `\`ganglion run --rt-priority ${RT_PRIORITY}\` asks for FIFO (root or an rtprio limit)`,
     },
+  ];
+}
+
+/**
+ * The loop with `--loop-isolation` (no privileges needed: measured whether or not SCHED_FIFO was granted), idle and with
+ * every core busy, each beside the C loop given the same scheduling and the loop as it runs by default.
+ */
+async function isolationFigures(): Promise<Figure[]> {
+  const at = `@ ${RT_RATE_HZ} Hz, ${MEASURE_S} s`;
+  const idleDefault = await workerLoop(RT_RATE_HZ);
+  const idleSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
+  const idleIsolated = await workerLoop(RT_RATE_HZ, null, true);
+  const hogs = busyEveryCore();
+  let loadDefault, loadDefaultFloor, loadSliceFloor, loadSliceHandoffFloor, loadIsolated;
+  try {
+    loadDefaultFloor = await cFloor(RT_RATE_HZ);
+    loadDefault = await workerLoop(RT_RATE_HZ);
+    loadSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
+    loadSliceHandoffFloor = await cFloor(RT_RATE_HZ, null, true, true);
+    loadIsolated = await workerLoop(RT_RATE_HZ, null, true);
+  } finally {
+    hogs.stop();
+  }
+  return [
+    isolationFigure(`idle ${at}`, idleIsolated, idleSliceFloor, idleDefault),
+    isolationFigure(`${cpus().length} busy processes (one per core) ${at}`, loadIsolated, loadSliceFloor, loadDefault, loadDefaultFloor, loadSliceHandoffFloor),
   ];
 }
 
