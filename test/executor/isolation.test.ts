@@ -2,23 +2,12 @@
 // default back afterwards, the loop stops spinning; each read back from the kernel (/proc), not from our own status.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import type { EnvelopeConfigInput } from '../../host/executor/envelope-config.ts';
 import { describeIsolation, LOOP_SLICE_NS, setNormalSchedule } from '../../host/executor/isolation.ts';
 import { startLoop } from '../../host/executor/loop.ts';
 import { readScheduling } from '../../host/executor/realtime.ts';
-import { createLoopShared, SetpointReader, StateWriter } from '../../host/executor/shared.ts';
+import { SetpointReader } from '../../host/executor/shared.ts';
 import { parseRunArgs } from '../../host/cli/run.ts';
-
-const TICK = new URL('./fixtures/echo-tick.ts', import.meta.url);
-const ENVELOPE: EnvelopeConfigInput = {
-  joints: [{ name: 'wheel', kind: 'velocity', velocity_max_radps: 100, accel_max_radps2: 1e6, max_step_radps: 100 }],
-};
-
-function shared() {
-  const s = createLoopShared(['wheel']);
-  new StateWriter(s).write({ wheel: { position_rad: 0, velocity_radps: 0 } });
-  return s;
-}
+import { oneWheel } from './fixtures/one-wheel.ts';
 
 /** [ns] The thread's EEVDF slice as the kernel's scheduler debug file gives it. */
 function sliceOf(tid: number): number {
@@ -32,8 +21,9 @@ const defaultSlice = sliceOf(mainTid);
 
 t.test('isolation: a short slice for the loop thread, SCHED_BATCH for the main thread, no spin; undone at stop', async (t) => {
   t.same(readScheduling(mainTid), { policy: 'SCHED_OTHER', rt_priority: 0 }, 'before: the main thread is normally scheduled');
-  const s = shared();
-  const loop = await startLoop({ rate_hz: 500, tickModule: TICK, shared: s, envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, isolation: true });
+  const o = oneWheel({ isolation: true });
+  const s = o.shared;
+  const loop = await startLoop(o);
   const stats = new Promise<number>((resolve) => loop.once('stats', (m) => resolve(m.spin_margin_us)));
   const iso = loop.isolation!;
   t.equal(iso.error, null, `nothing refused (${describeIsolation(iso)})`);
@@ -53,8 +43,8 @@ t.test('isolation: a short slice for the loop thread, SCHED_BATCH for the main t
 });
 
 t.test('the main thread is released only when the last isolated loop stops', async (t) => {
-  const a = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, isolation: true });
-  const b = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, isolation: true });
+  const a = await startLoop(oneWheel({ isolation: true }));
+  const b = await startLoop(oneWheel({ isolation: true }));
   await a.stop();
   await new Promise((r) => setImmediate(r));
   t.equal(readScheduling(mainTid).policy, 'SCHED_BATCH', 'one loop still runs: still batch');
@@ -66,7 +56,7 @@ t.test('the main thread is released only when the last isolated loop stops', asy
 t.test('a main thread the user already scheduled otherwise is left as it is', async (t) => {
   setNormalSchedule(mainTid, 'batch', 0);
   t.teardown(() => void setNormalSchedule(mainTid, 'other', 0));
-  const loop = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, isolation: true });
+  const loop = await startLoop(oneWheel({ isolation: true }));
   t.equal(loop.isolation!.loop_slice_ns, LOOP_SLICE_NS, 'the loop thread still gets its slice');
   await loop.stop();
   await new Promise((r) => setImmediate(r));
@@ -74,7 +64,7 @@ t.test('a main thread the user already scheduled otherwise is left as it is', as
 });
 
 t.test('with a real-time priority asked for, isolation is not applied', async (t) => {
-  const loop = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, isolation: true, rt_priority: 42 });
+  const loop = await startLoop(oneWheel({ isolation: true, rt_priority: 42 }));
   t.teardown(() => loop.stop());
   t.equal(loop.isolation, null);
   t.equal(readScheduling(mainTid).policy, 'SCHED_OTHER');

@@ -1,27 +1,16 @@
 // Real-time scheduling of the loop thread: SCHED_FIFO is taken by that thread alone, read back from /proc; a refusal is reported with the fix.
 import t from 'tap';
-import type { EnvelopeConfigInput } from '../../host/executor/envelope-config.ts';
 import { startLoop, type Loop } from '../../host/executor/loop.ts';
 import { describeRealtime, readScheduling, requestFifo } from '../../host/executor/realtime.ts';
 import { currentTid } from '../../host/util/thread.ts';
-import { createLoopShared, SetpointReader, StateWriter } from '../../host/executor/shared.ts';
+import { SetpointReader } from '../../host/executor/shared.ts';
 import { parseRunArgs } from '../../host/cli/run.ts';
-
-const TICK = new URL('./fixtures/echo-tick.ts', import.meta.url);
-const ENVELOPE: EnvelopeConfigInput = {
-  joints: [{ name: 'wheel', kind: 'velocity', velocity_max_radps: 100, accel_max_radps2: 1e6, max_step_radps: 100 }],
-};
-
-function shared() {
-  const s = createLoopShared(['wheel']);
-  new StateWriter(s).write({ wheel: { position_rad: 0, velocity_radps: 0 } });
-  return s;
-}
+import { oneWheel } from './fixtures/one-wheel.ts';
 
 const mainTid = currentTid();
 
 t.test('the default loop thread runs under normal scheduling, and says so', async (t) => {
-  const loop = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 } });
+  const loop = await startLoop(oneWheel());
   t.teardown(() => loop.stop());
   const r = loop.realtime!;
   t.equal(r.requested, null);
@@ -32,8 +21,9 @@ t.test('the default loop thread runs under normal scheduling, and says so', asyn
 });
 
 t.test('rt_priority puts the loop thread, and only it, under SCHED_FIFO (or reports the refusal with the fix)', async (t) => {
-  const s = shared();
-  const loop: Loop = await startLoop({ rate_hz: 500, tickModule: TICK, shared: s, envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, rt_priority: 42 });
+  const o = oneWheel({ rt_priority: 42 });
+  const s = o.shared;
+  const loop: Loop = await startLoop(o);
   t.teardown(() => loop.stop());
   const r = loop.realtime!;
   t.equal(r.requested, 42);
@@ -58,10 +48,10 @@ t.test('a refused request: the status carries the cause and the fix; rt_required
   process.env.PATH = '/nonexistent';
   try {
     await t.rejects(
-      startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, rt_priority: 42, rt_required: true }),
+      startLoop(oneWheel({ rt_priority: 42, rt_required: true })),
       /real-time priority NOT set: SCHED_FIFO priority 42 for the loop thread was refused: chrt is not installed.*rtprio 98/,
     );
-    const lenient = await startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, tick_options: { wheel_radps: 1 }, rt_priority: 42 });
+    const lenient = await startLoop(oneWheel({ rt_priority: 42 }));
     t.teardown(() => lenient.stop());
     t.match(lenient.realtime!.error, /chrt is not installed/, 'without rt_required the loop starts and reports it');
     t.equal(lenient.realtime!.policy, 'SCHED_OTHER');
@@ -77,7 +67,7 @@ t.test('out-of-range priorities are refused before anything changes', async (t) 
     t.equal(readScheduling(mainTid).policy, 'SCHED_OTHER');
   }
   await t.rejects(
-    startLoop({ rate_hz: 500, tickModule: TICK, shared: shared(), envelope: ENVELOPE, rt_priority: 99 }),
+    startLoop(oneWheel({ rt_priority: 99 })),
     /rt_priority|Too big|less than or equal/i,
     'the loop options refuse 99 too',
   );
