@@ -24,7 +24,9 @@ Robot (one of):
   --mqtt URL            the robot's MQTT broker (mqtt://host:1883; default $GANGLION_MQTT_URL), as the
                         planner role: --robot ID, --user NAME, --password PW
                         (or $GANGLION_MQTT_ROBOT, $GANGLION_MQTT_USER, $GANGLION_MQTT_PASSWORD)
-  --sim                 boot the emulated robot here (firmware on ptys; --firmware avr: the .hex in avr8js)
+  --sim                 boot the emulated robot here (firmware on ptys; --firmware avr: the .hex in avr8js);
+                        --watchdog-ms N sets its MCUs' link watchdog (default: the robot file's), for a
+                        machine busy enough that the emulated MCUs or this process stall past it
   --kinematic           the fast kinematic simulator (simulated time, no firmware); --seed N picks the scene
 
 LLM (default: ${ENV.base_url}, ${ENV.model}, ${ENV.api_key}, or the JSON file in ${ENV.config}):
@@ -65,7 +67,15 @@ async function openRobot(v: Record<string, string | boolean | undefined>, env: N
     // Loaded only here: it pulls in the emulator and the firmware build.
     const { startSimRobot } = await import('../runtime/sim-robot.ts');
     // The robot loads the same skill packages: it runs them, the planner validates their args.
-    const sim = await startSimRobot({ firmware, ...(v.seed !== undefined ? { scene_seed: Number(v.seed) } : {}), ...(v.skills ? { skills_dir: v.skills as string } : {}) });
+    const watchdog_ms = v['watchdog-ms'] === undefined ? undefined : Number(v['watchdog-ms']);
+    if (watchdog_ms !== undefined && !(Number.isInteger(watchdog_ms) && watchdog_ms >= 10 && watchdog_ms <= 5000))
+      throw new Error(`--watchdog-ms ${v['watchdog-ms']}: expected an integer from 10 to 5000`);
+    const sim = await startSimRobot({
+      firmware,
+      ...(v.seed !== undefined ? { scene_seed: Number(v.seed) } : {}),
+      ...(v.skills ? { skills_dir: v.skills as string } : {}),
+      ...(watchdog_ms !== undefined ? { watchdog_ms } : {}),
+    });
     return { robot: sim.runtime, close: () => sim.stop(), describe: `emulated robot (${firmware} firmware)` };
   }
   const url = (v.mqtt as string | undefined) ?? env.GANGLION_MQTT_URL;
@@ -88,7 +98,7 @@ export async function planMain(argv: string[], out: Out = (s) => process.stdout.
       strict: true,
       options: {
         mqtt: { type: 'string' }, robot: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
-        sim: { type: 'boolean' }, firmware: { type: 'string' }, kinematic: { type: 'boolean' }, seed: { type: 'string' },
+        sim: { type: 'boolean' }, firmware: { type: 'string' }, 'watchdog-ms': { type: 'string' }, kinematic: { type: 'boolean' }, seed: { type: 'string' },
         'llm-config': { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' }, 'no-stream': { type: 'boolean' }, offline: { type: 'boolean' },
         'no-grounding': { type: 'boolean' }, memory: { type: 'string' }, 'no-memory': { type: 'boolean' }, skills: { type: 'string' },
         'max-plans': { type: 'string' }, 'max-steps': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },

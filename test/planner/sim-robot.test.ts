@@ -97,9 +97,15 @@ t.test('LLM planner -> RobotRuntime: grounded plan, correction while the executo
 
 t.test('ganglion plan --sim "go home": boots the emulated robot, runs the rule planner, exits 0', async (t) => {
   let out = '';
-  const code = await planMain(['--sim', '--no-memory', 'go home'], (s) => (out += s), () => {}, {});
+  // 500 ms as the other emulated-robot tests: with the robot file's 100 ms, a CI machine running two test files on two
+  // cores once stalled two of the MCU links past it, and the task failed on their safe defaults.
+  const code = await planMain(['--sim', '--watchdog-ms', '500', '--no-memory', 'go home'], (s) => (out += s), () => {}, {});
   t.equal(code, 0, out);
   t.match(out, /robot: emulated robot \(posix firmware\)/);
   t.match(out, /run home \{\}/);
   t.match(out, /outcome: done/);
+});
+
+t.test('ganglion plan --watchdog-ms: a value out of range is refused before anything boots', async (t) => {
+  await t.rejects(planMain(['--sim', '--watchdog-ms', '5', 'go home'], () => {}, () => {}, {}), /--watchdog-ms 5: expected an integer from 10 to 5000/);
 });
