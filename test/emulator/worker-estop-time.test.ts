@@ -57,9 +57,11 @@ t.test("an e-stop written by the host zeroes the pins at an instant after the wr
     const after_ms = (low.at_ns - written_ns) / 1e6;
     t.ok(after_ms >= 0, `the edge stands for ${after_ms.toFixed(3)} ms after the host wrote the e-stop: never before it`);
     // The runtime writes the frame at once (a few hundred us here), which the firmware acts on within 300 us of its last
-    // byte (estop-frame.test.ts); the bound leaves room for a main-thread GC on a loaded machine. A lag the
-    // pacer dropped meanwhile moves the instants on by as much (a paused chip).
-    t.ok(after_ms <= 5 + dropped_ms, `and within 5 ms of it (+ ${dropped_ms.toFixed(1)} ms of dropped lag)`);
+    // byte (estop-frame.test.ts). The bound is the e-stop's end-to-end budget (issue 14), not its speed, which bench 12
+    // measures: 5 ms failed once in CI (5.4 ms, the first press, two test files on two cores); any path that held the
+    // e-stop (a flush, the 2 s watchdog) is far beyond it. A lag the pacer dropped meanwhile moves the instants on by
+    // as much (a paused chip).
+    t.ok(after_ms <= 20 + dropped_ms, `and within 20 ms of it (+ ${dropped_ms.toFixed(1)} ms of dropped lag)`);
     t.ok(low.ran_ns !== null && low.ran_ns >= low.at_ns, `the emulator ran it ${((low.ran_ns! - low.at_ns) / 1e6).toFixed(2)} ms after the instant it stands for, never before`);
   }
 });

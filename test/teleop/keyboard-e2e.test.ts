@@ -35,7 +35,16 @@ t.test('held keys drive, the key-repeat timeout is the deadman', async (t) => {
     await sleep(33);
   }
   t.notOk(driver.holding, 'released after the repeat timeout');
-  await sleep(300);
+  // Then the base brakes at the envelope's deceleration: wait (up to 3 s) until two reads 100 ms apart agree, not a fixed
+  // 300 ms (CI once caught the base still rolling then, two test files on two cores). A robot that never stops still
+  // fails below.
+  for (let p = obs(), end = performance.now() + 3000; performance.now() < end; ) {
+    await sleep(100);
+    const q = obs();
+    const still = Math.abs(q.base.x_m - p.base.x_m) < 0.0005 && Math.abs(q.joints.shoulder!.position_rad - p.joints.shoulder!.position_rad) < 0.001;
+    p = q;
+    if (still) break;
+  }
   const a = obs();
   await sleep(300);
   const b = obs();
