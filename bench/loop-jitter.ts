@@ -41,7 +41,7 @@ async function cFloor(rate_hz: number, rt_priority: number | null = null, handof
   // The isolated worker's scheduling on the C loop too, well within the warm-up: the loop (its main thread) gets the
   // short slice, its consumer thread SCHED_BATCH, as the worker's main thread has.
   if (shortSlice) {
-    setNormalSchedule(child.pid!, 'other', LOOP_SLICE_NS);
+    await setNormalSchedule(child.pid!, 'other', LOOP_SLICE_NS);
     if (handoff) await batchOtherThreads(child.pid!);
   }
   let out = '';
@@ -55,7 +55,7 @@ async function cFloor(rate_hz: number, rt_priority: number | null = null, handof
 async function batchOtherThreads(pid: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const others = readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t !== pid);
-    if (others.length) return others.forEach((t) => void setNormalSchedule(t, 'batch', 0));
+    if (others.length) return void (await Promise.all(others.map((t) => setNormalSchedule(t, 'batch', 0))));
     await sleep(5);
   }
   throw new Error('bench/ref-loop.c started no consumer thread');

@@ -4,7 +4,8 @@
 // tick, the kernel runs that thread on the loop's CPU and it preempts the loop; and a loop that wakes while a busy process
 // holds its slice waits for that slice to end. SCHED_BATCH wakees never preempt on wake-up, and a thread whose slice is
 // shorter than the running one's preempts it at once (EEVDF, Linux >= 6.12). Both are allowed without privileges.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,31 +26,37 @@ export interface IsolationStatus {
   error: string | null;
 }
 
+const run = promisify(execFile);
+
 /**
  * The helper, built once per process into a private temp folder (mkdtemp: mode 0700, a fresh name), never a shared
  * path another user could have put a binary at; removed when the process exits. cc is part of the toolchain setup
- * installs; the build takes ~0.2 s.
+ * installs. The build (~0.2-0.4 s) and every call are asynchronous: the main thread keeps serving the MCU links, whose
+ * watchdogs may be 100 ms.
  */
-let helperBin: string | null = null;
-function helper(): string {
-  if (helperBin && existsSync(helperBin)) return helperBin;
+let helperBin: Promise<string> | null = null;
+function helper(): Promise<string> {
+  if (helperBin) return helperBin;
   const dir = mkdtempSync(path.join(tmpdir(), 'ganglion-sched-attr-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const bin = path.join(dir, 'sched-attr');
-  execFileSync('cc', ['-std=c11', '-O2', SOURCE, '-o', bin], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
-  return (helperBin = bin);
+  helperBin = run('cc', ['-std=c11', '-O2', SOURCE, '-o', bin], { timeout: 60_000 }).then(() => bin);
+  helperBin.catch(() => (helperBin = null)); // a failed build is retried by the next call
+  return helperBin;
 }
 
-/** Sets a thread's normal-class policy and slice; returns the slice the kernel reports, or throws with the reason. */
-export function setNormalSchedule(tid: number, policy: 'other' | 'batch', slice_ns: number): number {
+/** Sets a thread's normal-class policy and slice; resolves with the slice the kernel reports, or rejects with the reason. */
+export async function setNormalSchedule(tid: number, policy: 'other' | 'batch', slice_ns: number): Promise<number> {
   try {
-    const out = execFileSync(helper(), [String(tid), policy, String(slice_ns)], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 }).toString();
+    const bin = await helper();
+    if (!existsSync(bin)) throw Object.assign(new Error(`${bin} is gone`), { code: 'ENOENT' });
+    const { stdout: out } = await run(bin, [String(tid), policy, String(slice_ns)], { timeout: 5000 });
     const m = /slice_ns (\d+)/.exec(out);
     if (!m) throw new Error(`unexpected answer: ${out.trim()}`);
     return Number(m[1]);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    const detail = err.code === 'ENOENT' ? 'cc is not installed (Debian: apt install gcc)' : err.stderr?.toString().trim() || err.message;
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    const detail = err.code === 'ENOENT' ? 'cc is not installed (Debian: apt install gcc)' : err.stderr?.trim() || err.message;
     throw new Error(`cannot set ${policy} scheduling with a ${slice_ns} ns slice for thread ${tid}: ${detail}`);
   }
 }
@@ -63,18 +70,19 @@ let mainBatched = false;
  * Isolates the loop thread `loopTid` from the main thread, which it wakes. Never throws: the status says what failed.
  * Pair each call with releaseLoop() when that loop stops.
  */
-export function isolateLoop(loopTid: number, mainTid = process.pid): IsolationStatus {
+export async function isolateLoop(loopTid: number, mainTid = process.pid): Promise<IsolationStatus> {
+  const first = held++ === 0;
   const errors: string[] = [];
   let loop_slice_ns: number | null = null;
   try {
-    loop_slice_ns = setNormalSchedule(loopTid, 'other', LOOP_SLICE_NS);
+    loop_slice_ns = await setNormalSchedule(loopTid, 'other', LOOP_SLICE_NS);
     if (loop_slice_ns !== LOOP_SLICE_NS) errors.push(`the kernel kept a ${loop_slice_ns} ns slice for the loop (custom slices need Linux 6.12)`);
   } catch (e) {
     errors.push((e as Error).message);
   }
-  if (held++ === 0 && readScheduling(mainTid).policy === 'SCHED_OTHER') {
+  if (first && readScheduling(mainTid).policy === 'SCHED_OTHER') {
     try {
-      setNormalSchedule(mainTid, 'batch', 0);
+      await setNormalSchedule(mainTid, 'batch', 0);
       mainBatched = true;
     } catch (e) {
       errors.push((e as Error).message);
@@ -83,12 +91,12 @@ export function isolateLoop(loopTid: number, mainTid = process.pid): IsolationSt
   return { loop_slice_ns, main_policy: readScheduling(mainTid).policy, error: errors.length ? errors.join('; ') : null };
 }
 
-/** An isolated loop stopped: when it was the last, the main thread gets SCHED_OTHER back. Returns a failure's reason. */
-export function releaseLoop(mainTid = process.pid): string | null {
+/** An isolated loop stopped: when it was the last, the main thread gets SCHED_OTHER back. Resolves with a failure's reason. */
+export async function releaseLoop(mainTid = process.pid): Promise<string | null> {
   if (--held > 0 || !mainBatched) return null;
   mainBatched = false;
   try {
-    setNormalSchedule(mainTid, 'other', 0);
+    await setNormalSchedule(mainTid, 'other', 0);
     return null;
   } catch (e) {
     return (e as Error).message;

@@ -70,7 +70,8 @@ export class Loop extends EventEmitter<LoopEvents> {
     super();
     worker.on('message', (m: WorkerMessage) => this.onMessage(m));
     this.stopped = new Promise((resolve) => {
-      worker.once('exit', () => resolve(this.finalCadence));
+      // An isolated loop gives the main thread its scheduling back before stop() resolves.
+      worker.once('exit', () => void (this.isolation ? releaseLoop() : Promise.resolve(null)).then(() => resolve(this.finalCadence)));
     });
   }
 
@@ -162,13 +163,10 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
     worker.on('message', onReady);
     worker.once('error', reject);
   });
-  if (isolate && loop.realtime) loop.isolation = isolateLoop(loop.realtime.tid);
+  if (isolate && loop.realtime) loop.isolation = await isolateLoop(loop.realtime.tid);
   let failure: Error | null = null;
   worker.on('error', (e) => (failure = e));
-  worker.once('exit', () => {
-    if (loop.isolation) releaseLoop();
-    loop.emit('exit', failure);
-  });
+  worker.once('exit', () => loop.emit('exit', failure));
   if (o.rt_required && loop.realtime?.error) {
     await loop.stop();
     throw new Error(describeRealtime(loop.realtime));

@@ -37,7 +37,6 @@ t.test('isolation: a short slice for the loop thread, SCHED_BATCH for the main t
   while (snap.tick < 5) snap = await reader.next(snap.seq, 5000);
   t.equal(snap.value[0], 1, 'the loop runs its tick, and the main thread is woken for each');
   await loop.stop();
-  await new Promise((r) => setImmediate(r)); // the worker's exit event releases the main thread
   t.same(readScheduling(mainTid), { policy: 'SCHED_OTHER', rt_priority: 0 }, 'after stop the main thread is normally scheduled again');
   t.equal(sliceOf(mainTid), defaultSlice, 'with the default slice');
 });
@@ -46,20 +45,17 @@ t.test('the main thread is released only when the last isolated loop stops', asy
   const a = await startLoop(oneWheel({ isolation: true }));
   const b = await startLoop(oneWheel({ isolation: true }));
   await a.stop();
-  await new Promise((r) => setImmediate(r));
   t.equal(readScheduling(mainTid).policy, 'SCHED_BATCH', 'one loop still runs: still batch');
   await b.stop();
-  await new Promise((r) => setImmediate(r));
   t.equal(readScheduling(mainTid).policy, 'SCHED_OTHER');
 });
 
 t.test('a main thread the user already scheduled otherwise is left as it is', async (t) => {
-  setNormalSchedule(mainTid, 'batch', 0);
-  t.teardown(() => void setNormalSchedule(mainTid, 'other', 0));
+  await setNormalSchedule(mainTid, 'batch', 0);
+  t.teardown(() => setNormalSchedule(mainTid, 'other', 0));
   const loop = await startLoop(oneWheel({ isolation: true }));
   t.equal(loop.isolation!.loop_slice_ns, LOOP_SLICE_NS, 'the loop thread still gets its slice');
   await loop.stop();
-  await new Promise((r) => setImmediate(r));
   t.equal(readScheduling(mainTid).policy, 'SCHED_BATCH', 'not turned into SCHED_OTHER at stop');
 });
 
