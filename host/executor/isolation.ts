@@ -6,7 +6,7 @@
 // shorter than the running one's preempts it at once (EEVDF, Linux >= 6.12). Both are allowed without privileges.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,18 +45,26 @@ function helper(): Promise<string> {
   return helperBin;
 }
 
+/** The helper's folder was removed under us (a temp cleaner): the next call builds it again. */
+function helperGone(e: NodeJS.ErrnoException & { path?: string }): boolean {
+  if (e.code !== 'ENOENT' || e.path === 'cc') return false;
+  helperBin = null;
+  return true;
+}
+
 /** Sets a thread's normal-class policy and slice; resolves with the slice the kernel reports, or rejects with the reason. */
 export async function setNormalSchedule(tid: number, policy: 'other' | 'batch', slice_ns: number): Promise<number> {
   try {
     const bin = await helper();
-    if (!existsSync(bin)) throw Object.assign(new Error(`${bin} is gone`), { code: 'ENOENT' });
     const { stdout: out } = await run(bin, [String(tid), policy, String(slice_ns)], { timeout: 5000 });
     const m = /slice_ns (\d+)/.exec(out);
     if (!m) throw new Error(`unexpected answer: ${out.trim()}`);
     return Number(m[1]);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    const detail = err.code === 'ENOENT' ? 'cc is not installed (Debian: apt install gcc)' : err.stderr?.trim() || err.message;
+    const err = e as NodeJS.ErrnoException & { stderr?: string; path?: string };
+    const detail = helperGone(err)
+      ? 'the helper was removed from the temp folder; it is built again on the next call'
+      : err.code === 'ENOENT' ? 'cc is not installed (Debian: apt install gcc)' : err.stderr?.trim() || err.message;
     throw new Error(`cannot set ${policy} scheduling with a ${slice_ns} ns slice for thread ${tid}: ${detail}`);
   }
 }

@@ -70,8 +70,11 @@ export class Loop extends EventEmitter<LoopEvents> {
     super();
     worker.on('message', (m: WorkerMessage) => this.onMessage(m));
     this.stopped = new Promise((resolve) => {
-      // An isolated loop gives the main thread its scheduling back before stop() resolves.
-      worker.once('exit', () => void (this.isolation ? releaseLoop() : Promise.resolve(null)).then(() => resolve(this.finalCadence)));
+      worker.once('exit', async () => {
+        // An isolated loop gives the main thread its scheduling back before stop() resolves; a refusal stays readable.
+        if (this.isolation) this.isolation.error = (await releaseLoop()) ?? this.isolation.error;
+        resolve(this.finalCadence);
+      });
     });
   }
 
