@@ -43,11 +43,18 @@ export async function startExampleLoop(o: { rate_hz: number; rt_priority: number
   const consumer = (async () => {
     let seq = 0;
     while (consuming) {
-      const s = await reader.next(seq, 2000);
+      // A worker that is slow to start on busy cores (tsx compiling its modules) may take seconds to its first tick:
+      // wait on; the loop's own cadence figures report any gap while it runs.
+      const s = await reader.next(seq, 2000).catch((e: Error) => {
+        if (consuming) return null;
+        throw e;
+      });
+      if (!s) continue;
       handoff_us[handoffs++ % handoff_us.length] = (monoNow_ns() - s.stamp_ns) / 1000;
       seq = s.seq;
     }
   })();
+  consumer.catch(() => undefined); // its last wait may time out once the loop has stopped (stop() awaits it)
   return {
     loop,
     async stop() {

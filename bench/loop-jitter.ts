@@ -11,7 +11,7 @@ import { describeIsolation, LOOP_SLICE_NS, setNormalSchedule, type IsolationStat
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
 import { monoNow_ns } from '../host/util/mono-clock.ts';
 import { startExampleLoop, type ExampleLoopResult } from './example-loop.ts';
-import type { Figure } from './report.ts';
+import { percentile, type Figure } from './report.ts';
 
 const MEASURE_S = 10;
 /** The first second of the worker run is JIT warm-up and adaptive-margin settling; the window excludes it. */
@@ -35,8 +35,8 @@ function refLoop(): string {
 }
 
 /** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
-async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false): Promise<FloorSnapshot> {
-  const args = [String(rate_hz), String(MEASURE_S), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
+async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false, measure_s = MEASURE_S): Promise<FloorSnapshot> {
+  const args = [String(rate_hz), String(measure_s), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
   const child = spawn(refLoop(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
   // The isolated worker's scheduling on the C loop too, well within the warm-up: the loop (its main thread) gets the
   // short slice, its consumer thread SCHED_BATCH, as the worker's main thread has.
@@ -80,11 +80,11 @@ function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot, ha
  * The real loop, set up as in production: reference-robot envelope, the main thread feeding state at
  * 200 Hz (the telemetry rate) and consuming every setpoint as the MCU links would.
  */
-async function workerLoop(rate_hz: number, rt_priority: number | null = null, isolation = false): Promise<ExampleLoopResult & { spin_margin_us: number; realtime: RealtimeStatus; isolation: IsolationStatus | null }> {
-  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: MEASURE_S, isolation });
+async function workerLoop(rate_hz: number, rt_priority: number | null = null, isolation = false, measure_s = MEASURE_S): Promise<ExampleLoopResult & { spin_margin_us: number; realtime: RealtimeStatus; isolation: IsolationStatus | null }> {
+  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: measure_s, isolation });
   let spin_margin_us = NaN;
   loop.on('stats', (s) => (spin_margin_us = s.spin_margin_us));
-  await sleep((WARMUP_S + MEASURE_S) * 1000);
+  await sleep((WARMUP_S + measure_s) * 1000);
   const final = await stop();
   if (!final) throw new Error('the loop stopped without reporting its cadence');
   return { ...final, spin_margin_us, realtime: loop.realtime!, isolation: loop.isolation };
@@ -242,44 +242,103 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
 }
 
 /**
+ * Windows of the isolation comparison: every variant runs one window per round, in turn, so that drift in this shared
+ * machine's load hits them alike. Measured sequentially (10 s each), the same C loop's p99 moved from 31 to 786 us
+ * between consecutive runs here, which made a ratio of two back-to-back runs mostly noise.
+ */
+const ISOLATION_ROUNDS = 5;
+const ISOLATION_WINDOW_S = 3;
+
+/** Runs each variant once per round, in turn; returns every variant's windows in round order. */
+async function interleaved<V extends Record<string, () => Promise<unknown>>>(variants: V): Promise<{ [K in keyof V]: Awaited<ReturnType<V[K]>>[] }> {
+  const out = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as unknown[]])) as Record<keyof V, unknown[]>;
+  for (let round = 0; round < ISOLATION_ROUNDS; round++) {
+    for (const k of Object.keys(variants) as (keyof V)[]) out[k].push(await variants[k]!());
+  }
+  return out as { [K in keyof V]: Awaited<ReturnType<V[K]>>[] };
+}
+
+/** The middle window (5 rounds: the third best). */
+const median = (xs: number[]) => percentile(xs, 50);
+
+/** Windows summed up the way the figure reads them: p50/p99 as the median window's, max as the worst, counts summed. */
+function mergeFloor(ws: FloorSnapshot[]): FloorSnapshot & { windows_p99_us: number[] } {
+  return {
+    period_error_p50_us: median(ws.map((w) => w.period_error_p50_us)),
+    period_error_p99_us: median(ws.map((w) => w.period_error_p99_us)),
+    period_error_max_us: Math.max(...ws.map((w) => w.period_error_max_us)),
+    missed: ws.reduce((a, w) => a + w.missed, 0),
+    rt_error: ws.find((w) => w.rt_error)?.rt_error ?? '',
+    windows_p99_us: ws.map((w) => w.period_error_p99_us),
+  };
+}
+
+type WorkerWindow = Awaited<ReturnType<typeof workerLoop>>;
+function mergeWorker(ws: WorkerWindow[]): WorkerWindow & { windows_p99_us: number[] } {
+  const sum = (f: (w: WorkerWindow) => number) => ws.reduce((a, w) => a + f(w), 0);
+  const med = (f: (w: WorkerWindow) => number) => median(ws.map(f));
+  return {
+    ...ws[ws.length - 1]!,
+    achieved_hz: sum((w) => w.achieved_hz) / ws.length,
+    ticks: sum((w) => w.ticks), missed: sum((w) => w.missed), over_budget: sum((w) => w.over_budget),
+    period_error_p50_us: med((w) => w.period_error_p50_us),
+    period_error_p99_us: med((w) => w.period_error_p99_us),
+    period_error_max_us: Math.max(...ws.map((w) => w.period_error_max_us)),
+    tick_p99_us: med((w) => w.tick_p99_us),
+    handoff_p50_us: med((w) => w.handoff_p50_us),
+    handoff_p99_us: med((w) => w.handoff_p99_us),
+    windows_p99_us: ws.map((w) => w.period_error_p99_us),
+  };
+}
+
+/**
  * The loop with `--loop-isolation` (no privileges needed: measured whether or not SCHED_FIFO was granted), idle and with
- * every core busy, each beside the C loop given the same scheduling and the loop as it runs by default.
+ * every core busy, each beside the C loop given the same scheduling and the loop as it runs by default, interleaved.
  */
 async function isolationFigures(): Promise<Figure[]> {
-  const at = `@ ${RT_RATE_HZ} Hz, ${MEASURE_S} s`;
-  const idleDefault = await workerLoop(RT_RATE_HZ);
-  const idleSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
-  const idleIsolated = await workerLoop(RT_RATE_HZ, null, true);
+  const S = ISOLATION_WINDOW_S;
+  const at = `@ ${RT_RATE_HZ} Hz, median of ${ISOLATION_ROUNDS} interleaved ${S} s windows`;
+  const idle = await interleaved({
+    sliceFloor: () => cFloor(RT_RATE_HZ, null, false, true, S),
+    isolated: () => workerLoop(RT_RATE_HZ, null, true, S),
+    plain: () => workerLoop(RT_RATE_HZ, null, false, S),
+  });
   const hogs = busyEveryCore();
-  let loadDefault, loadDefaultFloor, loadSliceFloor, loadSliceHandoffFloor, loadIsolated;
+  let load;
   try {
-    loadDefaultFloor = await cFloor(RT_RATE_HZ);
-    loadDefault = await workerLoop(RT_RATE_HZ);
-    loadSliceFloor = await cFloor(RT_RATE_HZ, null, false, true);
-    loadSliceHandoffFloor = await cFloor(RT_RATE_HZ, null, true, true);
-    loadIsolated = await workerLoop(RT_RATE_HZ, null, true);
+    load = await interleaved({
+      sliceFloor: () => cFloor(RT_RATE_HZ, null, false, true, S),
+      sliceHandoffFloor: () => cFloor(RT_RATE_HZ, null, true, true, S),
+      isolated: () => workerLoop(RT_RATE_HZ, null, true, S),
+      plain: () => workerLoop(RT_RATE_HZ, null, false, S),
+      plainFloor: () => cFloor(RT_RATE_HZ, null, false, false, S),
+    });
   } finally {
     hogs.stop();
   }
   return [
-    isolationFigure(`idle ${at}`, idleIsolated, idleSliceFloor, idleDefault),
-    isolationFigure(`${cpus().length} busy processes (one per core) ${at}`, loadIsolated, loadSliceFloor, loadDefault, loadDefaultFloor, loadSliceHandoffFloor),
+    isolationFigure(`idle ${at}`, mergeWorker(idle.isolated), mergeFloor(idle.sliceFloor), mergeWorker(idle.plain)),
+    isolationFigure(`${cpus().length} busy processes (one per core) ${at}`, mergeWorker(load.isolated), mergeFloor(load.sliceFloor), mergeWorker(load.plain), mergeFloor(load.plainFloor), mergeFloor(load.sliceHandoffFloor)),
   ];
 }
 
+type Windows = { windows_p99_us: number[] };
+const windows = (x: Windows) => `[${x.windows_p99_us.map((v) => v.toFixed(0)).join(', ')}]`;
+
 /**
  * The isolated loop (`--loop-isolation`) against the C loop given the same short slice (same conditions), with the
- * loop as it runs by default and, under load, the plain C floor beside it.
+ * loop as it runs by default and, under load, the plain C floor beside it. Every variant's window p99s are listed.
  */
-function isolationFigure(label: string, w: ExampleLoopResult & { isolation: IsolationStatus | null }, sliceFloor: FloorSnapshot, plain: ExampleLoopResult, plainFloor?: FloorSnapshot, handoffFloor?: FloorSnapshot): Figure {
+function isolationFigure(label: string, w: ExampleLoopResult & Windows & { isolation: IsolationStatus | null }, sliceFloor: FloorSnapshot & Windows, plain: ExampleLoopResult & Windows, plainFloor?: FloorSnapshot & Windows, handoffFloor?: FloorSnapshot & Windows): Figure {
   const f = floorFigure(`default scheduling + --loop-isolation, ${label}`, w, sliceFloor, handoffFloor);
   const handoff = (r: ExampleLoopResult) => `tick start -> setpoints read by the main thread p50 ${r.handoff_p50_us.toFixed(0)} / p99 ${r.handoff_p99_us.toFixed(0)} us`;
   return {
     ...f,
     baseline: { label: `C clock_nanosleep loop p99, its thread given the same ${LOOP_SLICE_NS / 1000} us slice`, value: sliceFloor.period_error_p99_us },
     note:
-      `${f.note}\n    isolated: ${fmtLine(w)}; ${handoff(w)}\n    not isolated, same conditions: ${fmtLine(plain)}; ${handoff(plain)}` +
-      (plainFloor ? `\n    plain C floor (default slice): p99 ${plainFloor.period_error_p99_us.toFixed(0)} us; the isolated loop is ${(w.period_error_p99_us / Math.max(plainFloor.period_error_p99_us, 0.001)).toFixed(2)}x it` : '') +
+      `${f.note}\n    window p99s, isolated ${windows(w)} us; C, same slice ${windows(sliceFloor)} us` + (handoffFloor ? `; C, same slice, waking a consumer ${windows(handoffFloor)} us` : '') +
+      `\n    isolated: ${fmtLine(w)}; ${handoff(w)}\n    not isolated, same conditions: ${fmtLine(plain)}; ${handoff(plain)}; window p99s ${windows(plain)} us` +
+      (plainFloor ? `\n    plain C floor (default slice): p99 ${plainFloor.period_error_p99_us.toFixed(0)} us, windows ${windows(plainFloor)}; the isolated loop is ${(w.period_error_p99_us / Math.max(plainFloor.period_error_p99_us, 0.001)).toFixed(2)}x it` : '') +
       `\n    ${w.isolation ? describeIsolation(w.isolation) : 'isolation not applied'}`,
   };
 }
