@@ -43,8 +43,8 @@ export async function startExampleLoop(o: { rate_hz: number; rt_priority: number
   const consumer = (async () => {
     let seq = 0;
     while (consuming) {
-      // A worker that is slow to start on busy cores (tsx compiling its modules) may take seconds to its first tick:
-      // wait on; the loop's own cadence figures report any gap while it runs.
+      // With two busy processes a 2 s wait once timed out while the loop ran (bench 6, cause not found) and the
+      // rejection ended the whole bench: wait on; the loop's own cadence figures count any gap as missed ticks.
       const s = await reader.next(seq, 2000).catch((e: Error) => {
         if (consuming) return null;
         throw e;
