@@ -44,7 +44,7 @@ export async function startExampleLoop(o: { rate_hz: number; rt_priority: number
     let seq = 0;
     while (consuming) {
       // With two busy processes a 2 s wait once timed out while the loop ran (bench 6, cause not found) and the
-      // rejection ended the whole bench: wait on; the loop's own cadence figures count any gap as missed ticks.
+      // rejection ended the whole bench: wait on; a gap shows in the cadence (missed ticks) or the handoff figures.
       const s = await reader.next(seq, 2000).catch((e: Error) => {
         if (consuming) return null;
         throw e;
