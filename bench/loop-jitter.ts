@@ -242,9 +242,9 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
 }
 
 /**
- * Windows of the isolation comparison: every variant runs one window per round, in turn, so that drift in this shared
- * machine's load hits them alike. Measured sequentially (10 s each), the same C loop's p99 moved from 31 to 786 us
- * between consecutive runs here, which made a ratio of two back-to-back runs mostly noise.
+ * Windows of the isolation comparison: every variant runs one window per round, in turn, so that load that comes and
+ * goes hits them alike. Two sequential 10 s runs each take in whatever else ran then: two stray processes waking at
+ * 1 kHz once moved the same C loop's p99 between 29 and 786 us (docs/executor.md).
  */
 const ISOLATION_ROUNDS = 5;
 const ISOLATION_WINDOW_S = 3;
