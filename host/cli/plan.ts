@@ -52,6 +52,14 @@ interface Opened {
   describe: string;
 }
 
+/** An integer option within [min, max], or undefined when not given; anything else is refused with the range. */
+function intOption(s: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} ${s}: expected an integer from ${min} to ${max}`);
+  return n;
+}
+
 async function openRobot(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, registry: ReturnType<typeof createRegistry>): Promise<Opened> {
   const n = [v.sim, v.kinematic, v.mqtt].filter(Boolean).length;
   if (n > 1) throw new Error('choose one robot: --mqtt URL, --sim or --kinematic');
@@ -67,9 +75,8 @@ async function openRobot(v: Record<string, string | boolean | undefined>, env: N
     // Loaded only here: it pulls in the emulator and the firmware build.
     const { startSimRobot } = await import('../runtime/sim-robot.ts');
     // The robot loads the same skill packages: it runs them, the planner validates their args.
-    const watchdog_ms = v['watchdog-ms'] === undefined ? undefined : Number(v['watchdog-ms']);
-    if (watchdog_ms !== undefined && !(Number.isInteger(watchdog_ms) && watchdog_ms >= 10 && watchdog_ms <= 5000))
-      throw new Error(`--watchdog-ms ${v['watchdog-ms']}: expected an integer from 10 to 5000`);
+    // The robot file's own bounds for watchdog_ms (host/hw/robot.ts).
+    const watchdog_ms = intOption(v['watchdog-ms'] as string | undefined, 'watchdog-ms', 10, 5000);
     const sim = await startSimRobot({
       firmware,
       ...(v.seed !== undefined ? { scene_seed: Number(v.seed) } : {}),
@@ -118,12 +125,7 @@ export async function planMain(argv: string[], out: Out = (s) => process.stdout.
     err(`ganglion plan: give the task in quotes\n\n${HELP}`);
     return 2;
   }
-  const int = (s: string | undefined, name: string, def: number) => {
-    if (s === undefined) return def;
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--${name} ${s}: expected an integer from 1 to 1000`);
-    return n;
-  };
+  const int = (s: string | undefined, name: string, def: number) => intOption(s, name, 1, 1000) ?? def;
 
   const registry = createRegistry();
   if (v.skills) {
