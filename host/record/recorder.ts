@@ -3,27 +3,16 @@ import { EventEmitter } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { CorrectionLogEntry } from '../skills/correction-log.ts';
-import type { RobotGeometry } from '../skills/geometry.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 import { LOG_LEVEL, stamp, type ChannelKey } from './channels.ts';
 import { checkSample, SampleError, type Sample } from './sample.ts';
-import type { WriterOp } from './session-writer.ts';
+import type { SessionFacts, WriterOp } from './session-writer.ts';
 import type { WriterWorkerData } from './writer-worker.ts';
 import { CTL_DONE, CTL_FAILED, CTL_SLOTS, ERROR_BYTES, STAT_BUSY_MS, STAT_BYTES, STAT_SAMPLES, STAT_SLOTS, type WriterBatch } from './writer-shared.ts';
 
 
-export interface RecorderOptions {
+export interface RecorderOptions extends SessionFacts {
   file: string;
-  /** Joint names, in the order of Sample's arrays. */
-  joints: readonly string[];
-  /** 'position' (rad) or 'velocity' (rad/s) per joint: what `action` means for each. */
-  joint_kinds: readonly ('position' | 'velocity')[];
-  task: string;
-  /** [Hz] the control rate samples are taken at (nominal; every sample has its own timestamp). */
-  fps: number;
-  robot: string;
-  /** The robot's arm and base geometry (from its robot file): what the export computes goal features with. */
-  geometry?: RobotGeometry;
   /** [ms] the writer puts the open chunk on disk at least this often. */
   flush_ms?: number;
   /** [ms] queued samples go to the writer thread this often. A crash loses at most drain_ms + flush_ms (<= 1000). */

@@ -8,11 +8,15 @@ export const RECORDING_FORMAT = 'ganglion.recording/1';
 
 /** The session facts written once at the top of the file. */
 export interface SessionFacts {
+  /** Joint names, in the order of Sample's arrays. */
   joints: readonly string[];
+  /** 'position' (rad) or 'velocity' (rad/s) per joint: what `action` means for each. */
   joint_kinds: readonly ('position' | 'velocity')[];
   task: string;
+  /** [Hz] the control rate samples are taken at (nominal; every sample has its own timestamp). */
   fps: number;
   robot: string;
+  /** The robot's arm and base geometry (from its robot file): what the export computes goal features with. */
   geometry?: RobotGeometry;
 }
 

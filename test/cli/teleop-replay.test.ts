@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Recorder } from '../../host/record/recorder.ts';
+import { writeWaveRecording } from '../record/samples.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/ganglion.js');
@@ -64,28 +64,9 @@ t.test('teleop --source leader --scripted 1: the scripted person reaches the dra
   t.match(r.stderr + r.stdout, /calibrat/i, 'the missing leader calibration was swept first, and said so');
 });
 
-/** Two 2 s episodes at 50 Hz of a shoulder ramp 0.3 -> 0.5 rad: episode 0 observed what it commanded; in episode 1 the observation never moved. */
-function recording(file: string): void {
-  const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
-  const rec = new Recorder({ file, joints: JOINTS, joint_kinds: ['velocity', 'velocity', 'position', 'position', 'position'], task: 'wave', fps: 50, robot: 'reference' });
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  for (const stuck of [false, true]) {
-    rec.startEpisode();
-    for (let k = 0; k < 100; k++) {
-      const sh = 0.3 + 0.2 * (k / 99);
-      rec.add({
-        taken_ns: t0 + BigInt(k) * 20_000_000n, position_rad: [0, 0, stuck ? 0.3 : sh, -0.2, 0], velocity_radps: [0, 0, 0, 0, 0],
-        base: { x_m: 0, y_m: 0, heading_rad: 0 }, objects: [], held_id: null, action: [0, 0, sh, -0.2, 0], teleop: null, skill: null, control: 'teleop',
-      });
-    }
-    rec.endEpisode();
-  }
-  rec.close();
-}
-
 t.test('replay FILE --episode K: re-executes through the envelope and prints the tracking error; bad input is named', async (t) => {
   const file = path.join(dir, 'wave.mcap');
-  recording(file);
+  writeWaveRecording(file);
   const rms = (out: string) => Number(/shoulder\s+rms ([\d.]+) rad/.exec(out)?.[1] ?? NaN);
 
   const good = ganglion('replay', file, '--episode', '0', '--firmware', 'posix', '--settle', '1.5', '--watchdog-ms', '500');

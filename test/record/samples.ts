@@ -33,3 +33,25 @@ export function sample(e: number, k: number, o: Partial<Sample> = {}): Sample {
     ...o,
   };
 }
+
+/**
+ * The reference robot's joints, two 2 s episodes at 50 Hz of a shoulder ramp 0.3 -> 0.5 rad (the replay tests' file):
+ * episode 0 observed what it commanded; in episode 1 the observation never moved.
+ */
+export function writeWaveRecording(file: string): void {
+  const joints = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
+  const rec = new Recorder({ file, joints, joint_kinds: ['velocity', 'velocity', 'position', 'position', 'position'], task: 'wave', fps: 50, robot: 'reference' });
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  for (const stuck of [false, true]) {
+    rec.startEpisode();
+    for (let k = 0; k < 100; k++) {
+      const sh = 0.3 + 0.2 * (k / 99);
+      rec.add({
+        taken_ns: t0 + BigInt(k) * 20_000_000n, position_rad: [0, 0, stuck ? 0.3 : sh, -0.2, 0], velocity_radps: [0, 0, 0, 0, 0],
+        base: { x_m: 0, y_m: 0, heading_rad: 0 }, objects: [], held_id: null, action: [0, 0, sh, -0.2, 0], teleop: null, skill: null, control: 'teleop',
+      });
+    }
+    rec.endEpisode();
+  }
+  rec.close();
+}
