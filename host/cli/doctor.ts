@@ -1,6 +1,5 @@
 // `ganglion doctor [--port path ...]`: checks the toolchain and firmware builds, lists serial ports and asks each who it is, and warns of plain broker listeners on a network.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { listenerIsLocal, mosquittoListeners, type ConfListener } from '../bridge/mosquitto-listeners.ts';
 import { findPorts, dialoutCheck, portAccess } from '../flash/ports.ts';
 import { hasFailures, renderChecklist, type CheckItem, type CheckSection } from '../flash/checklist.ts';
@@ -10,6 +9,7 @@ import { SerialTransport } from '../link/serial.ts';
 import { PROTO_HASH } from '../protocol/messages.gen.ts';
 import { CONSTANTS } from '../protocol/messages.ts';
 import { firmataItem } from './firmata-doctor.ts';
+import { parseCommand } from './args.ts';
 
 const SYSTEM_MOSQUITTO_CONF = '/etc/mosquitto/mosquitto.conf';
 
@@ -108,20 +108,9 @@ export async function doctor(extraPorts: string[], probeMs: number, mosquittoCon
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string', multiple: true }, 'probe-ms': { type: 'string' }, 'mosquitto-conf': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`ganglion doctor: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand('doctor', USAGE, argv, { port: { type: 'string', multiple: true }, 'probe-ms': { type: 'string' }, 'mosquitto-conf': { type: 'string', multiple: true } });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const probeMs = values['probe-ms'] === undefined ? 2500 : Number(values['probe-ms']);
   if (!Number.isInteger(probeMs) || probeMs <= 0) {
     process.stderr.write(`ganglion doctor: --probe-ms must be a positive whole number of milliseconds, not "${values['probe-ms']}"\n`);

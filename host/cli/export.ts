@@ -1,7 +1,7 @@
 // `ganglion export`: recordings (MCAP) -> a LeRobotDataset v3.0 directory.
-import { parseArgs } from 'node:util';
 import { exportLerobot } from '../record/lerobot.ts';
 import { readRecording } from '../record/reader.ts';
+import { parseCommand } from './args.ts';
 
 const HELP = `usage: ganglion export FILE... --format lerobot --out DIR
 
@@ -16,18 +16,9 @@ is 1 where a person took over from a skill or policy. Episodes a crash cut short
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { format: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    process.stderr.write(`ganglion export: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('export', HELP, argv, { format: { type: 'string' }, out: { type: 'string' } }, { positionals: true });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const problem = !positionals.length ? 'give at least one recording FILE'
     : values.format !== 'lerobot' ? `--format ${values.format ?? '(missing)'}: the only format is "lerobot"`
     : !values.out ? '--out DIR is required' : null;

@@ -1,11 +1,11 @@
 // `ganglion flash --board uno --port /dev/ttyUSB0 [--hex file] [--baud n] [--dry-run]`: build the firmware and flash it with avrdude.
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { shellQuote } from '../flash/avrdude.ts';
 import { BUILD_COMMAND } from '../flash/build.ts';
 import { flash, planFlash, type FlashRequest } from '../flash/flash.ts';
 import type { FlashPhase, ProgressEvent } from '../flash/progress.ts';
 import { listBoards } from '../hw/board.ts';
+import { parseCommand } from './args.ts';
 
 const USAGE = `usage: ganglion flash --board <id> --port <path> [--hex file.hex] [--baud n] [--dry-run]
 
@@ -46,27 +46,11 @@ function progressView(): { onProgress: (e: ProgressEvent) => void; stop: () => v
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        board: { type: 'string', short: 'b' },
-        port: { type: 'string', short: 'p' },
-        hex: { type: 'string' },
-        baud: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`ganglion flash: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand('flash', USAGE, argv, {
+    board: { type: 'string', short: 'b' }, port: { type: 'string', short: 'p' }, hex: { type: 'string' }, baud: { type: 'string' }, 'dry-run': { type: 'boolean' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   if (!values.board || !values.port) {
     process.stderr.write(`ganglion flash: --board and --port are required\n\n${USAGE}`);
     return 2;

@@ -1,6 +1,6 @@
 // `ganglion memory`: list, delete and import the planner's corrections memory (DROC): what operators corrected, in which task, and how it ended.
-import { parseArgs } from 'node:util';
 import { badLinesProblem, defaultMemoryFile, MemoryStore, retrieve, type MemoryEntry } from '../planner/memory.ts';
+import { parseCommand, type Out } from './args.ts';
 
 const HELP = `usage: ganglion memory <list|delete|import> [options]
 
@@ -17,8 +17,6 @@ ones to the LLM for a new task, as data.
   --file FILE   the memory file (default: $GANGLION_MEMORY_FILE or ~/.ganglion/memory.jsonl)
 `;
 
-type Out = (s: string) => void;
-
 function line(e: MemoryEntry, score?: number): string {
   const outcome = `step ${e.outcome.step ?? '?'}, task ${e.outcome.task ?? '?'}`;
   const sim = score === undefined ? '' : `  similarity ${score.toFixed(2)}`;
@@ -27,23 +25,13 @@ function line(e: MemoryEntry, score?: number): string {
 }
 
 export async function memoryMain(argv: string[], out: Out = (s) => process.stdout.write(s), err: Out = (s) => process.stderr.write(s)): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { file: { type: 'string' }, task: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    });
-  } catch (e) {
-    err(`ganglion memory: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('memory', HELP, argv, { file: { type: 'string' }, task: { type: 'string' }, json: { type: 'boolean' } }, { positionals: true, out, err });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [cmd, ...rest] = positionals;
-  if (values.help || !cmd) {
+  if (!cmd) {
     out(HELP);
-    return values.help ? 0 : 2;
+    return 2;
   }
   const store = new MemoryStore(values.file ?? defaultMemoryFile());
   if (cmd === 'list') {

@@ -1,5 +1,4 @@
 // `ganglion plan "put the red block in the bin"`: runs the planner (LLM or offline rules) against a robot: over MQTT, the emulated robot (--sim) or the kinematic sim.
-import { parseArgs } from 'node:util';
 import { referenceGeometry } from '../skills/reference-robot.ts';
 import { loadLlmConfig, ENV } from '../planner/config.ts';
 import { createSlowMind } from '../planner/create.ts';
@@ -12,6 +11,7 @@ import { formatEvent, formatResult } from '../planner/report.ts';
 import type { PlannerRobot } from '../planner/robot.ts';
 import { randomScene } from '../world/world.ts';
 import { createRegistry, loadSkillPackages } from '../skills/registry.ts';
+import { parseCommand, type Out } from './args.ts';
 
 const HELP = `usage: ganglion plan [options] "TASK"
 
@@ -43,8 +43,6 @@ LLM (default: ${ENV.base_url}, ${ENV.model}, ${ENV.api_key}, or the JSON file in
   --max-plans N         slow-mind calls per task (default 20)      --max-steps N  skill runs (default 60)
   --json                one JSON object per event instead of text
 `;
-
-type Out = (s: string) => void;
 
 interface Opened {
   robot: PlannerRobot;
@@ -97,29 +95,15 @@ async function openRobot(v: Record<string, string | boolean | undefined>, env: N
 }
 
 export async function planMain(argv: string[], out: Out = (s) => process.stdout.write(s), err: Out = (s) => process.stderr.write(s), env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        mqtt: { type: 'string' }, robot: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
-        sim: { type: 'boolean' }, firmware: { type: 'string' }, 'watchdog-ms': { type: 'string' }, kinematic: { type: 'boolean' }, seed: { type: 'string' },
-        'llm-config': { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' }, 'no-stream': { type: 'boolean' }, offline: { type: 'boolean' },
-        'no-grounding': { type: 'boolean' }, memory: { type: 'string' }, 'no-memory': { type: 'boolean' }, skills: { type: 'string' },
-        'max-plans': { type: 'string' }, 'max-steps': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    err(`ganglion plan: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('plan', HELP, argv, {
+    mqtt: { type: 'string' }, robot: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
+    sim: { type: 'boolean' }, firmware: { type: 'string' }, 'watchdog-ms': { type: 'string' }, kinematic: { type: 'boolean' }, seed: { type: 'string' },
+    'llm-config': { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' }, 'no-stream': { type: 'boolean' }, offline: { type: 'boolean' },
+    'no-grounding': { type: 'boolean' }, memory: { type: 'string' }, 'no-memory': { type: 'boolean' }, skills: { type: 'string' },
+    'max-plans': { type: 'string' }, 'max-steps': { type: 'string' }, json: { type: 'boolean' },
+  }, { positionals: true, out, err });
+  if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  if (v.help) {
-    out(HELP);
-    return 0;
-  }
   const task = parsed.positionals.join(' ').trim();
   if (!task) {
     err(`ganglion plan: give the task in quotes\n\n${HELP}`);

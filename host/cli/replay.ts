@@ -1,8 +1,8 @@
 // `ganglion replay`: re-executes a recorded episode on the emulated robot through the safety envelope and prints the tracking error.
-import { parseArgs } from 'node:util';
 import { episodeOf, readRecording } from '../record/reader.ts';
 import { replayEpisode } from '../record/replay.ts';
 import { startSimRobot } from '../runtime/sim-robot.ts';
+import { parseCommand } from './args.ts';
 
 const HELP = `usage: ganglion replay FILE --episode K [options]
 
@@ -18,20 +18,11 @@ now and the one recorded (rad for position joints, rad/s for wheels).
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {
-      episode: { type: 'string' }, firmware: { type: 'string' }, 'watchdog-ms': { type: 'string' }, settle: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    } });
-  } catch (e) {
-    process.stderr.write(`ganglion replay: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('replay', HELP, argv, {
+    episode: { type: 'string' }, firmware: { type: 'string' }, 'watchdog-ms': { type: 'string' }, settle: { type: 'string' },
+  }, { positionals: true });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (positionals.length !== 1) {
     process.stderr.write(`ganglion replay: give one recording FILE\n\n${HELP}`);
     return 2;

@@ -1,10 +1,10 @@
 // `ganglion schematic [robot.json] [--out file.svg]`: checks a robot's wiring against its boards, then renders it to SVG.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { checkRobot } from '../hw/check.ts';
 import { loadRobot, REFERENCE_ROBOT } from '../hw/robot.ts';
 import { renderRobotSvg } from '../hw/svg.ts';
+import { parseCommand } from './args.ts';
 
 const USAGE = `usage: ganglion schematic [robot.json] [--out file.svg]
 
@@ -19,17 +19,8 @@ export function defaultSvgPath(robotFile: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    process.stderr.write(`ganglion schematic: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = parseCommand('schematic', USAGE, argv, { out: { type: 'string', short: 'o' } }, { positionals: true });
+  if (typeof args === 'number') return args;
   if (args.positionals.length > 1) {
     process.stderr.write(`ganglion schematic: give one robot file, not ${args.positionals.length}\n\n${USAGE}`);
     return 2;

@@ -1,11 +1,11 @@
 // `ganglion teleop --source leader|keyboard`: teleoperate the emulated robot through the safety envelope, from the leader device (calibrated, or driven by the scripted person) or the terminal keys.
-import { parseArgs } from 'node:util';
 import { CALIBRATION_DIR } from '../calibration/file.ts';
 import { startSimRobot } from '../runtime/sim-robot.ts';
 import { referenceGeometry } from '../skills/reference-robot.ts';
 import { KEY_BINDINGS } from '../teleop/keyboard.ts';
 import { drawReachGoal, openSimTeleop, scriptedReach } from '../teleop/sim-teleop.ts';
 import { seededRandom } from '../world/world.ts';
+import { parseCommand, type Out } from './args.ts';
 
 const HELP = `usage: ganglion teleop --source leader|keyboard [options]
 
@@ -25,24 +25,14 @@ holds the robot where it is. Taking over cancels a running skill at the next tic
   --calibration-dir DIR where the leader calibration lives (default ${CALIBRATION_DIR})
 `;
 
-type Out = (s: string) => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function teleopMain(argv: string[], out: Out = (s) => process.stdout.write(s), err: Out = (s) => process.stderr.write(s)): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv, strict: true,
-      options: { source: { type: 'string' }, calibrate: { type: 'boolean' }, scripted: { type: 'string' }, seed: { type: 'string' }, seconds: { type: 'string' }, 'calibration-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }).values;
-  } catch (e) {
-    err(`ganglion teleop: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (v.help) {
-    out(HELP);
-    return 0;
-  }
+  const parsed = parseCommand('teleop', HELP, argv, {
+    source: { type: 'string' }, calibrate: { type: 'boolean' }, scripted: { type: 'string' }, seed: { type: 'string' }, seconds: { type: 'string' }, 'calibration-dir': { type: 'string' },
+  }, { out, err });
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values;
   if (v.source !== 'leader' && v.source !== 'keyboard') {
     err(`ganglion teleop: --source leader or --source keyboard (got ${v.source ?? 'nothing'})\n\n${HELP}`);
     return 2;

@@ -1,8 +1,8 @@
 // `ganglion train DATASET... --skill NAME`: behaviour cloning from LeRobotDataset v3.0 folders into a learned skill folder the planner can call; --dagger continues a previous round.
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { evaluateSkill } from '../demos/evaluate-skill.ts';
 import { trainSkill } from '../learn/train.ts';
+import { parseCommand, type Out } from './args.ts';
 
 const HELP = `usage: ganglion train DATASET... --skill NAME [options]
 
@@ -33,8 +33,6 @@ with features and stats, model.json, weights.bin); \`ganglion plan --skills OUT\
                              becomes its affordance (default 100; 0 skips)
 `;
 
-type Out = (s: string) => void;
-
 const int = (name: string, v: string | undefined, def: number, min: number): number => {
   if (v === undefined) return def;
   const n = Number(v);
@@ -43,27 +41,13 @@ const int = (name: string, v: string | undefined, def: number, min: number): num
 };
 
 export async function trainMain(argv: string[], out: Out = (s) => process.stdout.write(s), err: Out = (s) => process.stderr.write(s), tty = process.stderr.isTTY === true): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        skill: { type: 'string' }, out: { type: 'string' }, observation: { type: 'string' }, action: { type: 'string' }, hidden: { type: 'string' },
-        epochs: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, 'intervention-weight': { type: 'string' }, 'all-episodes': { type: 'boolean' },
-        dagger: { type: 'string' }, eval: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    err(`ganglion train: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('train', HELP, argv, {
+    skill: { type: 'string' }, out: { type: 'string' }, observation: { type: 'string' }, action: { type: 'string' }, hidden: { type: 'string' },
+    epochs: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, 'intervention-weight': { type: 'string' }, 'all-episodes': { type: 'boolean' },
+    dagger: { type: 'string' }, eval: { type: 'string' },
+  }, { positionals: true, out, err });
+  if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  if (v.help) {
-    out(HELP);
-    return 0;
-  }
   if (!v.skill || (parsed.positionals.length === 0 && !v.dagger)) {
     err(`ganglion train: give DATASET (a LeRobot v3.0 folder) and --skill NAME\n\n${HELP}`);
     return 2;
