@@ -1,27 +1,16 @@
 // Broker restarted mid-task: the robot holds safely (MCUs armed, no teleop, the skill runs on under the envelope), the bridge reconnects, republishes its retained state, and every QoS 1 message it had to deliver while the broker was away (skill status, events, the action's reply) arrives, in order.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../host/bridge/broker.ts';
-import { startBridge } from '../../host/bridge/bridge.ts';
 import { ReplyPayload, SkillStatusPayload, StatePayload, StatusPayload, stampCommand } from '../../host/bridge/topics.ts';
-import { startSimRobot } from '../../host/runtime/sim-robot.ts';
-import { freePort, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
+import { Peer, PASSWORDS, waitFor } from './helpers.ts';
+import { bridgedRobot, ROBOT_CRED } from './restartable.ts';
 
 t.test('broker restart in the middle of a planner action', async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
-  const runtime = sim.runtime;
-  const users = await testUsers(['ref']);
-  const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };
-  const port = await freePort();
-  let broker: EmbeddedBroker = await startEmbeddedBroker({ users, robot_credentials: [CRED], tcp_port: port, ws_port: null });
   // The bridge's first retry waits 1.5 s, so the planner (retrying every 100 ms) is back and subscribed before it.
-  const bridge = await startBridge({ robot: runtime, url: broker.tcpUrl, username: CRED.username, password: CRED.password, reconnect: { min_ms: 1500, max_ms: 3000 } });
-  t.teardown(async () => {
-    await bridge.stop();
-    await broker.close();
-    await sim.stop();
-  });
-  const plan = await Peer.connect(broker.tcpUrl, 'plan', PASSWORDS.plan, { reconnectPeriod: 100 });
+  const rig = await bridgedRobot(t, { min_ms: 1500, max_ms: 3000 });
+  const { runtime } = rig.sim;
+  const { bridge } = rig;
+  const plan = await Peer.connect(rig.broker.tcpUrl, 'plan', PASSWORDS.plan, { reconnectPeriod: 100 });
   t.teardown(() => plan.end());
   await plan.sub(['ganglion/_reply/plan/#', 'ganglion/ref/skill/status', 'ganglion/ref/events']);
 
@@ -33,27 +22,27 @@ t.test('broker restart in the middle of a planner action', async (t) => {
   });
   await plan.next((m) => m.topic === 'ganglion/ref/skill/status' && m.json?.state === 'running', 5000, 'the step running');
   await new Promise((r) => setTimeout(r, 300));
-  await broker.close();
+  await rig.broker.close();
   await waitFor(() => !bridge.stats().connected, 3000, 'the bridge to see the broker gone');
   // Counted from when the bridge knows the broker is gone: a status published while the broker was still closing went
   // out (CI once counted one there, taken before the close).
   const publishedBefore = { ...bridge.stats().published };
 
   await waitFor(() => runtime.snapshot().mode !== 'skill' || undefined, 5000, 'the step to end while the broker is away');
-  const armed = [...sim.sessions.values()].every((s) => s.stats().armed);
+  const armed = [...rig.sim.sessions.values()].every((s) => s.stats().armed);
   t.ok(armed, 'every MCU stayed armed: the serial links never depended on the broker');
   t.not(runtime.snapshot().mode, 'teleop', 'no teleop mode');
   t.notOk(runtime.snapshot().estop.latched, 'no e-stop');
   t.equal(bridge.stats().published.skill_status, publishedBefore.skill_status, 'nothing went out while the broker was away');
 
-  broker = await startEmbeddedBroker({ users, robot_credentials: [CRED], tcp_port: port, ws_port: null });
+  await rig.startBroker();
   // The robot's reconnect is held at the broker until the planner is back and subscribed: a reply published to a topic
   // nobody is subscribed to yet is the broker's to drop (no session survives its restart), not the bridge's.
   const held: (() => void)[] = [];
   let gate = false;
-  const pre = broker.aedes.preConnect.bind(broker.aedes);
-  broker.aedes.preConnect = (client, packet, done) => (packet.username === CRED.username && !gate ? held.push(() => pre(client, packet, done)) : pre(client, packet, done));
-  const view = await Peer.connect(broker.tcpUrl, 'view', PASSWORDS.view);
+  const pre = rig.broker.aedes.preConnect.bind(rig.broker.aedes);
+  rig.broker.aedes.preConnect = (client, packet, done) => (packet.username === ROBOT_CRED.username && !gate ? held.push(() => pre(client, packet, done)) : pre(client, packet, done));
+  const view = await Peer.connect(rig.broker.tcpUrl, 'view', PASSWORDS.view);
   t.teardown(() => view.end());
   await view.sub('ganglion/ref/skill/status');
   await waitFor(() => plan.client.connected || undefined, 5000, 'the planner client back');
@@ -71,7 +60,7 @@ t.test('broker restart in the middle of a planner action', async (t) => {
   t.same(planStatuses.slice(-1), ['done'], `the planner saw the status stream end in done (${planStatuses.join(', ')})`);
 
   // A viewer arriving after the reconnect gets the retained state from the new broker (its store started empty).
-  const late = await Peer.connect(broker.tcpUrl, 'view', PASSWORDS.view);
+  const late = await Peer.connect(rig.broker.tcpUrl, 'view', PASSWORDS.view);
   t.teardown(() => late.end());
   await late.sub(['ganglion/ref/status', 'ganglion/ref/state']);
   const status = await late.next((m) => m.topic === 'ganglion/ref/status', 3000, 'retained status');

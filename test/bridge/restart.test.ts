@@ -1,27 +1,16 @@
 // Broker restart: teleop that was driving stops (no stale teleop, ever), the skill layer holds, the bridge reconnects with backoff to the broker back on the same port and republishes its retained state.
 import t from 'tap';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../host/bridge/broker.ts';
-import { startBridge } from '../../host/bridge/bridge.ts';
 import { SkillsPayload, StatePayload, StatusPayload, stampCommand } from '../../host/bridge/topics.ts';
-import { startSimRobot } from '../../host/runtime/sim-robot.ts';
-import { freePort, Peer, PASSWORDS, testUsers, waitFor } from './helpers.ts';
+import { Peer, PASSWORDS, waitFor } from './helpers.ts';
+import { bridgedRobot } from './restartable.ts';
 
 t.test('broker restart during teleop', async (t) => {
-  const sim = await startSimRobot({ watchdog_ms: 500, firmware: 'posix', robot_id: 'ref' });
-  const runtime = sim.runtime;
-  const users = await testUsers(['ref']);
-  const CRED = { username: 'ref-runtime', password: 'in-memory-secret', robots: ['ref'] };
-  const port = await freePort();
-  let broker: EmbeddedBroker = await startEmbeddedBroker({ users, robot_credentials: [CRED], tcp_port: port, ws_port: null });
-  const bridge = await startBridge({ robot: runtime, url: broker.tcpUrl, username: CRED.username, password: CRED.password, reconnect: { min_ms: 100, max_ms: 800 } });
-  t.teardown(async () => {
-    await bridge.stop();
-    await broker.close();
-    await sim.stop();
-  });
+  const rig = await bridgedRobot(t, { min_ms: 100, max_ms: 800 });
+  const { runtime } = rig.sim;
+  const { bridge } = rig;
 
   // An operator drives the base: each teleop message is also the deadman heartbeat.
-  const op = await Peer.connect(broker.tcpUrl, 'op', PASSWORDS.op);
+  const op = await Peer.connect(rig.broker.tcpUrl, 'op', PASSWORDS.op);
   let driving = true;
   const drive = setInterval(() => {
     if (driving && op.client.connected) op.client.publish('ganglion/ref/cmd/teleop', JSON.stringify(stampCommand({ velocity_radps: { wheel_left: 2, wheel_right: 2 }, deadman: true })), { qos: 1 });
@@ -43,7 +32,7 @@ t.test('broker restart during teleop', async (t) => {
   driving = true;
   await waitFor(() => wheel() > 0.5, 5000, 'teleop driving again');
 
-  await broker.close();
+  await rig.broker.close();
   const down = performance.now();
   await waitFor(() => Math.abs(wheel()) < 1e-9 && runtime.snapshot().mode !== 'teleop', 2000, 'the wheels to stop once the broker is gone');
   t.pass(`wheels stopped ${(performance.now() - down).toFixed(0)} ms after the broker went away; mode ${runtime.snapshot().mode}`);
@@ -52,11 +41,11 @@ t.test('broker restart during teleop', async (t) => {
   // Let the backoff grow a little, then the broker comes back on the same port (its retained store is empty).
   await new Promise((r) => setTimeout(r, 600));
   t.equal(Math.abs(wheel()) < 1e-9, true, 'still stopped while the broker is away');
-  broker = await startEmbeddedBroker({ users, robot_credentials: [CRED], tcp_port: port, ws_port: null });
+  await rig.startBroker();
   await waitFor(() => bridge.stats().connected, 5000, 'the bridge to reconnect');
   t.equal(bridge.stats().connects, 2, 'reconnected once');
 
-  const v = await Peer.connect(broker.tcpUrl, 'view', PASSWORDS.view);
+  const v = await Peer.connect(rig.broker.tcpUrl, 'view', PASSWORDS.view);
   t.teardown(() => v.end());
   await v.sub(['ganglion/ref/status', 'ganglion/ref/state', 'ganglion/ref/skills', 'ganglion/ref/events']);
   const status = await v.next((m) => m.topic === 'ganglion/ref/status', 3000, 'retained status');
