@@ -2,7 +2,7 @@
 import { checkNodePorts, parseNodePorts } from './node-ports.ts';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { loadBoard, type Board } from '../hw/board.ts';
+import type { Board } from '../hw/board.ts';
 import { assertRobotOk } from '../hw/check.ts';
 import { loadRobot, REFERENCE_ROBOT, type NodeWiring } from '../hw/robot.ts';
 import { McuSession } from '../link/session.ts';

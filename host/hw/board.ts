@@ -1,5 +1,5 @@
 // Board profiles (boards/*.json): which MCU, clock, baud, and what each named pin can do. Validated with zod.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
