@@ -16,12 +16,19 @@ import { percentile, type Figure } from './report.ts';
 const MEASURE_S = 10;
 /** The first second of the worker run is JIT warm-up and adaptive-margin settling; the window excludes it. */
 const WARMUP_S = 1;
+/**
+ * Windows of the SCHED_FIFO and isolation comparisons: every variant runs one window per round, in turn, so that load
+ * that comes and goes hits them alike. Two sequential 10 s runs each take in whatever else ran then: two stray
+ * processes waking at 1 kHz once moved the same C loop's p99 between 29 and 786 us (docs/executor.md).
+ */
+const ROUNDS = 5;
+const WINDOW_S = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** What bench/ref-loop.c prints: the same period-error measure as CadenceStats. */
-interface FloorSnapshot { period_error_p50_us: number; period_error_p99_us: number; period_error_max_us: number; missed: number; rt_error: string }
+export interface FloorSnapshot { period_error_p50_us: number; period_error_p99_us: number; period_error_max_us: number; missed: number; rt_error: string }
 
 /** Builds the C reference loop once per run, into a fresh temp dir (others run benches at the same time). */
 let refLoopBin: string | undefined;
@@ -35,7 +42,7 @@ function refLoop(): string {
 }
 
 /** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
-async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false, measure_s = MEASURE_S): Promise<FloorSnapshot> {
+export async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false, measure_s = MEASURE_S): Promise<FloorSnapshot> {
   const args = [String(rate_hz), String(measure_s), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
   const child = spawn(refLoop(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
   // The isolated worker's scheduling on the C loop too, well within the warm-up: the loop (its main thread) gets the
@@ -189,34 +196,51 @@ function busyEveryCore(): { stop(): void } {
 
 /**
  * The loop under SCHED_FIFO beside setInterval (measured idle, above) and beside the default scheduling, on an idle
- * machine and with every core busy.
+ * machine and with every core busy; each against the C loop in the same conditions, interleaved in windows as the
+ * isolation comparison is (below): one 10 s run after another took in whatever else ran then (the idle FIFO figure
+ * once read 385 us against the C loop's 64.5 us, where interleaved windows give single microseconds to both).
  */
 async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
-  const at = `@ ${RT_RATE_HZ} Hz, ${MEASURE_S} s`;
-  const idleFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
-  const idleFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
-  if (idleFifo.realtime.error) {
-    return [{ name: `worker loop under SCHED_FIFO ${at}`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(idleFifo.realtime)}` }];
+  const S = WINDOW_S;
+  const at = `@ ${RT_RATE_HZ} Hz, median of ${ROUNDS} interleaved ${S} s windows`;
+  // A short probe first: where SCHED_FIFO is refused, none of this comparison can run.
+  const probe = await workerLoop(RT_RATE_HZ, RT_PRIORITY, false, 1);
+  if (probe.realtime.error) {
+    return [{ name: `worker loop under SCHED_FIFO ${at}`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(probe.realtime)}` }];
   }
-  const idleDefault = await workerLoop(RT_RATE_HZ);
+  const idle = await interleaved({
+    fifoFloor: () => cFloor(RT_RATE_HZ, RT_PRIORITY, false, false, S),
+    fifo: () => workerLoop(RT_RATE_HZ, RT_PRIORITY, false, S),
+    plain: () => workerLoop(RT_RATE_HZ, null, false, S),
+  });
   const hogs = busyEveryCore();
-  let loadDefault, loadFifo, loadTimers, loadFifoFloor, loadDefaultFloor, loadHandoffFloor;
+  let load, loadTimers;
   try {
-    loadFifoFloor = await cFloor(RT_RATE_HZ, RT_PRIORITY);
-    loadFifo = await workerLoop(RT_RATE_HZ, RT_PRIORITY);
-    loadDefaultFloor = await cFloor(RT_RATE_HZ);
-    loadHandoffFloor = await cFloor(RT_RATE_HZ, null, true);
-    loadDefault = await workerLoop(RT_RATE_HZ);
+    load = await interleaved({
+      fifoFloor: () => cFloor(RT_RATE_HZ, RT_PRIORITY, false, false, S),
+      fifo: () => workerLoop(RT_RATE_HZ, RT_PRIORITY, false, S),
+      plainFloor: () => cFloor(RT_RATE_HZ, null, false, false, S),
+      handoffFloor: () => cFloor(RT_RATE_HZ, null, true, false, S),
+      plain: () => workerLoop(RT_RATE_HZ, null, false, S),
+    });
     loadTimers = await mainThreadTimers(RT_RATE_HZ);
   } finally {
     hogs.stop();
   }
-  const load = `${cpus().length} busy processes (one per core)`;
+  const idleFifo = mergeWorker(idle.fifo), idleDefault = mergeWorker(idle.plain);
+  const loadFifo = mergeWorker(load.fifo), loadDefault = mergeWorker(load.plain);
+  const idleFifoFloor = mergeFloor(idle.fifoFloor), loadFifoFloor = mergeFloor(load.fifoFloor);
+  const loadDefaultFloor = mergeFloor(load.plainFloor), loadHandoffFloor = mergeFloor(load.handoffFloor);
+  const load_ = `${cpus().length} busy processes (one per core)`;
   const ratio = interval.period_error_p99_us / Math.max(idleFifo.period_error_p99_us, 0.001);
+  const withWindows = (f: Figure, w: Windows, floor: Windows, handoff?: Windows): Figure => ({
+    ...f,
+    note: `${f.note}\n    window p99s, loop ${windows(w)} us; C ${windows(floor)} us` + (handoff ? `; C waking a consumer ${windows(handoff)} us` : ''),
+  });
   return [
-    floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor),
-    floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load} ${at}`, loadFifo, loadFifoFloor),
-    floorFigure(`default scheduling, ${load} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor),
+    withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor), idleFifo, idleFifoFloor),
+    withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load_} ${at}`, loadFifo, loadFifoFloor), loadFifo, loadFifoFloor),
+    withWindows(floorFigure(`default scheduling, ${load_} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
@@ -227,32 +251,24 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY} vs default scheduling, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
-      baseline: { label: 'same loop, default scheduling, measured just after', value: idleDefault.period_error_p99_us },
+      baseline: { label: 'same loop, default scheduling, windows in turn with it', value: idleDefault.period_error_p99_us },
       note: `default: ${fmtLine(idleDefault)}`,
     },
     {
-      name: `worker loop under SCHED_FIFO ${RT_PRIORITY} with ${load}, period error p99 ${at}`,
+      name: `worker loop under SCHED_FIFO ${RT_PRIORITY} with ${load_}, period error p99 ${at}`,
       value: loadFifo.period_error_p99_us, unit: 'us',
       baseline: { label: 'same loop, default scheduling, same load', value: loadDefault.period_error_p99_us },
       note:
-        `FIFO: ${fmtLine(loadFifo)}\n    default: ${fmtLine(loadDefault)}\n    setInterval, same load: ${fmtLine(loadTimers.interval)}\n    ` +
+        `FIFO: ${fmtLine(loadFifo)}\n    default: ${fmtLine(loadDefault)}\n    setInterval, same load (${MEASURE_S} s after the windows): ${fmtLine(loadTimers.interval)}\n    ` +
         `\`ganglion run --rt-priority ${RT_PRIORITY}\` asks for FIFO (root or an rtprio limit)`,
     },
   ];
 }
 
-/**
- * Windows of the isolation comparison: every variant runs one window per round, in turn, so that load that comes and
- * goes hits them alike. Two sequential 10 s runs each take in whatever else ran then: two stray processes waking at
- * 1 kHz once moved the same C loop's p99 between 29 and 786 us (docs/executor.md).
- */
-const ISOLATION_ROUNDS = 5;
-const ISOLATION_WINDOW_S = 3;
-
 /** Runs each variant once per round, in turn; returns every variant's windows in round order. */
 async function interleaved<V extends Record<string, () => Promise<unknown>>>(variants: V): Promise<{ [K in keyof V]: Awaited<ReturnType<V[K]>>[] }> {
   const out = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as unknown[]])) as Record<keyof V, unknown[]>;
-  for (let round = 0; round < ISOLATION_ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     for (const k of Object.keys(variants) as (keyof V)[]) out[k].push(await variants[k]!());
   }
   return out as { [K in keyof V]: Awaited<ReturnType<V[K]>>[] };
@@ -296,8 +312,8 @@ function mergeWorker(ws: WorkerWindow[]): WorkerWindow & { windows_p99_us: numbe
  * every core busy, each beside the C loop given the same scheduling and the loop as it runs by default, interleaved.
  */
 async function isolationFigures(): Promise<Figure[]> {
-  const S = ISOLATION_WINDOW_S;
-  const at = `@ ${RT_RATE_HZ} Hz, median of ${ISOLATION_ROUNDS} interleaved ${S} s windows`;
+  const S = WINDOW_S;
+  const at = `@ ${RT_RATE_HZ} Hz, median of ${ROUNDS} interleaved ${S} s windows`;
   const idle = await interleaved({
     sliceFloor: () => cFloor(RT_RATE_HZ, null, false, true, S),
     isolated: () => workerLoop(RT_RATE_HZ, null, true, S),

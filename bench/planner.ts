@@ -1,5 +1,6 @@
-// Planner bridge: decision overhead without the LLM's time (beside a bare HTTP round trip), executor jitter with 10 LLM requests in flight (beside idle), task success over 100 scenes with and without grounding (beside the rule planner).
+// Planner bridge: decision overhead without the LLM's time (beside a bare HTTP round trip), executor jitter with 10 LLM requests in flight (beside idle, and the C loop's same ratio as the machine's floor), task success over 100 scenes with and without grounding (beside the rule planner).
 import { fork } from 'node:child_process';
+import { setNormalSchedule } from '../host/executor/isolation.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
 import { parseLlmConfig } from '../host/planner/config.ts';
 import { KinematicPlannerRobot } from '../host/planner/kinematic-robot.ts';
@@ -13,6 +14,7 @@ import { startScriptedLlm, type ScriptedLlm } from '../test/planner/testing/scri
 import { randomScene } from '../host/world/world.ts';
 import { createRegistry } from '../host/skills/registry.ts';
 import { startExampleLoop } from './example-loop.ts';
+import { cFloor } from './loop-jitter.ts';
 import type { Figure } from './report.ts';
 
 const SCENES = 100;
@@ -145,6 +147,40 @@ async function loopJitter(
   return out;
 }
 
+/**
+ * The machine's floor for the same ratio: the C loop (bench/ref-loop.c, absolute clock_nanosleep, waking a consumer
+ * thread every period as the worker wakes its main thread) at 500 Hz with the variant's scheduling, beside the same
+ * load, idle and loaded phases in turn. Each phase is one C run: its 1 s warm-up straddles the switch, then PHASE_S
+ * measured. With `isolation`, the C loop gets the isolated loop's short slice and its consumer SCHED_BATCH, and this
+ * process's main thread (where the requests are parsed, as in the worker case) SCHED_BATCH for the phases.
+ */
+async function cJitter(
+  load: (stopped: () => boolean) => Promise<unknown>,
+  rt_priority: number | null,
+  isolation: boolean,
+): Promise<{ idle: number[]; loaded: number[]; rt_error: string }> {
+  const out = { idle: [] as number[], loaded: [] as number[], rt_error: '' };
+  const floor = async () => {
+    const f = await cFloor(500, rt_priority, true, isolation, PHASE_S);
+    out.rt_error ||= f.rt_error;
+    return f.period_error_p99_us;
+  };
+  if (isolation) await setNormalSchedule(process.pid, 'batch', 0);
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      out.idle.push(await floor());
+      let stopped = false;
+      const work = load(() => stopped);
+      out.loaded.push(await floor());
+      stopped = true;
+      await work;
+    }
+  } finally {
+    if (isolation) await setNormalSchedule(process.pid, 'other', 0);
+  }
+  return out;
+}
+
 export async function run(): Promise<Figure[]> {
   await warmUpFetch();
   const figures: Figure[] = [];
@@ -235,8 +271,12 @@ export async function run(): Promise<Figure[]> {
         figures.push({ name: `executor jitter with ${IN_FLIGHT} LLM requests in flight, loop under SCHED_FIFO`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(j.realtime)}` });
         continue;
       }
+      const inFlightMean = mean(flight), planned = plans; // the worker's phases only: the C phases below run the load too
+      const c = await cJitter(inFlightLoad, rt_priority, isolation);
       const idle = percentile(j.idle, 50);
       const loaded = percentile(j.loaded, 50);
+      const cIdle = percentile(c.idle, 50);
+      const cLoaded = percentile(c.loaded, 50);
       const sched = rt_priority !== null ? `loop thread under SCHED_FIFO ${rt_priority}` : isolation ? 'default scheduling + --loop-isolation (no spin: idle is its own)' : 'default scheduling';
       figures.push({
         name: `executor period error p99 @ 500 Hz with ${IN_FLIGHT} LLM requests in flight (streamed, validated, planned), ${sched}: median of ${j.loaded.length} one-second windows`,
@@ -247,7 +287,9 @@ export async function run(): Promise<Figure[]> {
         pass: loaded <= 1.2 * idle,
         note:
           `${(loaded / idle).toFixed(2)}x idle; per-window p99 idle [${j.idle.map((x) => x.toFixed(0)).join(', ')}] us; loaded [${j.loaded.map((x) => x.toFixed(0)).join(', ')}] us; max idle ${j.idleMax.toFixed(0)} / loaded ${j.loadedMax.toFixed(0)} us\n    ` +
-          `requests in flight: mean ${mean(flight).toFixed(1)}; ${plans} plans; this process's CPU (main thread + loop worker): ${(cpu.idle_us / 1e4 / cpu.idle_s).toFixed(0)} % idle, ${(cpu.loaded_us / 1e4 / cpu.loaded_s).toFixed(0)} % loaded`,
+          `requests in flight: mean ${inFlightMean.toFixed(1)}; ${planned} plans; this process's CPU (main thread + loop worker): ${(cpu.idle_us / 1e4 / cpu.idle_s).toFixed(0)} % idle, ${(cpu.loaded_us / 1e4 / cpu.loaded_s).toFixed(0)} % loaded\n    ` +
+          `the machine's floor for this ratio, the C loop (waking a consumer) with the same scheduling and the same load, ${PHASE_S} s phases in turn, after the worker's: ` +
+          (c.rt_error ? `not measured: ${c.rt_error}` : `loaded ${cLoaded.toFixed(1)} vs idle ${cIdle.toFixed(1)} us (${(cLoaded / cIdle).toFixed(2)}x); phase p99s idle [${c.idle.map((x) => x.toFixed(0)).join(', ')}], loaded [${c.loaded.map((x) => x.toFixed(0)).join(', ')}] us`),
       });
     }
   } finally {
