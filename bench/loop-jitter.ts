@@ -198,7 +198,7 @@ function busyEveryCore(): { stop(): void } {
  * The loop under SCHED_FIFO beside setInterval (measured idle, above) and beside the default scheduling, on an idle
  * machine and with every core busy; each against the C loop in the same conditions, interleaved in windows as the
  * isolation comparison is (below): one 10 s run after another took in whatever else ran then (the idle FIFO figure
- * once read 385 us against the C loop's 64.5 us, where interleaved windows give single microseconds to both).
+ * once read 385 us against the C loop's 64.5 us, from two runs a minute apart).
  */
 async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   const S = WINDOW_S;
@@ -231,7 +231,7 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   const loadFifo = mergeWorker(load.fifo), loadDefault = mergeWorker(load.plain);
   const idleFifoFloor = mergeFloor(idle.fifoFloor), loadFifoFloor = mergeFloor(load.fifoFloor);
   const loadDefaultFloor = mergeFloor(load.plainFloor), loadHandoffFloor = mergeFloor(load.handoffFloor);
-  const load_ = `${cpus().length} busy processes (one per core)`;
+  const busy = `${cpus().length} busy processes (one per core)`;
   const ratio = interval.period_error_p99_us / Math.max(idleFifo.period_error_p99_us, 0.001);
   const withWindows = (f: Figure, w: Windows, floor: Windows, handoff?: Windows): Figure => ({
     ...f,
@@ -239,8 +239,8 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   });
   return [
     withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor), idleFifo, idleFifoFloor),
-    withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${load_} ${at}`, loadFifo, loadFifoFloor), loadFifo, loadFifoFloor),
-    withWindows(floorFigure(`default scheduling, ${load_} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
+    withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${busy} ${at}`, loadFifo, loadFifoFloor), loadFifo, loadFifoFloor),
+    withWindows(floorFigure(`default scheduling, ${busy} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
@@ -255,7 +255,7 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
       note: `default: ${fmtLine(idleDefault)}`,
     },
     {
-      name: `worker loop under SCHED_FIFO ${RT_PRIORITY} with ${load_}, period error p99 ${at}`,
+      name: `worker loop under SCHED_FIFO ${RT_PRIORITY} with ${busy}, period error p99 ${at}`,
       value: loadFifo.period_error_p99_us, unit: 'us',
       baseline: { label: 'same loop, default scheduling, same load', value: loadDefault.period_error_p99_us },
       note:

@@ -10,8 +10,8 @@ import type { SessionFacts, WriterOp } from './session-writer.ts';
 import type { WriterWorkerData } from './writer-worker.ts';
 import { CTL_DONE, CTL_FAILED, CTL_SLOTS, ERROR_BYTES, STAT_BUSY_MS, STAT_BYTES, STAT_SAMPLES, STAT_SLOTS, type WriterBatch } from './writer-shared.ts';
 
-
 export interface RecorderOptions extends SessionFacts {
+  /** The session's MCAP file (created; an existing file is refused). */
   file: string;
   /** [ms] the writer puts the open chunk on disk at least this often. */
   flush_ms?: number;
