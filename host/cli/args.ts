@@ -33,3 +33,16 @@ export function parseCommand<const O extends Options, const P extends boolean = 
   }
   return parsed;
 }
+
+/**
+ * An integer option within [min, max], or undefined when not given; anything else is refused, naming the range
+ * ("from min to max", or ">= min" without an upper bound).
+ */
+export function intOption(s: string | undefined, name: string, min: number, max = Infinity): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`--${name} ${s}: expected an integer ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}`);
+  }
+  return n;
+}

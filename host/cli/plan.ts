@@ -11,7 +11,7 @@ import { formatEvent, formatResult } from '../planner/report.ts';
 import type { PlannerRobot } from '../planner/robot.ts';
 import { randomScene } from '../world/world.ts';
 import { createRegistry, loadSkillPackages } from '../skills/registry.ts';
-import { parseCommand, type Out } from './args.ts';
+import { intOption, parseCommand, type Out } from './args.ts';
 
 const HELP = `usage: ganglion plan [options] "TASK"
 
@@ -48,14 +48,6 @@ interface Opened {
   robot: PlannerRobot;
   close: () => Promise<void>;
   describe: string;
-}
-
-/** An integer option within [min, max], or undefined when not given; anything else is refused with the range. */
-function intOption(s: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} ${s}: expected an integer from ${min} to ${max}`);
-  return n;
 }
 
 async function openRobot(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, registry: ReturnType<typeof createRegistry>): Promise<Opened> {

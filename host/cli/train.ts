@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import { evaluateSkill } from '../demos/evaluate-skill.ts';
 import { trainSkill } from '../learn/train.ts';
-import { parseCommand, type Out } from './args.ts';
+import { intOption, parseCommand, type Out } from './args.ts';
 
 const HELP = `usage: ganglion train DATASET... --skill NAME [options]
 
@@ -33,12 +33,7 @@ with features and stats, model.json, weights.bin); \`ganglion plan --skills OUT\
                              becomes its affordance (default 100; 0 skips)
 `;
 
-const int = (name: string, v: string | undefined, def: number, min: number): number => {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} ${v}: expected an integer >= ${min}`);
-  return n;
-};
+const int = (name: string, v: string | undefined, def: number, min: number): number => intOption(v, name, min) ?? def;
 
 export async function trainMain(argv: string[], out: Out = (s) => process.stdout.write(s), err: Out = (s) => process.stderr.write(s), tty = process.stderr.isTTY === true): Promise<number> {
   const parsed = parseCommand('train', HELP, argv, {
