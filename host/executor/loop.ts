@@ -17,7 +17,7 @@ const LoopOptionsSchema = z.strictObject({
   rate_hz: z.number().min(1).max(1000).default(500),
   /** Module exporting createTick(init) (see contract.ts); a file URL or path. */
   tickModule: z.union([z.string().min(1), z.instanceof(URL)]),
-  shared: z.custom<LoopShared>((s) => typeof s === 'object' && s !== null && 'state' in s && 'setpoints' in s, 'createLoopShared(joints) result'),
+  shared: z.custom<LoopShared>((s) => typeof s === 'object' && s !== null && 'state' in s && 'setpoints' in s && 'history' in s, 'createLoopShared(joints) result'),
   envelope: z.unknown(),
   tick_options: z.unknown().optional(),
   /** [us] spin before each deadline; with adaptive_spin it is the starting value. */

@@ -1,6 +1,7 @@
-// The loop's shared memory: joint state in (seqlock), setpoints out (seqlock + notify), and a control word (stop).
+// The loop's shared memory: joint state in (seqlock), setpoints out (seqlock + notify, and a ring of recent ticks), and a control word (stop).
 import type { StateSnapshot } from './contract.ts';
 import { allocateSeqlock, SeqlockF64 } from './seqlock.ts';
+import { allocateSeqRing, SeqRingF64 } from './seqring.ts';
 import { monoNow_ns } from '../util/mono-clock.ts';
 
 /** Plain data: structured-clones into any worker, which then sees the same memory. */
@@ -8,6 +9,8 @@ export interface LoopShared {
   joints: readonly string[];
   state: SharedArrayBuffer;
   setpoints: SharedArrayBuffer;
+  /** The last HISTORY_TICKS ticks' setpoints, keyed by tick: a consumer that fell behind still reads every tick it missed. */
+  history: SharedArrayBuffer;
   /** Int32 words: [0] stop flag (the loop sleeps on it, so setting + notifying wakes it at once). */
   control: SharedArrayBuffer;
 }
@@ -27,6 +30,12 @@ const P_JOINTS = 4;
 
 export const CONTROL_STOP = 0;
 
+/**
+ * Ticks the history ring holds: ~1 s at 1 kHz. A consumer whose event loop is held longer than that (a GC pause, a
+ * long synchronous job) loses the oldest ticks it missed, and says how many.
+ */
+export const HISTORY_TICKS = 1024;
+
 export function createLoopShared(joints: readonly string[]): LoopShared {
   if (joints.length === 0) throw new Error('the loop needs at least one joint');
   if (new Set(joints).size !== joints.length) throw new Error(`joint names must be unique: ${joints.join(', ')}`);
@@ -37,6 +46,7 @@ export function createLoopShared(joints: readonly string[]): LoopShared {
     joints: [...joints],
     state,
     setpoints: allocateSeqlock(P_JOINTS + 3 * n),
+    history: allocateSeqRing(HISTORY_TICKS, P_JOINTS + 3 * n),
     control: new SharedArrayBuffer(4 * 4),
   };
 }
@@ -136,9 +146,11 @@ export interface SetpointSnapshot {
 /** The loop's side of the setpoints. */
 export class SetpointWriter {
   private readonly lock: SeqlockF64;
+  private readonly history: SeqRingF64;
   private readonly n: number;
   constructor(shared: LoopShared) {
     this.lock = new SeqlockF64(shared.setpoints);
+    this.history = new SeqRingF64(shared.history);
     this.n = shared.joints.length;
   }
 
@@ -155,6 +167,8 @@ export class SetpointWriter {
       d[P_JOINTS + n + i] = torque[i]!;
       d[P_JOINTS + 2 * n + i] = safe[i]!;
     }
+    // Into the history before the notify, so a consumer woken by this tick finds every tick up to it there.
+    this.history.write(tick, d);
     this.lock.endWrite(); // notifies: the consumer wakes now rather than polling
   }
 }
@@ -164,10 +178,12 @@ type WaitAsync = (a: Int32Array, i: number, v: number, timeout?: number) => { as
 /** The consumer side (whoever owns the MCU links). Works in any thread that has the LoopShared. */
 export class SetpointReader {
   private readonly lock: SeqlockF64;
+  private readonly history: SeqRingF64;
   private readonly copy: Float64Array;
   private readonly n: number;
   constructor(readonly shared: LoopShared) {
     this.lock = new SeqlockF64(shared.setpoints);
+    this.history = new SeqRingF64(shared.history);
     this.copy = new Float64Array(this.lock.length);
     this.n = shared.joints.length;
   }
@@ -175,9 +191,21 @@ export class SetpointReader {
   /** The newest setpoints, or null before the loop's first tick (or when the writer kept the lock busy). */
   read(): SetpointSnapshot | null {
     const seq = this.lock.readInto(this.copy);
-    const d = this.copy;
     // stamp 0 = never written (the sequence word alone cannot say: it wraps after ~12 days at 1 kHz)
-    if (seq === -1 || d[P_STAMP] === 0) return null;
+    if (seq === -1 || this.copy[P_STAMP] === 0) return null;
+    return this.snapshot(seq);
+  }
+
+  /**
+   * The setpoints of one past tick from the history (seq is -1: it names no version of the newest setpoints), or null
+   * when the ring no longer holds it (more than HISTORY_TICKS ago) or does not hold it yet.
+   */
+  at(tick: number): SetpointSnapshot | null {
+    return this.history.readInto(tick, this.copy) === 'ok' ? this.snapshot(-1) : null;
+  }
+
+  private snapshot(seq: number): SetpointSnapshot {
+    const d = this.copy;
     const n = this.n;
     return {
       seq,

@@ -23,9 +23,9 @@ export type TapEvent =
   | { kind: 'correction'; entry: CorrectionLogEntry };
 
 export interface RuntimeSample {
-  /** [ms] performance.now() when the tick's setpoints went out. */
+  /** [ms] on the performance.now() clock: when the loop computed this tick's setpoints. */
   t_ms: number;
-  /** The loop's setpoint sequence number (consecutive unless the pump missed ticks). */
+  /** The loop's tick index: consecutive, also for ticks the pump missed (they come from the loop's history). */
   tick: number;
   observation: { base: Pose2; joints: Observation['joints']; objects: Observation['objects']; held_id: string | null };
   action: { setpoint: Record<string, number>; torque_enabled: Record<string, boolean> };
@@ -37,6 +37,7 @@ export interface RuntimeSample {
 
 /** A sample from what the runtime has at hand after sending one tick (pure). */
 export function tapSample(o: {
+  t_ms: number;
   tick: number;
   names: readonly string[];
   value: Float64Array;
@@ -48,7 +49,7 @@ export function tapSample(o: {
 }): Omit<RuntimeSample, 'events'> {
   const { obs, active: a } = o;
   return {
-    t_ms: performance.now(),
+    t_ms: o.t_ms,
     tick: o.tick,
     observation: { base: obs.base, joints: obs.joints, objects: obs.objects, held_id: obs.held_id },
     action: {

@@ -7,8 +7,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { startLoop, type Loop } from '../executor/loop.ts';
-import { createLoopShared, SetpointReader, StateWriter } from '../executor/shared.ts';
+import { createLoopShared, HISTORY_TICKS, SetpointReader, StateWriter, type SetpointSnapshot } from '../executor/shared.ts';
 import type { LinkStats } from '../link/session.ts';
+import { monoToPerf_ms } from '../util/mono-clock.ts';
 import type { JointReading, PerceptionSource } from '../world/perception.ts';
 import type { RuntimeOptions } from './runtime-options.ts';
 import { appendCorrection, type CorrectionLogEntry } from '../skills/correction-log.ts';
@@ -167,6 +168,8 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
   /** Setpoints out: every envelope-checked tick goes to the MCUs as soon as the loop publishes it. */
   private async pumpSetpoints(reader: SetpointReader): Promise<void> {
     let seq = 0;
+    // The last tick handed to the recording tap, null while nobody listens.
+    let sampled: number | null = null;
     while (this.running) {
       try {
         const s = await reader.next(seq, 500);
@@ -175,18 +178,34 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
         this.lastSetpoints = s.value;
         this.setpointsSent++;
         if (this.listenerCount('setpoints')) this.emit('setpoints', s.value, s.torque_enabled);
-        if (this.tap.active) this.sample(s.seq, s.value, s.torque_enabled);
+        sampled = this.tap.active ? this.sampleThrough(reader, sampled, s) : null;
       } catch {
         // No setpoints for 500 ms: the loop stopped; the MCUs' link watchdogs take outputs to their defaults.
       }
     }
   }
 
-  /** One recording-tap sample for the tick just sent (only while someone listens). */
-  private sample(tick: number, value: Float64Array, torque: boolean[]): void {
-    const names = this.joints.map((j) => j.name);
-    const sample = tapSample({ tick, names, value, torque, obs: this.observation(), teleop: this.teleopCmd, active: this.skillsRun.active, control: this.controller() });
-    this.tap.emit(sample, (e) => this.emit('notice', { level: 'error', source: 'recording tap', text: `a sample listener threw: ${e.message}` }));
+  /**
+   * Recording-tap samples for every tick after `last` through `s`. The wire takes only the newest setpoints, but a
+   * recording keeps every tick: those the pump did not see (its event loop was busy) come from the loop's history, with
+   * this moment's observation (telemetry is handled on the same event loop, so it is the one they would have had).
+   * Returns the tick sampled last.
+   */
+  private sampleThrough(reader: SetpointReader, last: number | null, s: SetpointSnapshot): number {
+    const now = { names: this.joints.map((j) => j.name), obs: this.observation(), teleop: this.teleopCmd, active: this.skillsRun.active, control: this.controller() };
+    const emit = (t: SetpointSnapshot) =>
+      this.tap.emit(tapSample({ ...now, t_ms: monoToPerf_ms(t.stamp_ns), tick: t.tick, value: t.value, torque: t.torque_enabled }), (e) =>
+        this.emit('notice', { level: 'error', source: 'recording tap', text: `a sample listener threw: ${e.message}` }),
+      );
+    let lost = 0;
+    for (let t = last === null ? s.tick : last + 1; t < s.tick; t++) {
+      const h = reader.at(t);
+      if (h) emit(h);
+      else lost++;
+    }
+    if (lost) this.emit('notice', { level: 'warn', source: 'recording tap', text: `${lost} ticks before tick ${s.tick} were missed and are older than the loop's history (${HISTORY_TICKS} ticks): the recording lacks them` });
+    emit(s);
+    return s.tick;
   }
 
   private controller(): Controller {

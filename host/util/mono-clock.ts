@@ -9,3 +9,12 @@ export function monoNow_ns(): number {
   const t = process.hrtime();
   return t[0] * 1e9 + t[1];
 }
+
+// performance.now() and hrtime() read the same monotonic clock (libuv's uv_hrtime) from different origins; the origin
+// difference is fixed for the process, so it is measured once.
+const PERF_ORIGIN_NS = monoNow_ns() - performance.now() * 1e6;
+
+/** A monoNow_ns() stamp on the performance.now() clock [ms] (what timers and performance.timeOrigin use). */
+export function monoToPerf_ms(stamp_ns: number): number {
+  return (stamp_ns - PERF_ORIGIN_NS) / 1e6;
+}

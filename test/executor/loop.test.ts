@@ -111,6 +111,29 @@ t.test('a throwing controller yields safe setpoints and one event, not a dead lo
   t.ok(final && final.ticks_total >= back.tick, 'stop() resolves with the final cadence');
 });
 
+t.test('a consumer held off for 100 ms still reads every tick it missed from the history', async (t) => {
+  const { loop, reader } = await setup(t);
+  const before = await until(reader, (s) => s.tick >= 3);
+  // The event loop is held (as a long synchronous job would): ~50 ticks at 500 Hz go by unseen.
+  const t0 = performance.now();
+  while (performance.now() - t0 < 100);
+  const after = await reader.next(before.seq, 5000);
+  t.ok(after.tick - before.tick >= 40, `the loop ran on: ticks ${before.tick} -> ${after.tick}`);
+  const missed: SetpointSnapshot[] = [];
+  for (let k = before.tick + 1; k < after.tick; k++) {
+    const h = reader.at(k);
+    if (h) missed.push(h);
+  }
+  t.equal(missed.length, after.tick - before.tick - 1, 'every tick in between is in the history');
+  t.ok(missed.every((h, i) => h.tick === before.tick + 1 + i && h.value[0] === 1 && h.seq === -1), 'in order, with their own setpoints');
+  t.ok(missed.every((h, i) => i === 0 || h.stamp_ns > missed[i - 1]!.stamp_ns), 'each with its own stamp');
+  t.equal(reader.at(after.tick + 10_000), null, 'a tick not run yet is not there');
+  // Ticks more than HISTORY_TICKS old are gone: at 500 Hz, ~2 s.
+  await until(reader, (s) => s.tick > before.tick + 1100);
+  t.equal(reader.at(before.tick + 1), null, 'an overwritten tick is not there');
+  await loop.stop();
+});
+
 t.test('startLoop refuses bad setups with a clear message', async (t) => {
   const shared = createLoopShared(['wheel', 'arm']);
   await t.rejects(startLoop({ rate_hz: 500, tickModule: new URL('./fixtures/no-create.ts', import.meta.url), shared, envelope: ENVELOPE }), /does not export createTick/);

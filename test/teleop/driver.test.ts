@@ -71,6 +71,28 @@ t.test('teleop through the seam: polled while the deadman is held, released on l
   t.equal(samples.length, n, 'no samples after off()');
 });
 
+t.test('the tap keeps every tick while the event loop is held, each with the time the loop computed it', async (t) => {
+  const samples: RuntimeSample[] = [];
+  const notices: string[] = [];
+  const onNotice = (n: { text: string }) => notices.push(n.text);
+  sim.runtime.on('notice', onNotice);
+  const off = sim.runtime.onSample((s) => samples.push(s));
+  await until('a few samples', () => samples.length > 10);
+  // A long synchronous job on the runtime's thread: ~75 ticks at 500 Hz go out while the pump cannot run.
+  const t0 = performance.now();
+  while (performance.now() - t0 < 150);
+  const n = samples.length;
+  await until('samples after the hold', () => samples.length > n + 100);
+  off();
+  sim.runtime.off('notice', onNotice);
+  const gaps = samples.filter((s, i) => i > 0 && s.tick !== samples[i - 1]!.tick + 1).map((s) => s.tick);
+  t.same(gaps, [], `${samples.length} samples, ticks consecutive across the hold`);
+  const dt = samples.slice(1).map((s, i) => s.t_ms - samples[i]!.t_ms);
+  t.ok(Math.max(...dt) < 50, `each sample's time is its tick's, not when the pump caught up (largest step ${Math.max(...dt).toFixed(1)} ms)`);
+  t.ok(samples.at(-1)!.t_ms <= performance.now() && samples.at(-1)!.t_ms > performance.now() - 1000, 'on the performance.now() clock');
+  t.same(notices.filter((x) => /recording tap/.test(x)), [], 'nothing lost, nothing to report');
+});
+
 t.test('the tap names the skill with its args, and carries its statuses and an e-stop as events', async (t) => {
   const samples: RuntimeSample[] = [];
   const off = sim.runtime.onSample((s) => samples.push(s));
