@@ -7,6 +7,7 @@ import { PosixMcu, asPosixBoard } from '../host/link/posix-mcu.ts';
 import { loadBoard } from '../host/hw/board.ts';
 import { loadRobot } from '../host/hw/robot.ts';
 import { CONSTANTS } from '../host/protocol/messages.ts';
+import { probeAcks } from '../test/link/helpers/ack-probe.ts';
 import { FaultTransport } from '../test/link/helpers/fault-transport.ts';
 import { percentile, type Figure } from './report.ts';
 
@@ -19,8 +20,6 @@ const ARITHMETIC =
   '15 NAK rounds failing in a row (< 1e-4 per loss). What trips a 100 ms window here is the machine: at load average ~20, two ' +
   'telemetry frames the firmware sampled 18 ms apart (its own clock) reached the host 441 ms apart, and the host\'s event loop ' +
   'lagged up to 256 ms (measured), which no protocol bridges; the clean run\'s trips are that floor.';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function phase(corrupt: number, durationMs: number) {
   const mcu = new PosixMcu();
@@ -40,17 +39,7 @@ async function phase(corrupt: number, durationMs: number) {
     });
     faults.down = { corrupt };
     faults.up = { corrupt };
-    let k = 0;
-    const stream = setInterval(() => s.setMotors([CONSTANTS.MODE.PWM], [100 + (k++ % 200)]), 5);
-    const ackMs: number[] = [];
-    const end = performance.now() + durationMs;
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      await s.command('set_servo', { index: 0, pulse_us: 0 }).catch(() => undefined);
-      ackMs.push(performance.now() - t0);
-      await sleep(20);
-    }
-    clearInterval(stream);
+    const ackMs = await probeAcks(s, durationMs);
     return { p99: percentile(ackMs, 99), n: ackMs.length, tripped, maxRto, st: s.stats(), faults: faults.counts, watchdogMs: node.watchdog_ms };
   } finally {
     await s.close();

@@ -6,11 +6,11 @@ import t from 'tap';
 import { CONSTANTS } from '../../host/protocol/messages.ts';
 import { SerialTransport } from '../../host/link/serial.ts';
 import { McuSession } from '../../host/link/session.ts';
+import { probeAcks } from './helpers/ack-probe.ts';
 import { FaultTransport } from './helpers/fault-transport.ts';
 import { referenceNode, sleep, startMcu } from './helpers/posix.ts';
 
 const F = CONSTANTS.FAULT;
-const PWM = CONSTANTS.MODE.PWM;
 const DURATION_MS = 4000;
 
 t.test('1 % byte corruption both ways, 200 Hz setpoints: no watchdog trip, ack p99 under half the window', async (t) => {
@@ -31,17 +31,7 @@ t.test('1 % byte corruption both ways, 200 Hz setpoints: no watchdog trip, ack p
   faults.down = { corrupt: 0.01 };
   faults.up = { corrupt: 0.01 };
 
-  const ackMs: number[] = [];
-  const end = performance.now() + DURATION_MS;
-  let k = 0;
-  const stream = setInterval(() => s.setMotors([PWM], [100 + (k++ % 200)]), 5);
-  while (performance.now() < end) {
-    const t0 = performance.now();
-    await s.command('set_servo', { index: 0, pulse_us: 0 }).catch(() => undefined);
-    ackMs.push(performance.now() - t0);
-    await sleep(20);
-  }
-  clearInterval(stream);
+  const ackMs = await probeAcks(s, DURATION_MS);
   ackMs.sort((a, b) => a - b);
   const p99 = ackMs[Math.floor(ackMs.length * 0.99)]!;
   const st = s.stats();
