@@ -120,7 +120,7 @@ export async function run(): Promise<Figure[]> {
       {
         name: 'loop ticks never sampled (the pump thread fell behind by more than the loop\'s history holds)', value: recd.seq_gaps, unit: 'ticks',
         baseline: { label: 'same loop not recording', value: base.seq_gaps }, goal: '0 (no sample lost)', pass: recd.seq_gaps === 0,
-        note: `${recd.late} ticks (${((100 * recd.late) / Math.max(1, recd.ticks)).toFixed(2)} %) went out while the pump thread was busy and were read from the history (${HISTORY_TICKS} ticks) afterwards, ${base.late} not recording; before the history, those were the lost ticks (207 recording, 290 not, 2026-12-07)`,
+        note: `${recd.late} ticks (${((100 * recd.late) / Math.max(1, recd.ticks)).toFixed(2)} %) went out while the pump thread was busy and were read from the history (${HISTORY_TICKS} ticks) afterwards, ${base.late} not recording; without the history they would be missing from the recording`,
       },
       {
         name: 'recorder time on the control pipeline thread per tick (check + queue + hand-over to the writer thread)', value: cost_us, unit: 'us',

@@ -187,9 +187,9 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
 
   /**
    * Recording-tap samples for every tick after `last` through `s`. The wire takes only the newest setpoints, but a
-   * recording keeps every tick: those the pump did not see (its event loop was busy) come from the loop's history, with
-   * this moment's observation (telemetry is handled on the same event loop, so it is the one they would have had).
-   * Returns the tick sampled last.
+   * recording keeps every tick: those the pump did not see (its event loop was busy) come from the loop's history with
+   * their own setpoints and times, and this moment's observation, teleop command, skill and controller (all kept on this
+   * same event loop, so they are what those ticks would have been sampled with). Returns the tick sampled last.
    */
   private sampleThrough(reader: SetpointReader, last: number | null, s: SetpointSnapshot): number {
     const now = { names: this.joints.map((j) => j.name), obs: this.observation(), teleop: this.teleopCmd, active: this.skillsRun.active, control: this.controller() };
