@@ -75,12 +75,11 @@ async function runLoop(file: string | null): Promise<Run> {
       seq = s.seq;
       // Ticks this thread did not see when they went out come from the loop's history, as the runtime's pump does;
       // what the history no longer holds is lost.
-      for (let k = tick + 1; tick >= 0 && k < s.tick; k++) {
-        const h = reader.at(k);
-        if (h) {
-          late++;
-          consume(h);
-        } else gaps++;
+      if (tick >= 0) {
+        const missed = reader.between(tick, s.tick);
+        late += missed.ticks.length;
+        gaps += missed.lost;
+        missed.ticks.forEach(consume);
       }
       tick = s.tick;
       consume(s);

@@ -204,6 +204,21 @@ export class SetpointReader {
     return this.history.readInto(tick, this.copy) === 'ok' ? this.snapshot(-1) : null;
   }
 
+  /**
+   * Every tick strictly between two the caller saw (after_tick < tick < before_tick), in order, from the history, and
+   * how many of them the history no longer holds: what a consumer that woke late missed.
+   */
+  between(after_tick: number, before_tick: number): { ticks: SetpointSnapshot[]; lost: number } {
+    const ticks: SetpointSnapshot[] = [];
+    let lost = 0;
+    for (let t = after_tick + 1; t < before_tick; t++) {
+      const h = this.at(t);
+      if (h) ticks.push(h);
+      else lost++;
+    }
+    return { ticks, lost };
+  }
+
   private snapshot(seq: number): SetpointSnapshot {
     const d = this.copy;
     const n = this.n;

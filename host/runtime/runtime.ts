@@ -197,12 +197,8 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
       this.tap.emit(tapSample({ ...now, t_ms: monoToPerf_ms(t.stamp_ns), tick: t.tick, value: t.value, torque: t.torque_enabled }), (e) =>
         this.emit('notice', { level: 'error', source: 'recording tap', text: `a sample listener threw: ${e.message}` }),
       );
-    let lost = 0;
-    for (let t = last === null ? s.tick : last + 1; t < s.tick; t++) {
-      const h = reader.at(t);
-      if (h) emit(h);
-      else lost++;
-    }
+    const { ticks, lost } = last === null ? { ticks: [], lost: 0 } : reader.between(last, s.tick);
+    for (const h of ticks) emit(h);
     if (lost) this.emit('notice', { level: 'warn', source: 'recording tap', text: `${lost} ticks before tick ${s.tick} were missed and are older than the loop's history (${HISTORY_TICKS} ticks): the recording lacks them` });
     emit(s);
     return s.tick;

@@ -127,10 +127,14 @@ t.test('a consumer held off for 100 ms still reads every tick it missed from the
   t.equal(missed.length, after.tick - before.tick - 1, 'every tick in between is in the history');
   t.ok(missed.every((h, i) => h.tick === before.tick + 1 + i && h.value[0] === 1 && h.seq === -1), 'in order, with their own setpoints');
   t.ok(missed.every((h, i) => i === 0 || h.stamp_ns > missed[i - 1]!.stamp_ns), 'each with its own stamp');
+  const between = reader.between(before.tick, after.tick);
+  t.same(between.ticks.map((h) => h.tick), missed.map((h) => h.tick), 'between() gives the same ticks');
+  t.equal(between.lost, 0, 'and none lost');
   t.equal(reader.at(after.tick + 10_000), null, 'a tick not run yet is not there');
   // Ticks more than HISTORY_TICKS old are gone: at 500 Hz, ~2 s.
   await until(reader, (s) => s.tick > before.tick + 1100);
   t.equal(reader.at(before.tick + 1), null, 'an overwritten tick is not there');
+  t.equal(reader.between(before.tick, before.tick + 3).lost, 2, 'between() counts the overwritten ticks as lost');
   await loop.stop();
 });
 
