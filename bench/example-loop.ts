@@ -13,7 +13,7 @@ const JOINTS = ['wheel_left', 'wheel_right', 'shoulder', 'elbow', 'gripper'];
 /** The final cadence, and how long each setpoint waited between the loop's publish and the consumer's read. */
 export type ExampleLoopResult = CadenceSnapshot & { handoff_p50_us: number; handoff_p99_us: number };
 
-export async function startExampleLoop(o: { rate_hz: number; rt_priority: number | null; cadence_window_s: number; isolation?: boolean }): Promise<{
+export async function startExampleLoop(o: { rate_hz: number; rt_priority: number | null; cadence_window_s: number; isolation?: boolean; cpu?: number | 'auto' | null }): Promise<{
   loop: Loop;
   /** Stops the loop, the state feed and the consumer; resolves with the final cadence. */
   stop(): Promise<ExampleLoopResult | null>;
@@ -34,6 +34,7 @@ export async function startExampleLoop(o: { rate_hz: number; rt_priority: number
     stats_every_s: 1,
     cadence_window_s: o.cadence_window_s,
     isolation: o.isolation ?? false,
+    cpu: o.cpu ?? null,
   });
   const reader = new SetpointReader(shared);
   let consuming = true;

@@ -1,5 +1,6 @@
 // Control-loop jitter: the worker loop (hybrid sleep+spin timer) beside setInterval and a setTimeout chain, at 500 Hz and 1 kHz;
-// then the loop under SCHED_FIFO beside the default scheduling, on an idle machine and with a busy process on every core;
+// then the loop under SCHED_FIFO beside the default scheduling, on an idle machine and with a busy process on every core,
+// and the same with `--loop-isolation` and with `--loop-cpu` (the loop alone on a CPU within the process);
 // each worker figure is also given as a ratio to the machine's floor: a C loop (bench/ref-loop.c) in the same conditions.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CadenceStats, type CadenceSnapshot } from '../host/executor/cadence.ts';
 import { describeIsolation, LOOP_SLICE_NS, setNormalSchedule, type IsolationStatus } from '../host/executor/isolation.ts';
 import { describeRealtime, type RealtimeStatus } from '../host/executor/realtime.ts';
+import { chooseLoopCpu, describeAffinity, threadCpus, type AffinityStatus } from '../host/executor/affinity.ts';
 import { monoNow_ns } from '../host/util/mono-clock.ts';
 import { startExampleLoop, type ExampleLoopResult } from './example-loop.ts';
 import { percentile, type Figure } from './report.ts';
@@ -42,7 +44,20 @@ function refLoop(): string {
 }
 
 /** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
-export async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false, measure_s = MEASURE_S): Promise<FloorSnapshot> {
+/** A loop CPU and the CPUs for everything else (`--loop-cpu`), as chooseLoopCpu gives them. */
+export interface CpuSplit { cpu: number; others: number[] }
+
+/** The split `--loop-cpu auto` makes of this process's CPUs, or why there is none. */
+export function autoSplit(): CpuSplit | { error: string } {
+  return chooseLoopCpu(threadCpus(process.pid), 'auto');
+}
+
+/** Every thread of process `pid` to `cpus` (another process, or this one for a C phase). */
+export function pinProcess(pid: number, cpus: readonly number[]): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(pid)], { stdio: 'ignore' });
+}
+
+export async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false, measure_s = MEASURE_S, split: CpuSplit | null = null): Promise<FloorSnapshot> {
   const args = [String(rate_hz), String(measure_s), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
   const child = spawn(refLoop(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
   // The isolated worker's scheduling on the C loop too, well within the warm-up: the loop (its main thread) gets the
@@ -50,6 +65,11 @@ export async function cFloor(rate_hz: number, rt_priority: number | null = null,
   if (shortSlice) {
     await setNormalSchedule(child.pid!, 'other', LOOP_SLICE_NS);
     if (handoff) await batchOtherThreads(child.pid!);
+  }
+  // `--loop-cpu` on the C loop: the loop alone on its CPU, its consumer thread on the others.
+  if (split) {
+    pinProcess(child.pid!, [split.cpu]);
+    if (handoff) for (const t of await otherThreads(child.pid!)) execFileSync('taskset', ['-p', '-c', split.others.join(','), String(t)], { stdio: 'ignore' });
   }
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -60,9 +80,14 @@ export async function cFloor(rate_hz: number, rt_priority: number | null = null,
 
 /** SCHED_BATCH for every thread of process `pid` but its main thread, once the consumer thread has started. */
 async function batchOtherThreads(pid: number): Promise<void> {
+  await Promise.all((await otherThreads(pid)).map((t) => setNormalSchedule(t, 'batch', 0)));
+}
+
+/** The threads of process `pid` but its main thread, once the consumer thread has started. */
+async function otherThreads(pid: number): Promise<number[]> {
   for (let i = 0; i < 100; i++) {
     const others = readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t !== pid);
-    if (others.length) return void (await Promise.all(others.map((t) => setNormalSchedule(t, 'batch', 0))));
+    if (others.length) return others;
     await sleep(5);
   }
   throw new Error('bench/ref-loop.c started no consumer thread');
@@ -87,14 +112,14 @@ function floorFigure(label: string, w: CadenceSnapshot, floor: FloorSnapshot, ha
  * The real loop, set up as in production: reference-robot envelope, the main thread feeding state at
  * 200 Hz (the telemetry rate) and consuming every setpoint as the MCU links would.
  */
-async function workerLoop(rate_hz: number, rt_priority: number | null = null, isolation = false, measure_s = MEASURE_S): Promise<ExampleLoopResult & { spin_margin_us: number; realtime: RealtimeStatus; isolation: IsolationStatus | null }> {
-  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: measure_s, isolation });
+async function workerLoop(rate_hz: number, rt_priority: number | null = null, isolation = false, measure_s = MEASURE_S, cpu: 'auto' | null = null): Promise<ExampleLoopResult & { spin_margin_us: number; realtime: RealtimeStatus; isolation: IsolationStatus | null; affinity: AffinityStatus | null }> {
+  const { loop, stop } = await startExampleLoop({ rate_hz, rt_priority, cadence_window_s: measure_s, isolation, cpu });
   let spin_margin_us = NaN;
   loop.on('stats', (s) => (spin_margin_us = s.spin_margin_us));
   await sleep((WARMUP_S + measure_s) * 1000);
   const final = await stop();
   if (!final) throw new Error('the loop stopped without reporting its cadence');
-  return { ...final, spin_margin_us, realtime: loop.realtime!, isolation: loop.isolation };
+  return { ...final, spin_margin_us, realtime: loop.realtime!, isolation: loop.isolation, affinity: loop.affinity };
 }
 
 /** Main-thread timers, both running in the same 10 s (their callbacks take microseconds, so they barely collide). */
@@ -179,7 +204,7 @@ export async function run(): Promise<Figure[]> {
       },
     );
   }
-  figures.push(...(await realtimeFigures(intervalAt1kHz!)), ...(await isolationFigures()));
+  figures.push(...(await realtimeFigures(intervalAt1kHz!)), ...(await isolationFigures()), ...(await affinityFigures()));
   return figures;
 }
 
@@ -336,6 +361,50 @@ async function isolationFigures(): Promise<Figure[]> {
     isolationFigure(`idle ${at}`, mergeWorker(idle.isolated), mergeFloor(idle.sliceFloor), mergeWorker(idle.plain)),
     isolationFigure(`${cpus().length} busy processes (one per core) ${at}`, mergeWorker(load.isolated), mergeFloor(load.sliceFloor), mergeWorker(load.plain), mergeFloor(load.plainFloor), mergeFloor(load.sliceHandoffFloor)),
   ];
+}
+
+/**
+ * The loop with `--loop-cpu auto` (unprivileged: the loop thread alone on a CPU within this process, the main thread
+ * and every other thread on the rest), idle and with every core busy, beside the C loop pinned the same way (its
+ * consumer thread on the other CPUs) and the loop as it runs by default, interleaved. The busy processes are not
+ * moved: one of them shares the loop's CPU.
+ */
+async function affinityFigures(): Promise<Figure[]> {
+  const S = WINDOW_S;
+  const at = `@ ${RT_RATE_HZ} Hz, median of ${ROUNDS} interleaved ${S} s windows`;
+  const split = autoSplit();
+  if ('error' in split) return [{ name: `worker loop with --loop-cpu ${at}`, value: NaN, unit: 'us', note: `not measured: ${split.error}` }];
+  const variants = {
+    cpuFloor: () => cFloor(RT_RATE_HZ, null, false, false, S, split),
+    cpuHandoffFloor: () => cFloor(RT_RATE_HZ, null, true, false, S, split),
+    pinned: () => workerLoop(RT_RATE_HZ, null, false, S, 'auto'),
+    plain: () => workerLoop(RT_RATE_HZ, null, false, S),
+  };
+  const idle = await interleaved(variants);
+  const hogs = busyEveryCore();
+  let load;
+  try {
+    load = await interleaved(variants);
+  } finally {
+    hogs.stop();
+  }
+  const figure = (label: string, r: typeof idle): Figure => {
+    const w = mergeWorker(r.pinned), floor = mergeFloor(r.cpuFloor), handoff = mergeFloor(r.cpuHandoffFloor), plain = mergeWorker(r.plain);
+    const f = floorFigure(`default scheduling + --loop-cpu, ${label}`, w, floor, handoff);
+    return {
+      ...f,
+      baseline: { label: `C clock_nanosleep loop p99, alone on CPU ${split.cpu} too`, value: floor.period_error_p99_us },
+      note:
+        `${f.note}
+    window p99s, pinned ${windows(w)} us; C, same CPU ${windows(floor)} us; C, same CPU, waking a consumer on ${split.others.join(',')} ${windows(handoff)} us` +
+        `
+    pinned: ${fmtLine(w)}
+    not pinned, same conditions: ${fmtLine(plain)}; window p99s ${windows(plain)} us` +
+        `
+    ${w.affinity ? describeAffinity(w.affinity) : 'affinity not applied'}`,
+    };
+  };
+  return [figure(`idle ${at}`, idle), figure(`${cpus().length} busy processes (one per core, not moved) ${at}`, load)];
 }
 
 type Windows = { windows_p99_us: number[] };

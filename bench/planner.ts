@@ -14,7 +14,8 @@ import { startScriptedLlm, type ScriptedLlm } from '../test/planner/testing/scri
 import { randomScene } from '../host/world/world.ts';
 import { createRegistry } from '../host/skills/registry.ts';
 import { startExampleLoop } from './example-loop.ts';
-import { cFloor } from './loop-jitter.ts';
+import { autoSplit, cFloor, pinProcess, type CpuSplit } from './loop-jitter.ts';
+import { describeAffinity, threadCpus } from '../host/executor/affinity.ts';
 import type { Figure } from './report.ts';
 
 const SCENES = 100;
@@ -110,10 +111,11 @@ async function loopJitter(
   cpu: { loaded_us: number; loaded_s: number; idle_us: number; idle_s: number },
   rt_priority: number | null = null,
   isolation = false,
-): Promise<{ idle: number[]; loaded: number[]; idleMax: number; loadedMax: number; realtime: RealtimeStatus }> {
-  const { loop, stop } = await startExampleLoop({ rate_hz: 500, rt_priority, cadence_window_s: 1, isolation });
+  loopCpu: 'auto' | null = null,
+): Promise<{ idle: number[]; loaded: number[]; idleMax: number; loadedMax: number; realtime: RealtimeStatus; affinity: string | null }> {
+  const { loop, stop } = await startExampleLoop({ rate_hz: 500, rt_priority, cadence_window_s: 1, isolation, cpu: loopCpu });
   let phase: 'idle' | 'loaded' | 'skip' = 'skip';
-  const out = { idle: [] as number[], loaded: [] as number[], idleMax: 0, loadedMax: 0, realtime: loop.realtime! };
+  const out = { idle: [] as number[], loaded: [] as number[], idleMax: 0, loadedMax: 0, realtime: loop.realtime!, affinity: loop.affinity && describeAffinity(loop.affinity) };
   loop.on('stats', (m) => {
     if (phase === 'skip') return;
     out[phase].push(m.cadence.period_error_p99_us);
@@ -152,20 +154,24 @@ async function loopJitter(
  * thread every period as the worker wakes its main thread) at 500 Hz with the variant's scheduling, beside the same
  * load, idle and loaded phases in turn. Each phase is one C run: its 1 s warm-up straddles the switch, then PHASE_S
  * measured. With `isolation`, the C loop gets the isolated loop's short slice and its consumer SCHED_BATCH, and this
- * process's main thread (where the requests are parsed, as in the worker case) SCHED_BATCH for the phases.
+ * process's main thread (where the requests are parsed, as in the worker case) SCHED_BATCH for the phases. With
+ * `split` (--loop-cpu), the C loop alone on the loop's CPU, its consumer and this process on the others.
  */
 async function cJitter(
   load: (stopped: () => boolean) => Promise<unknown>,
   rt_priority: number | null,
   isolation: boolean,
+  split: CpuSplit | null,
 ): Promise<{ idle: number[]; loaded: number[]; rt_error: string }> {
   const out = { idle: [] as number[], loaded: [] as number[], rt_error: '' };
   const floor = async () => {
-    const f = await cFloor(500, rt_priority, true, isolation, PHASE_S);
+    const f = await cFloor(500, rt_priority, true, isolation, PHASE_S, split);
     out.rt_error ||= f.rt_error;
     return f.period_error_p99_us;
   };
   if (isolation) await setNormalSchedule(process.pid, 'batch', 0);
+  const all = threadCpus(process.pid);
+  if (split) pinProcess(process.pid, split.others);
   try {
     for (let round = 0; round < ROUNDS; round++) {
       out.idle.push(await floor());
@@ -177,6 +183,7 @@ async function cJitter(
     }
   } finally {
     if (isolation) await setNormalSchedule(process.pid, 'other', 0);
+    if (split) pinProcess(process.pid, all);
   }
   return out;
 }
@@ -261,23 +268,39 @@ export async function run(): Promise<Figure[]> {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     // The loop as `ganglion run` starts it by default, then under SCHED_FIFO (--rt-priority) where this machine allows it,
     // then with the unprivileged isolation (--loop-isolation: the main thread, where the planner's requests are parsed,
-    // as SCHED_BATCH, so that work runs "at lower priority" than the loop).
-    for (const { rt_priority, isolation } of [{ rt_priority: null, isolation: false }, { rt_priority: RT_PRIORITY, isolation: false }, { rt_priority: null, isolation: true }]) {
+    // as SCHED_BATCH, so that work runs "at lower priority" than the loop), then with --loop-cpu (that work "off the
+    // loop's CPU"). With --loop-cpu the scripted server is kept off the loop's CPU too: it stands in for a remote
+    // endpoint, which uses none of the robot computer's CPUs (a local LLM server would be taskset off it likewise).
+    const split = autoSplit();
+    const variants = [
+      { rt_priority: null, isolation: false, split: null },
+      { rt_priority: RT_PRIORITY, isolation: false, split: null },
+      { rt_priority: null, isolation: true, split: null },
+      ...('error' in split ? [] : [{ rt_priority: null, isolation: false, split }]),
+    ];
+    if ('error' in split) figures.push({ name: `executor jitter with ${IN_FLIGHT} LLM requests in flight, --loop-cpu`, value: NaN, unit: 'us', note: `not measured: ${split.error}` });
+    const serverCpus = threadCpus(process.pid);
+    for (const { rt_priority, isolation, split } of variants) {
       const cpu = { loaded_us: 0, loaded_s: 0, idle_us: 0, idle_s: 0 };
       flight.length = 0;
       plans = 0;
-      const j = await loopJitter(inFlightLoad, cpu, rt_priority, isolation);
+      if (split) pinProcess(server.pid!, split.others); // for the worker's phases and the C loop's
+      const j = await loopJitter(inFlightLoad, cpu, rt_priority, isolation, split ? 'auto' : null).catch((e) => {
+        if (split) pinProcess(server.pid!, serverCpus);
+        throw e;
+      });
       if (j.realtime.error) {
         figures.push({ name: `executor jitter with ${IN_FLIGHT} LLM requests in flight, loop under SCHED_FIFO`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(j.realtime)}` });
         continue;
       }
       const inFlightMean = mean(flight), planned = plans; // the worker's phases only: the C phases below run the load too
-      const c = await cJitter(inFlightLoad, rt_priority, isolation);
+      const c = await cJitter(inFlightLoad, rt_priority, isolation, split).finally(() => split && pinProcess(server.pid!, serverCpus));
       const idle = percentile(j.idle, 50);
       const loaded = percentile(j.loaded, 50);
       const cIdle = percentile(c.idle, 50);
       const cLoaded = percentile(c.loaded, 50);
-      const sched = rt_priority !== null ? `loop thread under SCHED_FIFO ${rt_priority}` : isolation ? 'default scheduling + --loop-isolation (no spin: idle is its own)' : 'default scheduling';
+      const sched = rt_priority !== null ? `loop thread under SCHED_FIFO ${rt_priority}` : isolation ? 'default scheduling + --loop-isolation (no spin: idle is its own)'
+        : split ? `default scheduling + --loop-cpu (loop alone on CPU ${split.cpu}; the scripted server, a remote endpoint's stand-in, kept off it)` : 'default scheduling';
       figures.push({
         name: `executor period error p99 @ 500 Hz with ${IN_FLIGHT} LLM requests in flight (streamed, validated, planned), ${sched}: median of ${j.loaded.length} one-second windows`,
         value: loaded,
@@ -289,7 +312,8 @@ export async function run(): Promise<Figure[]> {
           `${(loaded / idle).toFixed(2)}x idle; per-window p99 idle [${j.idle.map((x) => x.toFixed(0)).join(', ')}] us; loaded [${j.loaded.map((x) => x.toFixed(0)).join(', ')}] us; max idle ${j.idleMax.toFixed(0)} / loaded ${j.loadedMax.toFixed(0)} us\n    ` +
           `requests in flight: mean ${inFlightMean.toFixed(1)}; ${planned} plans; this process's CPU (main thread + loop worker): ${(cpu.idle_us / 1e4 / cpu.idle_s).toFixed(0)} % idle, ${(cpu.loaded_us / 1e4 / cpu.loaded_s).toFixed(0)} % loaded\n    ` +
           `the machine's floor for this ratio, the C loop (waking a consumer) with the same scheduling and the same load, ${PHASE_S} s phases in turn, after the worker's: ` +
-          (c.rt_error ? `not measured: ${c.rt_error}` : `loaded ${cLoaded.toFixed(1)} vs idle ${cIdle.toFixed(1)} us (${(cLoaded / cIdle).toFixed(2)}x); phase p99s idle [${c.idle.map((x) => x.toFixed(0)).join(', ')}], loaded [${c.loaded.map((x) => x.toFixed(0)).join(', ')}] us`),
+          (c.rt_error ? `not measured: ${c.rt_error}` : `loaded ${cLoaded.toFixed(1)} vs idle ${cIdle.toFixed(1)} us (${(cLoaded / cIdle).toFixed(2)}x); phase p99s idle [${c.idle.map((x) => x.toFixed(0)).join(', ')}], loaded [${c.loaded.map((x) => x.toFixed(0)).join(', ')}] us`) +
+          (j.affinity ? `\n    ${j.affinity}` : ''),
       });
     }
   } finally {

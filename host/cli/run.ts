@@ -57,6 +57,11 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
   --loop-isolation    task and idle demos, without --rt-priority: keep the executor's period on a machine
                       whose cores are busy, unprivileged (a short scheduler slice for the executor thread,
                       the main thread as SCHED_BATCH, no spinning; docs/executor.md)
+  --loop-cpu N|auto   task and idle demos: a CPU of its own for the executor thread (unprivileged, like
+                      ros2_control's cpu_affinity): the executor pinned to CPU N (auto: the highest),
+                      every other thread of this process to the other CPUs, so the host's own work
+                      (MQTT, planner replies, the dashboard) never preempts it. Other processes are not
+                      moved: keep a local LLM server off that CPU with taskset. Needs two CPUs
   --duration S        stop after S seconds (default: run until stopped)
   --tasks N           task demo: stop after N planner tasks (scenes), or at --duration if that is sooner
   --report S          seconds between reports (default 2)
@@ -99,6 +104,7 @@ interface Args {
   loopHz: number;
   rtPriority: number | null;
   loopIsolation: boolean;
+  loopCpu: number | 'auto' | null;
   skillsDir: string | null;
   mqtt: {
     broker: string | null;
@@ -131,6 +137,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
       'loop-hz': { type: 'string' },
       'rt-priority': { type: 'string' },
       'loop-isolation': { type: 'boolean' },
+      'loop-cpu': { type: 'string' },
       skills: { type: 'string' },
       broker: { type: 'string' },
       'broker-ws': { type: 'string' },
@@ -173,6 +180,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
     rtPriority: values['rt-priority'] === undefined ? null : Math.round(num(values['rt-priority'], 'rt-priority', 0, 1, 98)),
     loopIsolation: values['loop-isolation'] ?? false,
+    loopCpu: values['loop-cpu'] === undefined ? null : values['loop-cpu'] === 'auto' ? 'auto' : Math.round(num(values['loop-cpu'], 'loop-cpu', 0, 0, 4095)),
     skillsDir: values.skills ?? null,
     mqtt: values['no-mqtt']
       ? null
@@ -257,6 +265,7 @@ export async function main(argv: string[]): Promise<number> {
         perception: ({ geometry, wheels }) => simulated ? new TabletopPerception(feasibleSceneAround({ x_m: 0, y_m: 0, heading_rad: 0 }, 1, geometry).world, { geometry, wheels }) : new OdometryPerception({ geometry, wheels }),
         ...(args.rtPriority === null ? {} : { rt_priority: args.rtPriority }),
         ...(args.loopIsolation ? { loop_isolation: true } : {}),
+        ...(args.loopCpu === null ? {} : { loop_cpu: args.loopCpu }),
         ...(args.skillsDir === null ? {} : { skills_dir: args.skillsDir }),
         ...(args.mqtt?.robotId ? { robot_id: args.mqtt.robotId } : {}),
         correction_log: path.join(homedir(), '.ganglion', 'corrections.jsonl'),

@@ -10,6 +10,7 @@ import type { LoopWorkerData } from './loop-worker.ts';
 import { CONTROL_STOP, type LoopShared } from './shared.ts';
 import { describeRealtime, type RealtimeStatus } from './realtime.ts';
 import { isolateLoop, releaseLoop, type IsolationStatus } from './isolation.ts';
+import { pinLoop, unpinLoop, type AffinityStatus } from './affinity.ts';
 import { monoNow_ns } from '../util/mono-clock.ts';
 import { tsWorker } from '../util/ts-worker.ts';
 
@@ -37,6 +38,13 @@ const LoopOptionsSchema = z.strictObject({
    * rt_priority.
    */
   isolation: z.boolean().default(false),
+  /**
+   * A CPU of its own for the loop thread within this process: the loop pinned to it, every other thread of the process
+   * (and those started later) to the other CPUs, so the process's own work (MQTT, planner replies, GC) never lands on
+   * the loop's CPU. 'auto' takes the highest CPU; null leaves affinity alone. Unprivileged; needs two CPUs. Other
+   * processes are not moved. See affinity.ts and docs/executor.md.
+   */
+  cpu: z.union([z.literal('auto'), z.number().int().min(0).max(4095)]).nullable().default(null),
   stats_every_s: z.number().positive().default(1),
   /** The rolling window of the cadence statistics. */
   cadence_window_s: z.number().positive().default(5),
@@ -60,6 +68,8 @@ export class Loop extends EventEmitter<LoopEvents> {
   realtime: RealtimeStatus | null = null;
   /** What isolation got, when asked for (LoopOptions.isolation). */
   isolation: IsolationStatus | null = null;
+  /** What pinning got, when asked for (LoopOptions.cpu). */
+  affinity: AffinityStatus | null = null;
 
   constructor(
     private readonly worker: Worker,
@@ -73,6 +83,8 @@ export class Loop extends EventEmitter<LoopEvents> {
       worker.once('exit', async () => {
         // An isolated loop gives the main thread its scheduling back before stop() resolves; a refusal stays readable.
         if (this.isolation) this.isolation.error = (await releaseLoop()) ?? this.isolation.error;
+        // Likewise its CPU goes back to the rest of the process.
+        if (this.affinity?.loop_cpu != null && this.realtime) this.affinity.error = (await unpinLoop(this.realtime.tid)) ?? this.affinity.error;
         resolve(this.finalCadence);
       });
     });
@@ -167,6 +179,7 @@ export async function startLoop(options: LoopOptions): Promise<Loop> {
     worker.once('error', reject);
   });
   if (isolate && loop.realtime) loop.isolation = await isolateLoop(loop.realtime.tid);
+  if (o.cpu !== null && loop.realtime) loop.affinity = await pinLoop(loop.realtime.tid, o.cpu);
   let failure: Error | null = null;
   worker.on('error', (e) => (failure = e));
   worker.once('exit', () => loop.emit('exit', failure));

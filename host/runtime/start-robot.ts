@@ -6,6 +6,7 @@ import { allSimulated, connectNodes, openLinks, type NodePlan, type RobotLinks, 
 import type { WorkerNode } from '../emulator/worker-node.ts';
 import { envelopeFor, REFERENCE_LIMITS, type EnvelopeConfigInput } from '../executor/envelope-config.ts';
 import { describeIsolation } from '../executor/isolation.ts';
+import { describeAffinity } from '../executor/affinity.ts';
 import { describeRealtime } from '../executor/realtime.ts';
 import type { Robot } from '../hw/robot.ts';
 import { geometryFor, type RobotGeometry } from '../skills/geometry.ts';
@@ -88,6 +89,7 @@ export async function startRobot(o: StartRobotOptions): Promise<StartedRobot> {
       cleanups.push(() => rt.stop());
       if (rt.loop?.realtime) log?.(`executor: ${describeRealtime(rt.loop.realtime)}`);
       if (rt.loop?.isolation) log?.(`executor: ${describeIsolation(rt.loop.isolation)}`);
+      if (rt.loop?.affinity) log?.(`executor: ${describeAffinity(rt.loop.affinity)}`);
       runtime = rt;
     }
     return { calibration, sessions, links, envelope, geometry, runtime, stop };
