@@ -96,6 +96,7 @@ static pin_irq_t lookup(uint8_t pin) {
   return r;
 }
 
+/* Only the main loop writes PCMSKn and PCICR, so their read-modify-writes need no critical section. */
 static inline void pcint_enable(const pin_irq_t *p) {
   uint8_t g = p->group;
   group_last[g] = *p->pin_reg;
@@ -103,7 +104,7 @@ static inline void pcint_enable(const pin_irq_t *p) {
   PCICR |= p->pcicr_mask;
 }
 
-static inline void pcint_disable(const pin_irq_t *p) {
+static inline void pcint_disable(const pin_irq_t *p) { /* main loop only, like pcint_enable */
   uint8_t g = p->group;
   (&PCMSK0)[g] &= (uint8_t)~p->pcmsk_mask;
   if ((&PCMSK0)[g] == 0) PCICR &= (uint8_t)~p->pcicr_mask;
@@ -116,18 +117,24 @@ void hal_encoder_attach(uint8_t ch, uint8_t a_pin, uint8_t b_pin) {
   pin_irq_t a = lookup(a_pin), b = lookup(b_pin); /* both have interrupts: the core checked */
   enc_pins[ch][0] = a_pin;
   enc_pins[ch][1] = b_pin;
-  uint8_t s = SREG;
-  cli();
+  /* With interrupts on: the ISR skips an encoder whose grp_ab is 0 (detached above), so it reads none of these yet,
+     and an edge on a newly enabled pin only refreshes group_last. Done inside the critical section, all this held
+     interrupts off for ~320 cycles, as long as the USART holds received bytes: a config_motor in a burst lost one. */
   grp_a[a.group][ch] = a.mask;
   grp_b[b.group][ch] = b.mask;
+  uint8_t ab[GROUPS];
   for (uint8_t g = 0; g < GROUPS; g++) {
-    grp_ab[g][ch] = (uint8_t)(grp_a[g][ch] | grp_b[g][ch]);
+    ab[g] = (uint8_t)(grp_a[g][ch] | grp_b[g][ch]);
     grp_keep[g][ch] = (uint8_t)((grp_a[g][ch] ? 0u : LV_A) | (grp_b[g][ch] ? 0u : LV_B));
   }
-  lv[ch] = (uint8_t)(((*a.pin_reg & a.mask) ? LV_A : 0u) | ((*b.pin_reg & b.mask) ? LV_B : 0u));
-  count[ch] = 0;
   pcint_enable(&a);
   pcint_enable(&b);
+  /* The levels the decoding starts from and the switch that turns it on, together. */
+  uint8_t s = SREG;
+  cli();
+  lv[ch] = (uint8_t)(((*a.pin_reg & a.mask) ? LV_A : 0u) | ((*b.pin_reg & b.mask) ? LV_B : 0u));
+  count[ch] = 0;
+  for (uint8_t g = 0; g < GROUPS; g++) grp_ab[g][ch] = ab[g];
   SREG = s;
 }
 
@@ -139,11 +146,13 @@ void hal_encoder_detach(uint8_t ch) {
     if (enc_pins[ch][k] != GNG_PIN_NONE && p[n].group != AVR_NO_CHANNEL) n++;
     enc_pins[ch][k] = GNG_PIN_NONE;
   }
+  /* grp_ab is the switch: with it 0 the ISR skips this encoder, so the rest is cleared with interrupts on. */
   uint8_t s = SREG;
   cli();
-  for (uint8_t g = 0; g < GROUPS; g++) grp_a[g][ch] = grp_b[g][ch] = grp_ab[g][ch] = grp_keep[g][ch] = 0;
-  for (uint8_t k = 0; k < n; k++) pcint_disable(&p[k]);
+  for (uint8_t g = 0; g < GROUPS; g++) grp_ab[g][ch] = 0;
   SREG = s;
+  for (uint8_t g = 0; g < GROUPS; g++) grp_a[g][ch] = grp_b[g][ch] = grp_keep[g][ch] = 0;
+  for (uint8_t k = 0; k < n; k++) pcint_disable(&p[k]);
 }
 
 uint16_t hal_encoder_raw(uint8_t ch) {
