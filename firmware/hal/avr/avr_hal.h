@@ -25,15 +25,21 @@ __attribute__((always_inline)) static inline uint8_t avr_eeprom_work(void) {
 #define AVR_TX_SLOT_BYTES 64u /* GNG_FRAME_MAX_BYTES */
 extern uint8_t avr_tx_slot[AVR_TX_SLOTS][AVR_TX_SLOT_BYTES];
 extern uint8_t avr_tx_len[AVR_TX_SLOTS];
-extern uint8_t avr_tx_head, avr_tx_pos, avr_tx_count;
+/* Slot on the wire and slots queued (that one included); that frame's next byte and how many of its bytes are left. A
+   pointer and a count rather than slot and index: the pump runs for every byte, often in the busy path, and
+   avr_tx_slot[head][pos] cost a multiply and three loads a byte (~42 cycles a byte, ~25 now). */
+extern uint8_t avr_tx_head, avr_tx_count, avr_tx_left;
+extern const uint8_t *avr_tx_next;
 __attribute__((always_inline)) static inline void avr_uart_pump_inline(void) {
   /* UDR0 plus the shift register take up to two bytes at once. */
   while (avr_tx_count && (UCSR0A & _BV(UDRE0))) {
-    UDR0 = avr_tx_slot[avr_tx_head][avr_tx_pos];
-    if (++avr_tx_pos == avr_tx_len[avr_tx_head]) {
-      avr_tx_pos = 0;
+    UDR0 = *avr_tx_next++;
+    if (--avr_tx_left == 0) {
       avr_tx_head = (uint8_t)(avr_tx_head + 1u == AVR_TX_SLOTS ? 0u : avr_tx_head + 1u);
-      avr_tx_count--;
+      if (--avr_tx_count) {
+        avr_tx_next = avr_tx_slot[avr_tx_head];
+        avr_tx_left = avr_tx_len[avr_tx_head];
+      }
     }
   }
 }

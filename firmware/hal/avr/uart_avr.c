@@ -12,7 +12,8 @@ volatile uint8_t avr_rx_head, avr_rx_tail;
 /* TX: frames are built in place in these slots and sent in order by the idle loop (avr_hal.h). */
 uint8_t avr_tx_slot[AVR_TX_SLOTS][GNG_FRAME_MAX_BYTES];
 uint8_t avr_tx_len[AVR_TX_SLOTS];
-uint8_t avr_tx_head, avr_tx_pos, avr_tx_count; /* slot being sent, its next byte, slots queued */
+uint8_t avr_tx_head, avr_tx_count, avr_tx_left;
+const uint8_t *avr_tx_next;
 
 #if defined(USART0_RX_vect)
 #define GNG_USART_RX_VECT USART0_RX_vect
@@ -59,7 +60,10 @@ uint8_t *hal_serial_tx_frame(void) {
 
 void hal_serial_tx_send(uint8_t *frame, uint8_t len) {
   avr_tx_len[(uint8_t)((frame - &avr_tx_slot[0][0]) / GNG_FRAME_MAX_BYTES)] = len;
-  avr_tx_count++;
+  if (avr_tx_count++ == 0) { /* the line was free: this frame goes out first */
+    avr_tx_next = frame;
+    avr_tx_left = len;
+  }
   avr_uart_pump_inline();
 }
 
