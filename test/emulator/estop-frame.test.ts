@@ -25,13 +25,15 @@ const PWM_PERIOD_CYCLES = 2048;
  */
 function driving(): Booted & { pwmPin: number; edges: { high: boolean; cycles: number }[] } {
   const b = bootNode('base');
-  b.link.configure(b.wiring, b.board);
-  holdMotors(b, 50, FULL);
   const pwmPin = resolvePin(b.board, b.wiring.motors[0]!.pwm, 'base').pin;
+  // Edges from before the drive starts: "still pulsing" looks two PWM periods back from the frame's last byte, which
+  // for an early phase reaches back past the end of the hold below.
   const edges: { high: boolean; cycles: number }[] = [];
   b.node.mcu.onPinChange((pin, high, cycles) => {
     if (pin === pwmPin) edges.push({ high, cycles });
   });
+  b.link.configure(b.wiring, b.board);
+  holdMotors(b, 50, FULL);
   return { ...b, pwmPin, edges };
 }
 
