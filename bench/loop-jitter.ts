@@ -43,7 +43,6 @@ function refLoop(): string {
   return (refLoopBin = bin);
 }
 
-/** The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker. */
 /** A loop CPU and the CPUs for everything else (`--loop-cpu`), as chooseLoopCpu gives them. */
 export interface CpuSplit { cpu: number; others: number[] }
 
@@ -57,6 +56,10 @@ export function pinProcess(pid: number, cpus: readonly number[]): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(pid)], { stdio: 'ignore' });
 }
 
+/**
+ * The machine's floor: absolute clock_nanosleep at the same rate and priority, same window and warm-up as the worker;
+ * with `split`, the C loop pinned as `--loop-cpu` pins the worker.
+ */
 export async function cFloor(rate_hz: number, rt_priority: number | null = null, handoff = false, shortSlice = false, measure_s = MEASURE_S, split: CpuSplit | null = null): Promise<FloorSnapshot> {
   const args = [String(rate_hz), String(measure_s), String(WARMUP_S), String(rt_priority ?? 0), handoff ? '1' : '0'];
   const child = spawn(refLoop(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
