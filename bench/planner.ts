@@ -279,22 +279,31 @@ export async function run(): Promise<Figure[]> {
       ...('error' in split ? [] : [{ rt_priority: null, isolation: false, split }]),
     ];
     if ('error' in split) figures.push({ name: `executor jitter with ${IN_FLIGHT} LLM requests in flight, --loop-cpu`, value: NaN, unit: 'us', note: `not measured: ${split.error}` });
+    // The server off the loop's CPU for a --loop-cpu variant's worker and C phases, back on every CPU after.
     const serverCpus = threadCpus(process.pid);
+    const serverOff = async <T>(split: CpuSplit | null, phases: () => Promise<T>): Promise<T> => {
+      if (!split) return phases();
+      pinProcess(server.pid!, split.others);
+      try {
+        return await phases();
+      } finally {
+        pinProcess(server.pid!, serverCpus);
+      }
+    };
     for (const { rt_priority, isolation, split } of variants) {
       const cpu = { loaded_us: 0, loaded_s: 0, idle_us: 0, idle_s: 0 };
       flight.length = 0;
       plans = 0;
-      if (split) pinProcess(server.pid!, split.others); // for the worker's phases and the C loop's
-      const j = await loopJitter(inFlightLoad, cpu, rt_priority, isolation, split ? 'auto' : null).catch((e) => {
-        if (split) pinProcess(server.pid!, serverCpus);
-        throw e;
+      const { j, c, inFlightMean, planned } = await serverOff(split, async () => {
+        const j = await loopJitter(inFlightLoad, cpu, rt_priority, isolation, split ? 'auto' : null);
+        // the worker's phases only: the C phases below run the load too
+        const worker = { j, inFlightMean: mean(flight), planned: plans };
+        return { ...worker, c: j.realtime.error ? null : await cJitter(inFlightLoad, rt_priority, isolation, split) };
       });
-      if (j.realtime.error) {
+      if (!c) {
         figures.push({ name: `executor jitter with ${IN_FLIGHT} LLM requests in flight, loop under SCHED_FIFO`, value: NaN, unit: 'us', note: `not measured: ${describeRealtime(j.realtime)}` });
         continue;
       }
-      const inFlightMean = mean(flight), planned = plans; // the worker's phases only: the C phases below run the load too
-      const c = await cJitter(inFlightLoad, rt_priority, isolation, split).finally(() => split && pinProcess(server.pid!, serverCpus));
       const idle = percentile(j.idle, 50);
       const loaded = percentile(j.loaded, 50);
       const cIdle = percentile(c.idle, 50);
