@@ -268,7 +268,7 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   return [
     withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor), idleFifo, idleFifoFloor),
     withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${busy} ${at}`, loadFifo, loadFifoFloor), loadFifo, loadFifoFloor),
-    withWindows(floorFigure(`default scheduling, ${busy} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
+    withWindows(floorFigure(`default scheduling, not pinned (--loop-cpu none, the default in simulation), ${busy} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',
@@ -337,7 +337,7 @@ function mergeWorker(ws: WorkerWindow[]): WorkerWindow & { windows_p99_us: numbe
 
 /**
  * The loop with `--loop-isolation` (no privileges needed: measured whether or not SCHED_FIFO was granted), idle and with
- * every core busy, each beside the C loop given the same scheduling and the loop as it runs by default, interleaved.
+ * every core busy, each beside the C loop given the same scheduling and the loop not pinned, interleaved.
  */
 async function isolationFigures(): Promise<Figure[]> {
   const S = WINDOW_S;
@@ -369,7 +369,7 @@ async function isolationFigures(): Promise<Figure[]> {
 /**
  * The loop with `--loop-cpu auto` (unprivileged: the loop thread alone on a CPU within this process, the main thread
  * and every other thread on the rest), idle and with every core busy, beside the C loop pinned the same way (its
- * consumer thread on the other CPUs) and the loop as it runs by default, interleaved. The busy processes are not
+ * consumer thread on the other CPUs) and the loop not pinned, interleaved. The busy processes are not
  * moved: one of them shares the loop's CPU.
  */
 async function affinityFigures(): Promise<Figure[]> {
@@ -393,7 +393,7 @@ async function affinityFigures(): Promise<Figure[]> {
   }
   const figure = (label: string, r: typeof idle): Figure => {
     const w = mergeWorker(r.pinned), floor = mergeFloor(r.cpuFloor), handoff = mergeFloor(r.cpuHandoffFloor), plain = mergeWorker(r.plain);
-    const f = floorFigure(`default scheduling + --loop-cpu, ${label}`, w, floor, handoff);
+    const f = floorFigure(`--loop-cpu auto (ganglion run's default on real boards), ${label}`, w, floor, handoff);
     return {
       ...f,
       baseline: { label: `C clock_nanosleep loop p99, alone on CPU ${split.cpu} too`, value: floor.period_error_p99_us },
@@ -415,7 +415,7 @@ const windows = (x: Windows) => `[${x.windows_p99_us.map((v) => v.toFixed(0)).jo
 
 /**
  * The isolated loop (`--loop-isolation`) against the C loop given the same short slice (same conditions), with the
- * loop as it runs by default and, under load, the plain C floor beside it. Every variant's window p99s are listed.
+ * loop not pinned and, under load, the plain C floor beside it. Every variant's window p99s are listed.
  */
 function isolationFigure(label: string, w: ExampleLoopResult & Windows & { isolation: IsolationStatus | null }, sliceFloor: FloorSnapshot & Windows, plain: ExampleLoopResult & Windows, plainFloor?: FloorSnapshot & Windows, handoffFloor?: FloorSnapshot & Windows): Figure {
   const f = floorFigure(`default scheduling + --loop-isolation, ${label}`, w, sliceFloor, handoffFloor);

@@ -266,10 +266,10 @@ export async function run(): Promise<Figure[]> {
       clearInterval(sampler);
     };
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-    // The loop as `ganglion run` starts it by default, then under SCHED_FIFO (--rt-priority) where this machine allows it,
-    // then with the unprivileged isolation (--loop-isolation: the main thread, where the planner's requests are parsed,
-    // as SCHED_BATCH, so that work runs "at lower priority" than the loop), then with --loop-cpu (that work "off the
-    // loop's CPU"). With --loop-cpu the scripted server is kept off the loop's CPU too: it stands in for a remote
+    // The loop not pinned (as `ganglion run` starts it in simulation), then under SCHED_FIFO (--rt-priority) where this
+    // machine allows it, then with the unprivileged isolation (--loop-isolation: the main thread, where the planner's
+    // requests are parsed, as SCHED_BATCH, so that work runs "at lower priority" than the loop), then with --loop-cpu
+    // (that work "off the loop's CPU"; `ganglion run`'s default on real boards). With --loop-cpu the scripted server is kept off the loop's CPU too: it stands in for a remote
     // endpoint, which uses none of the robot computer's CPUs (a local LLM server would be taskset off it likewise).
     const split = autoSplit();
     const variants = [
@@ -309,7 +309,7 @@ export async function run(): Promise<Figure[]> {
       const cIdle = percentile(c.idle, 50);
       const cLoaded = percentile(c.loaded, 50);
       const sched = rt_priority !== null ? `loop thread under SCHED_FIFO ${rt_priority}` : isolation ? 'default scheduling + --loop-isolation (no spin: idle is its own)'
-        : split ? `default scheduling + --loop-cpu (loop alone on CPU ${split.cpu}; the scripted server, a remote endpoint's stand-in, kept off it)` : 'default scheduling';
+        : split ? `--loop-cpu auto, ganglion run's default on real boards (loop alone on CPU ${split.cpu}; the scripted server, a remote endpoint's stand-in, kept off it)` : 'default scheduling, not pinned (--loop-cpu none, the default in simulation)';
       figures.push({
         name: `executor period error p99 @ 500 Hz with ${IN_FLIGHT} LLM requests in flight (streamed, validated, planned), ${sched}: median of ${j.loaded.length} one-second windows`,
         value: loaded,

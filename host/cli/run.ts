@@ -57,11 +57,15 @@ dashboard, arms, and runs a demo (below), printing cadence and link health. Runs
   --loop-isolation    task and idle demos, without --rt-priority: keep the executor's period on a machine
                       whose cores are busy, unprivileged (a short scheduler slice for the executor thread,
                       the main thread as SCHED_BATCH, no spinning; docs/executor.md)
-  --loop-cpu N|auto   task and idle demos: a CPU of its own for the executor thread (unprivileged, like
-                      ros2_control's cpu_affinity): the executor pinned to CPU N (auto: the highest),
-                      every other thread of this process to the other CPUs, so the host's own work
-                      (MQTT, planner replies, the dashboard) never preempts it. Other processes are not
-                      moved: keep a local LLM server off that CPU with taskset. Needs two CPUs
+  --loop-cpu N|auto|none
+                      task and idle demos: a CPU of its own for the executor thread (unprivileged, like
+                      ros2_control's cpu_affinity): the executor pinned to CPU N (auto: the highest not
+                      held by another Ganglion process's executor), every other thread of this process
+                      to the other CPUs, so the host's own work (MQTT, planner replies, the dashboard)
+                      never preempts it. Other processes are not moved: keep a local LLM server off that
+                      CPU with taskset. Needs two CPUs. Default: auto when every node is a real board and
+                      neither --rt-priority nor --loop-isolation is given, else none (simulation: the
+                      emulated MCUs need every core)
   --duration S        stop after S seconds (default: run until stopped)
   --tasks N           task demo: stop after N planner tasks (scenes), or at --duration if that is sooner
   --report S          seconds between reports (default 2)
@@ -104,7 +108,7 @@ interface Args {
   loopHz: number;
   rtPriority: number | null;
   loopIsolation: boolean;
-  loopCpu: number | 'auto' | null;
+  loopCpu: number | 'auto' | 'none' | null;
   skillsDir: string | null;
   mqtt: {
     broker: string | null;
@@ -180,7 +184,7 @@ export function parseRunArgs(argv: string[]): Args | 'help' {
     loopHz: num(values['loop-hz'], 'loop-hz', 500, 10, 1000),
     rtPriority: values['rt-priority'] === undefined ? null : Math.round(num(values['rt-priority'], 'rt-priority', 0, 1, 98)),
     loopIsolation: values['loop-isolation'] ?? false,
-    loopCpu: values['loop-cpu'] === undefined ? null : values['loop-cpu'] === 'auto' ? 'auto' : Math.round(num(values['loop-cpu'], 'loop-cpu', 0, 0, 4095)),
+    loopCpu: values['loop-cpu'] === undefined ? null : values['loop-cpu'] === 'auto' || values['loop-cpu'] === 'none' ? values['loop-cpu'] : Math.round(num(values['loop-cpu'], 'loop-cpu', 0, 0, 4095)),
     skillsDir: values.skills ?? null,
     mqtt: values['no-mqtt']
       ? null

@@ -5,10 +5,14 @@
 // preempt the loop mid-tick. Affinity is allowed without privileges, like ros2_control's `cpu_affinity` and
 // cyclictest's `-a`. Threads started later inherit the mask of the thread that starts them (the main thread's), so
 // they stay off the loop's CPU too. Other processes are not moved: a local LLM server or a busy process can still run
-// there (taskset them, or use `--rt-priority`).
+// there (taskset them, or use `--rt-priority`). Loops of several processes on one machine claim their CPUs in a shared
+// folder, so that a second process's 'auto' takes another CPU or stays unpinned rather than doubling up.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { processAlive } from '../util/file-lock.ts';
 
 const run = promisify(execFile);
 
@@ -43,14 +47,96 @@ export function threadCpus(tid: number): number[] {
 }
 
 /**
- * The loop's CPU out of `free` (the CPUs neither another pinned loop nor anything else holds): `asked`, or for 'auto' the
- * highest one (CPU 0 takes most interrupts). At least one CPU must remain for the rest of the process.
+ * The loop's CPU out of `free` (the CPUs this process may use that none of its own pinned loops holds), leaving out
+ * `claimed` (CPU -> pid: the loops of other processes): `asked`, or for 'auto' the highest one (CPU 0 takes most
+ * interrupts). At least one CPU must remain for the rest of the process, and it stays off the other loops' CPUs too.
  */
-export function chooseLoopCpu(free: readonly number[], asked: number | 'auto'): { cpu: number; others: number[] } | { error: string } {
-  if (free.length < 2) return { error: `${free.length} CPU${free.length === 1 ? '' : 's'} free for this process (${free.join(',') || 'none'}): a CPU for the loop needs two` };
-  const cpu = asked === 'auto' ? free[free.length - 1]! : asked;
-  if (!free.includes(cpu)) return { error: `CPU ${cpu} is not one this process may use freely (${free.join(',')})` };
-  return { cpu, others: free.filter((c) => c !== cpu) };
+export function chooseLoopCpu(
+  free: readonly number[], asked: number | 'auto', claimed: ReadonlyMap<number, number> = new Map(),
+): { cpu: number; others: number[] } | { error: string } {
+  const held = free.filter((c) => claimed.has(c)).map((c) => `CPU ${c} by pid ${claimed.get(c)}`);
+  const heldNote = held.length ? `; held by other processes' loops: ${held.join(', ')}` : '';
+  if (asked !== 'auto' && claimed.has(asked)) return { error: `CPU ${asked} is held by the loop of pid ${claimed.get(asked)}` };
+  const usable = free.filter((c) => !claimed.has(c));
+  if (usable.length < 2) return { error: `${usable.length} CPU${usable.length === 1 ? '' : 's'} free for this process (${usable.join(',') || 'none'}${heldNote}): a CPU for the loop needs two` };
+  const cpu = asked === 'auto' ? usable[usable.length - 1]! : asked;
+  if (!usable.includes(cpu)) return { error: `CPU ${cpu} is not one this process may use freely (${usable.join(',')})` };
+  return { cpu, others: usable.filter((c) => c !== cpu) };
+}
+
+/** The folder where pinned loops claim their CPUs, one file per CPU holding the pid (GANGLION_LOOP_CPU_CLAIMS to move it). */
+export function claimDir(): string {
+  return process.env.GANGLION_LOOP_CPU_CLAIMS ?? path.join(tmpdir(), 'ganglion-loop-cpus');
+}
+
+/** CPU -> pid for the loops of other live processes on this machine. Stale and unreadable claims are skipped. */
+export function claimsElsewhere(dir = claimDir()): Map<number, number> {
+  const out = new Map<number, number>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out; // no loop has claimed a CPU yet
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let pid: number;
+    try {
+      pid = Number(readFileSync(path.join(dir, name), 'utf8').trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) out.set(Number(name), pid);
+  }
+  return out;
+}
+
+/**
+ * Claims `cpu` for this process. The claim is written whole in a private file, then hard-linked into place: link()
+ * fails if the claim exists, so of two processes racing for one CPU only one gets it, and nobody reads a half-written
+ * claim (the same scheme as util/file-lock; a claim is held as long as the loop runs, so it has no age limit, only the
+ * liveness of its pid). A stale claim is taken over. Returns the reason when another live process holds it.
+ */
+function claim(cpu: number, dir = claimDir()): string | null {
+  const file = path.join(dir, String(cpu));
+  const mine = `${file}.${process.pid}`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      writeFileSync(mine, `${process.pid}\n`);
+      try {
+        linkSync(mine, file);
+        return null;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        rmSync(mine, { force: true });
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      const owner = Number(text.trim());
+      if (owner === process.pid) return null;
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return `CPU ${cpu} is held by the loop of pid ${owner}`;
+      if (readFileSync(file, 'utf8') === text) rmSync(file, { force: true }); // stale: its process is gone
+    }
+    return `CPU ${cpu}: its claim changed hands while it was taken over`;
+  } catch (e) {
+    return `cannot claim CPU ${cpu} in ${dir}: ${(e as Error).message}`;
+  }
+}
+
+/** Drops this process's claim on `cpu` (never another process's). */
+function release(cpu: number, dir = claimDir()): void {
+  const file = path.join(dir, String(cpu));
+  try {
+    if (Number(readFileSync(file, 'utf8').trim()) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
 }
 
 /** Sets one thread's CPUs. A thread that ended meanwhile is not an error. */
@@ -84,8 +170,10 @@ async function moveOthers(cpus: readonly number[]): Promise<void> {
 export async function pinLoop(loopTid: number, asked: number | 'auto'): Promise<AffinityStatus> {
   const base = original ?? threadCpus(process.pid);
   const held = new Set(pinned.values());
-  const choice = chooseLoopCpu(base.filter((c) => !held.has(c)), asked);
+  const choice = chooseLoopCpu(base.filter((c) => !held.has(c)), asked, claimsElsewhere());
   if ('error' in choice) return { loop_cpu: null, other_cpus: threadCpus(process.pid), error: `no CPU for the loop: ${choice.error}` };
+  const refused = claim(choice.cpu);
+  if (refused) return { loop_cpu: null, other_cpus: threadCpus(process.pid), error: `no CPU for the loop: ${refused}` };
   original = base;
   pinned.set(loopTid, choice.cpu);
   try {
@@ -100,7 +188,9 @@ export async function pinLoop(loopTid: number, asked: number | 'auto'): Promise<
 
 /** A pinned loop stopped: its CPU goes back to the rest of the process. Resolves with a failure's reason. */
 export async function unpinLoop(loopTid: number): Promise<string | null> {
-  if (!pinned.delete(loopTid) || !original) return null;
+  const cpu = pinned.get(loopTid);
+  if (cpu === undefined || !pinned.delete(loopTid) || !original) return null;
+  release(cpu);
   const held = new Set(pinned.values());
   const others = original.filter((c) => !held.has(c));
   if (!pinned.size) original = null;

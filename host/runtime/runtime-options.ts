@@ -27,8 +27,11 @@ export interface RuntimeOptions {
   rt_priority?: number;
   /** Unprivileged isolation of the executor thread (see LoopOptions.isolation); ignored with rt_priority. */
   loop_isolation?: boolean;
-  /** A CPU of its own for the executor thread (see LoopOptions.cpu); absent: affinity left alone. */
-  loop_cpu?: number | 'auto';
+  /**
+   * A CPU of its own for the executor thread (see LoopOptions.cpu); 'none' or absent: affinity left alone. startRobot
+   * gives 'auto' when every node is a real board (loopCpuFor).
+   */
+  loop_cpu?: number | 'auto' | 'none';
   /** The robot's id on MQTT and in logs (default: the calibration's robot name). */
   robot_id?: string;
   /** Corrections are appended here (JSON lines) with their context; absent: not persisted. */

@@ -106,7 +106,7 @@ export class RobotRuntime extends EventEmitter<RobotEvents> implements RobotCont
       ...(this.o.sleep_only ? { spin_margin_us: 0, adaptive_spin: false } : {}),
       ...(this.o.rt_priority === undefined ? {} : { rt_priority: this.o.rt_priority }),
       ...(this.o.loop_isolation ? { isolation: true } : {}),
-      ...(this.o.loop_cpu === undefined ? {} : { cpu: this.o.loop_cpu }),
+      ...(this.o.loop_cpu === undefined || this.o.loop_cpu === 'none' ? {} : { cpu: this.o.loop_cpu }),
     });
     this.loop.on('stats', (m) => {
       this.lastCadence = m.line;

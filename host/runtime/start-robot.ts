@@ -51,6 +51,19 @@ export interface StartedRobot {
 }
 
 /**
+ * The executor's CPU when none was asked for: 'auto' (a CPU of its own, docs/executor.md "A CPU for the loop") when every
+ * node is a real board and neither SCHED_FIFO nor isolation was asked for, else affinity left alone. Not in simulation:
+ * emulated MCUs need every core, and the posix firmware's processes share the machine with the loop.
+ */
+export function loopCpuFor(
+  o: Pick<RuntimeOptions, 'loop_cpu' | 'rt_priority' | 'loop_isolation'>, plans: readonly Pick<NodePlan, 'kind'>[],
+): number | 'auto' | 'none' {
+  if (o.loop_cpu !== undefined) return o.loop_cpu;
+  const realBoards = plans.length > 0 && plans.every((p) => p.kind === 'serial');
+  return realBoards && o.rt_priority === undefined && !o.loop_isolation ? 'auto' : 'none';
+}
+
+/**
  * Boots and connects the robot and starts its runtime. Everything slow (worker start-up, module loading) happens here,
  * before the caller arms: a host stall longer than the link watchdog window after arming trips every MCU, as it should.
  */
@@ -77,7 +90,7 @@ export async function startRobot(o: StartRobotOptions): Promise<StartedRobot> {
     if (o.runtime) {
       const { perception, ...rest } = o.runtime;
       const rt = new RobotRuntime({
-        ...rest, calibration, sessions, envelope, geometry,
+        ...rest, calibration, sessions, envelope, geometry, loop_cpu: loopCpuFor(rest, plans),
         perception: perception({ geometry, wheels: wheelJoints(envelope) }),
         // Emulated MCUs need the cores that spinning would take (see RuntimeOptions.sleep_only).
         sleep_only: plans.some((p) => p.kind === 'emulator'),

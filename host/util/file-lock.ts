@@ -26,7 +26,8 @@ function parseHolder(text: string): Holder | null {
   return m ? { pid: Number(m[1]), at_ms: Number(m[2]) } : null;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (a lock or claim left by a process that is gone can be broken). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -37,7 +38,7 @@ function alive(pid: number): boolean {
 
 /** Whether the lock can be broken: its holder is gone, it is too old, or it is unreadable. */
 function abandoned(holder: Holder | null, stale_ms: number): boolean {
-  return holder === null || !alive(holder.pid) || Date.now() - holder.at_ms > stale_ms;
+  return holder === null || !processAlive(holder.pid) || Date.now() - holder.at_ms > stale_ms;
 }
 
 function timeoutError(file: string, holder: Holder | null, timeout_ms: number): Error {

@@ -1,14 +1,24 @@
 // A CPU for the loop: the loop thread pinned to one CPU, every other thread of the process (and one started afterwards)
 // to the rest while it runs, everything back at stop; each read back from the kernel (/proc), not from our own status.
-import { readdirSync } from 'node:fs';
+// Loops of two processes claim different CPUs; the default is a pinned loop on real boards only.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
-import { chooseLoopCpu, describeAffinity, parseCpuList, threadCpus } from '../../host/executor/affinity.ts';
+import { chooseLoopCpu, claimDir, claimsElsewhere, describeAffinity, parseCpuList, threadCpus } from '../../host/executor/affinity.ts';
 import { startLoop } from '../../host/executor/loop.ts';
 import { SetpointReader } from '../../host/executor/shared.ts';
 import { parseRunArgs } from '../../host/cli/run.ts';
+import { loopCpuFor } from '../../host/runtime/start-robot.ts';
 import { oneWheel } from './fixtures/one-wheel.ts';
 
+// This file's claims stay apart from other test files' loops, which may run at the same time.
+process.env.GANGLION_LOOP_CPU_CLAIMS = mkdtempSync(path.join(tmpdir(), 'ganglion-cpu-claims-'));
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const mainTid = process.pid;
 const all = threadCpus(mainTid);
 const threads = () => readdirSync('/proc/self/task').map(Number);
@@ -26,6 +36,70 @@ t.test('choosing the loop CPU', async (t) => {
   t.same(chooseLoopCpu([0, 1, 2, 3], 1), { cpu: 1, others: [0, 2, 3] });
   t.match(chooseLoopCpu([0], 'auto'), { error: /1 CPU free.*needs two/ }, 'one CPU: nothing left for the rest of the process');
   t.match(chooseLoopCpu([0, 1], 5), { error: /CPU 5 is not one/ });
+  const held = new Map([[3, 4242]]);
+  t.same(chooseLoopCpu([0, 1, 2, 3], 'auto', held), { cpu: 2, others: [0, 1] }, "auto: the highest no other process's loop holds; the rest stays off both");
+  t.match(chooseLoopCpu([0, 1, 2, 3], 3, held), { error: /CPU 3 is held by the loop of pid 4242/ }, 'an explicit CPU another loop holds is refused');
+  t.match(chooseLoopCpu([0, 1], 'auto', new Map([[1, 4242]])), { error: /1 CPU free .*held by other processes' loops: CPU 1 by pid 4242.*needs two/ });
+});
+
+/** A second Node process with a pinned loop: resolves with its affinity once pinned, and a kill that leaves its claim behind. */
+async function otherProcessLoop(): Promise<{ pid: number; cpu: number | null; kill(): Promise<void> }> {
+  const code = `
+    import { startLoop } from ${JSON.stringify(path.join(HERE, '../../host/executor/loop.ts'))};
+    import { oneWheel } from ${JSON.stringify(path.join(HERE, 'fixtures/one-wheel.ts'))};
+    const loop = await startLoop(oneWheel({ cpu: 'auto' }));
+    console.log(JSON.stringify(loop.affinity));
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`the other process exited (${c}) before pinning`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    pid: child.pid!,
+    cpu: (JSON.parse(line) as { loop_cpu: number | null }).loop_cpu,
+    kill: async () => { child.kill('SIGKILL'); await exited; }, // no chance to release its claim
+  };
+}
+
+t.test("another process's pinned loop: its CPU is left to it; once that process is gone its stale claim is taken over", async (t) => {
+  const other = await otherProcessLoop();
+  t.teardown(() => other.kill());
+  const top = all[all.length - 1]!;
+  t.equal(other.cpu, top, 'the other process pinned its loop on the highest CPU');
+  t.same(claimsElsewhere(), new Map([[top, other.pid]]), 'its claim is seen from here');
+  const loop = await startLoop(oneWheel({ cpu: 'auto' }));
+  if (all.length >= 3) {
+    t.equal(loop.affinity!.loop_cpu, all[all.length - 2], 'this loop takes the next CPU down');
+    t.notOk(threadCpus(mainTid).includes(top), "this process's other threads stay off the other loop's CPU too");
+  } else {
+    t.equal(loop.affinity!.loop_cpu, null, 'two CPUs: this loop runs unpinned rather than doubling up');
+    t.match(loop.affinity!.error, new RegExp(`held by other processes' loops: CPU ${top} by pid ${other.pid}`));
+    t.same(threadCpus(mainTid), all, 'nothing was moved');
+  }
+  await loop.stop();
+  await other.kill();
+  t.ok(existsSync(path.join(claimDir(), String(top))), 'the killed process left its claim behind');
+  t.same(claimsElsewhere(), new Map(), 'a claim whose process is gone does not count');
+  const again = await startLoop(oneWheel({ cpu: 'auto' }));
+  t.equal(again.affinity!.loop_cpu, top, `describeAffinity: ${describeAffinity(again.affinity!)}`);
+  t.equal(readFileSync(path.join(claimDir(), String(top)), 'utf8').trim(), String(process.pid), 'the stale claim is now this process\'s');
+  t.same(threadCpus(again.realtime!.tid), [top]);
+  await again.stop();
+  t.notOk(existsSync(path.join(claimDir(), String(top))), 'released at stop');
+});
+
+t.test('by default a CPU for the loop on real boards only', async (t) => {
+  const serial = { kind: 'serial' as const }, emulator = { kind: 'emulator' as const }, posix = { kind: 'posix' as const };
+  t.equal(loopCpuFor({}, [serial, serial]), 'auto', 'every node a real board');
+  t.equal(loopCpuFor({}, [serial, emulator]), 'none', 'an emulated MCU needs the cores');
+  t.equal(loopCpuFor({}, [posix]), 'none', 'the posix firmware shares the machine');
+  t.equal(loopCpuFor({}, []), 'none');
+  t.equal(loopCpuFor({ rt_priority: 80 }, [serial]), 'none', 'SCHED_FIFO holds without it');
+  t.equal(loopCpuFor({ loop_isolation: true }, [serial]), 'none');
+  t.equal(loopCpuFor({ loop_cpu: 'none' }, [serial]), 'none', 'asked: none');
+  t.equal(loopCpuFor({ loop_cpu: 0 }, [emulator]), 0, 'asked: that CPU');
 });
 
 t.test('the loop alone on its CPU, the rest of the process off it, undone at stop', async (t) => {
@@ -88,6 +162,8 @@ t.test('ganglion run --loop-cpu', async (t) => {
   const auto = parseRunArgs(['--loop-cpu', 'auto']), one = parseRunArgs(['--loop-cpu', '1']), off = parseRunArgs([]);
   t.ok(auto !== 'help' && auto.loopCpu === 'auto');
   t.ok(one !== 'help' && one.loopCpu === 1);
-  t.ok(off !== 'help' && off.loopCpu === null, 'affinity left alone by default');
+  t.ok(off !== 'help' && off.loopCpu === null, 'not given: startRobot decides (loopCpuFor)');
+  const none = parseRunArgs(['--loop-cpu', 'none']);
+  t.ok(none !== 'help' && none.loopCpu === 'none');
   t.throws(() => parseRunArgs(['--loop-cpu', 'first']), /--loop-cpu first: expected a number/);
 });
