@@ -127,6 +127,7 @@ export async function run(): Promise<Figure[]> {
         goal: 'beats the expert with noise after one round of interventions',
         pass: afterNoisy.success_rate > expertNoisy.success_rate,
         note: `${outcomes(afterNoisy)}; after the round without noise: ${pct(after.success_rate).toFixed(0)} % (expert ${pct(expert.success_rate).toFixed(0)} %). ` +
+          `The round trained on ${r1.intervention_frames} takeover frames beside the demonstrations (HG-DAgger: the frames the policy drove are left out). ` +
           'The learned skill is closed-loop on perception (it re-reads its target each frame and averages); the scripted reach plans once from its args. That, not the round, is where the margin comes from: see the line before',
       },
     ];

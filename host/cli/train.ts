@@ -28,7 +28,10 @@ with features and stats, model.json, weights.bin); \`ganglion plan --skills OUT\
                              more than 10 mm off are left out, and a dataset where none reached is refused)
   --intervention-weight W    loss weight of frames where a person corrected or took over (default 3)
   --dagger PREV_DIR          a DAgger round: aggregate PREV_DIR's datasets with these (the policy's own
-                             runs plus the interventions) and continue from its weights
+                             runs) and continue from its weights; of these only the frames where a person
+                             took over or corrected are kept (HG-DAgger), in this round and later ones
+  --policy-frames            with --dagger: also train on the frames the policy drove (its own actions as
+                             labels; they drift the policy toward itself)
   --eval N                   score the saved skill on N held-out reach scenes; the success rate
                              becomes its affordance (default 100; 0 skips)
 `;
@@ -39,7 +42,7 @@ export async function trainMain(argv: string[], out: Out = (s) => process.stdout
   const parsed = parseCommand('train', HELP, argv, {
     skill: { type: 'string' }, out: { type: 'string' }, observation: { type: 'string' }, action: { type: 'string' }, hidden: { type: 'string' },
     epochs: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, 'intervention-weight': { type: 'string' }, 'all-episodes': { type: 'boolean' },
-    dagger: { type: 'string' }, eval: { type: 'string' },
+    dagger: { type: 'string' }, 'policy-frames': { type: 'boolean' }, eval: { type: 'string' },
   }, { positionals: true, out, err });
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
@@ -66,6 +69,7 @@ export async function trainMain(argv: string[], out: Out = (s) => process.stdout
     intervention_weight: weight,
     ...(v['all-episodes'] ? { all_episodes: true } : {}),
     ...(v.dagger ? { dagger_from: v.dagger } : {}),
+    ...(v['policy-frames'] ? { policy_frames: true } : {}),
     log: (l) => out(`${l}\n`),
     onEpoch: (e, n, loss, val) => {
       if (bar) {

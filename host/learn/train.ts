@@ -8,7 +8,7 @@ import type { PolicyManifestInput } from '../skills/policy/manifest.ts';
 import { loadPolicyDir, POLICY_FILE, readPolicyManifest, savePolicyDir } from '../skills/policy/model-dir.ts';
 import { validateJson } from '../util/read-json.ts';
 import { trainEpisodes, type BcResult, type TrainEpisode } from './bc.ts';
-import { readDataset } from './dataset.ts';
+import { readDataset, type DatasetEpisode } from './dataset.ts';
 import { firstActedFrame, selectFeatures } from './features.ts';
 import { reachedEpisodes } from './reached.ts';
 
@@ -33,10 +33,14 @@ export interface TrainSkillOptions {
   /** Loss weight of a frame where a person had control (RLIF / YAY Robot); 1 treats them like any frame. */
   intervention_weight?: number;
   /**
-   * DAgger round: the previous skill folder. Its own training datasets are aggregated with the new ones (the
-   * policy's runs plus the interventions), its features must match, and training continues from its weights.
+   * DAgger round: the previous skill folder. Its own training datasets are aggregated with the new ones, its features
+   * must match, and training continues from its weights. Of the new datasets (the policy's runs) only the frames where
+   * a person had control are kept (HG-DAgger): the frames the policy drove carry its own actions as labels, and
+   * training on them drifts the policy toward itself.
    */
   dagger_from?: string;
+  /** DAgger round: also train on the frames the policy drove in the new datasets (its own actions as labels). */
+  policy_frames?: boolean;
   tip_tolerance_m?: number;
   timeout_s?: number;
   /**
@@ -60,16 +64,29 @@ export interface TrainSkillResult {
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** What a DAgger round reads back from the previous round's policy.json `training`. */
-const DaggerTraining = z.looseObject({ datasets: z.array(z.string()).optional(), hidden: z.array(z.number().int().positive()).optional() });
+const DaggerTraining = z.looseObject({
+  datasets: z.array(z.string()).optional(),
+  interventions_only: z.array(z.string()).optional(),
+  hidden: z.array(z.number().int().positive()).optional(),
+});
 
-/** The previous round's manifest: its features and the datasets it was trained on. */
-function previousRound(dir: string): { observation: string[]; action: string[]; datasets: string[]; hidden: number[] | undefined } {
+/** The previous round's manifest: its features, the datasets it was trained on, and those it took only the interventions of. */
+function previousRound(dir: string): { observation: string[]; action: string[]; datasets: string[]; interventions_only: string[]; hidden: number[] | undefined } {
   const file = path.join(dir, POLICY_FILE);
   if (!existsSync(file)) throw new Error(`--dagger ${dir}: ${file} is missing: give the folder of a skill \`ganglion train\` wrote`);
   const m = readPolicyManifest(dir);
   // `training` is open-ended in policy.json (how a skill was made); what DAgger reuses from it is checked here.
   const training = validateJson(m.training ?? {}, DaggerTraining, `${file} training`);
-  return { observation: m.observation.map((f) => f.feature), action: m.action.map((f) => f.feature), datasets: training.datasets ?? [], hidden: training.hidden };
+  return {
+    observation: m.observation.map((f) => f.feature), action: m.action.map((f) => f.feature),
+    datasets: training.datasets ?? [], interventions_only: training.interventions_only ?? [], hidden: training.hidden,
+  };
+}
+
+/** The frames of an episode that training uses: all from `from`, or only those where a person had control. */
+function framesOf(e: DatasetEpisode, from: number, interventionsOnly: boolean): number[] {
+  const all = Array.from({ length: e.obs.length - from }, (_, k) => from + k);
+  return interventionsOnly ? all.filter((i) => e.intervention[i]) : all;
 }
 
 /** Reads the datasets, trains, and writes OUT/<skill>/; every refusal is one sentence naming the dataset or folder and the feature. */
@@ -79,6 +96,13 @@ export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult
   // DAgger aggregates: the earlier rounds' data stays in, so the policy does not forget what it was taught.
   const dirs = [...new Set([...(prev?.datasets ?? []), ...o.datasets.map((d) => path.resolve(d))])];
   if (dirs.length === 0) throw new Error('no dataset given: ganglion train DATASET --skill NAME');
+  // HG-DAgger: a round's own datasets give only their interventions, in this round and in every later one.
+  const earlier = new Set(prev?.datasets ?? []);
+  const interventionsOnly = new Set([
+    ...(prev?.interventions_only ?? []),
+    ...(prev && !o.policy_frames ? dirs.filter((d) => !earlier.has(d)) : []),
+  ]);
+  if (o.policy_frames && !prev) throw new Error('--policy-frames is for a DAgger round: give --dagger PREV too');
   const weightI = o.intervention_weight ?? 1;
   if (!(weightI > 0)) throw new Error(`--intervention-weight ${weightI}: must be a number > 0`);
   const episodes: TrainEpisode[] = [];
@@ -103,9 +127,13 @@ export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult
       if (r.reached === 0 && !o.all_episodes)
         throw new Error(`${d}: none of its ${ds.episodes.length} demonstrations ends within ${radius * 1000} mm of its goal: re-record them (on a loaded machine the emulated robot falls behind the person) or pass --all-episodes`);
     }
+    const onlyI = interventionsOnly.has(d);
+    let kept = 0;
     for (const e of o.all_episodes ? ds.episodes : r.kept) {
-      const from = trim ? firstActedFrame(e) : 0;
-      const frames = Array.from({ length: e.obs.length - from }, (_, k) => from + k);
+      // A takeover's frames are all the person's: nothing before them to trim.
+      const frames = framesOf(e, trim && !onlyI ? firstActedFrame(e) : 0, onlyI);
+      if (frames.length === 0) continue;
+      kept += frames.length;
       interventions += frames.reduce((a, i) => a + e.intervention[i]!, 0);
       episodes.push({
         obs: frames.map((i) => f.obsRead.map((r) => r(e, i))),
@@ -114,6 +142,8 @@ export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult
       });
     }
     log(`dataset ${d}: ${ds.episodes.length} episodes, ${ds.episodes.reduce((a, e) => a + e.obs.length, 0)} frames at ${ds.fps} Hz`);
+    if (onlyI)
+      log(`dataset ${d}: a DAgger round's runs: ${kept} frames where a person had control are kept, the frames the policy drove are left out (HG-DAgger; --policy-frames keeps them)`);
   }
   const backend = await initPolicyBackend();
   const init = o.dagger_from ? (await loadPolicyDir(o.dagger_from)).model : undefined;
@@ -140,6 +170,7 @@ export async function trainSkill(o: TrainSkillOptions): Promise<TrainSkillResult
     model: 'model.json',
     training: {
       datasets: dirs,
+      interventions_only: dirs.filter((d) => interventionsOnly.has(d)),
       fps,
       episodes: r.episodes,
       samples: r.samples,

@@ -73,13 +73,33 @@ t.test('train: a skill folder with stats and features the registry loads and pla
   const again = await trainSkill({ datasets: [path.join(dir, 'round0')], skill: 'reach_taught', out: path.join(dir, 'again'), hidden: [32, 32], epochs: 40, patience: 3, seed: 2 });
   t.equal(again.result.val_loss, r.result.val_loss, 'seeded: identical validation loss');
 
-  // Round 1: the new data marks interventions; the round aggregates round 0 and starts from its weights.
-  scriptedDataset(path.join(dir, 'round1'), 50, 4, true);
-  const d = await trainSkill({ datasets: [path.join(dir, 'round1')], skill: 'reach_taught_r1', out, dagger_from: r.dir, intervention_weight: 5, epochs: 5, patience: 0, seed: 2 });
+  // Round 1: the new data marks interventions; the round aggregates round 0 and starts from its weights, and of round 1
+  // it keeps only the frames a person had control of (HG-DAgger).
+  const round1 = scriptedDataset(path.join(dir, 'round1'), 50, 4, true);
+  const takeover = round1.reduce((a, e) => a + e.intervention!.reduce((x, y) => x + y, 0), 0);
+  const round1Frames = round1.reduce((a, e) => a + e.obs.length, 0);
+  const logs: string[] = [];
+  const d = await trainSkill({ datasets: [path.join(dir, 'round1')], skill: 'reach_taught_r1', out, dagger_from: r.dir, intervention_weight: 5, epochs: 5, patience: 0, seed: 2, log: (l) => logs.push(l) });
   t.same(d.datasets, [path.join(dir, 'round0'), path.join(dir, 'round1')], 'round 0 data aggregated with round 1');
-  t.ok(d.intervention_frames > 0, `${d.intervention_frames} intervention frames weighted x5`);
+  t.equal(d.intervention_frames, takeover, `the ${takeover} intervention frames, weighted x5`);
   t.same(d.result.episodes.train + d.result.episodes.validation, 16);
   t.ok(d.result.val_loss < 1, `continued from round 0's weights: val_loss ${d.result.val_loss.toFixed(4)} after 5 epochs`);
+  t.match(logs.join('\n'), new RegExp(`round1: a DAgger round's runs: ${takeover} frames where a person had control are kept`));
+  const m1 = JSON.parse(readFileSync(path.join(d.dir, 'policy.json'), 'utf8'));
+  t.same(m1.training.interventions_only, [path.join(dir, 'round1')], 'the manifest says which datasets gave only their interventions');
+  // The policy's own frames in: every frame of round 1 counts; the interventions are the same.
+  const all = await trainSkill({ datasets: [path.join(dir, 'round1')], skill: 'reach_taught_r1_all', out, dagger_from: r.dir, policy_frames: true, intervention_weight: 5, epochs: 5, patience: 0, seed: 2 });
+  t.equal(all.intervention_frames, takeover);
+  t.ok(all.result.samples > d.result.samples, `--policy-frames: ${all.result.samples} training frames against ${d.result.samples} (round 1 has ${round1Frames}, ${takeover} of them a person's)`);
+  t.same(JSON.parse(readFileSync(path.join(all.dir, 'policy.json'), 'utf8')).training.interventions_only, []);
+  await t.rejects(trainSkill({ datasets: [path.join(dir, 'round1')], skill: 'x', out, policy_frames: true, epochs: 1 }), /--policy-frames is for a DAgger round/);
+  // Round 2: round 1 stays interventions-only when it is aggregated again; round 2's runs had no takeover and add nothing.
+  scriptedDataset(path.join(dir, 'round2'), 70, 3, false);
+  const d2 = await trainSkill({ datasets: [path.join(dir, 'round2')], skill: 'reach_taught_r2', out, dagger_from: d.dir, epochs: 2, patience: 0, seed: 2 });
+  t.same(d2.datasets, [path.join(dir, 'round0'), path.join(dir, 'round1'), path.join(dir, 'round2')]);
+  t.equal(d2.intervention_frames, takeover, 'round 1 still gives only its interventions');
+  t.equal(d2.result.episodes.train + d2.result.episodes.validation, 16, 'round 2 had no takeover: no episode of it is trained on');
+  t.same(JSON.parse(readFileSync(path.join(d2.dir, 'policy.json'), 'utf8')).training.interventions_only, [path.join(dir, 'round1'), path.join(dir, 'round2')]);
 
   // A dataset whose features do not match the skill being continued is refused, naming both.
   const other = path.join(dir, 'other');
