@@ -268,7 +268,7 @@ async function realtimeFigures(interval: CadenceSnapshot): Promise<Figure[]> {
   return [
     withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, idle ${at}`, idleFifo, idleFifoFloor), idleFifo, idleFifoFloor),
     withWindows(floorFigure(`SCHED_FIFO ${RT_PRIORITY}, ${busy} ${at}`, loadFifo, loadFifoFloor), loadFifo, loadFifoFloor),
-    withWindows(floorFigure(`default scheduling, not pinned (--loop-cpu none, the default in simulation), ${busy} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
+    withWindows(floorFigure(`default scheduling, not pinned (--loop-cpu none), ${busy} ${at}`, loadDefault, loadDefaultFloor, loadHandoffFloor), loadDefault, loadDefaultFloor, loadHandoffFloor),
     {
       name: `worker loop under SCHED_FIFO ${RT_PRIORITY}, period error p99 ${at}`,
       value: idleFifo.period_error_p99_us, unit: 'us',

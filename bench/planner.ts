@@ -309,7 +309,7 @@ export async function run(): Promise<Figure[]> {
       const cIdle = percentile(c.idle, 50);
       const cLoaded = percentile(c.loaded, 50);
       const sched = rt_priority !== null ? `loop thread under SCHED_FIFO ${rt_priority}` : isolation ? 'default scheduling + --loop-isolation (no spin: idle is its own)'
-        : split ? `--loop-cpu auto, ganglion run's default on real boards (loop alone on CPU ${split.cpu}; the scripted server, a remote endpoint's stand-in, kept off it)` : 'default scheduling, not pinned (--loop-cpu none, the default in simulation)';
+        : split ? `--loop-cpu auto, ganglion run's default on real boards (loop alone on CPU ${split.cpu}; the scripted server, a remote endpoint's stand-in, kept off it)` : 'default scheduling, not pinned (--loop-cpu none)';
       figures.push({
         name: `executor period error p99 @ 500 Hz with ${IN_FLIGHT} LLM requests in flight (streamed, validated, planned), ${sched}: median of ${j.loaded.length} one-second windows`,
         value: loaded,
