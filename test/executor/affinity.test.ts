@@ -2,7 +2,7 @@
 // to the rest while it runs, everything back at stop; each read back from the kernel (/proc), not from our own status.
 // Loops of two processes claim different CPUs; the default is a pinned loop on real boards only.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +18,7 @@ import { oneWheel } from './fixtures/one-wheel.ts';
 
 // This file's claims stay apart from other test files' loops, which may run at the same time.
 process.env.GANGLION_LOOP_CPU_CLAIMS = mkdtempSync(path.join(tmpdir(), 'ganglion-cpu-claims-'));
+t.teardown(() => rmSync(process.env.GANGLION_LOOP_CPU_CLAIMS!, { recursive: true, force: true }));
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const mainTid = process.pid;
 const all = threadCpus(mainTid);
