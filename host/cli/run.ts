@@ -247,7 +247,11 @@ export async function main(argv: string[]): Promise<number> {
   const robot = loadRobot(args.robotFile);
   assertRobotOk(robot);
   // A robot of Firmata boards only runs the motion demo of firmata-run.ts; a mixed one starts below like any other.
-  if (onlyFirmata(robot)) return runFirmataRobot(robot, { ports: args.ports, durationS: args.durationS, reportS: args.reportS, rateHz: args.rateHz, log: (l) => console.log(l) });
+  if (onlyFirmata(robot)) {
+    if (args.demo !== null && args.demo !== 'motion')
+      throw new Error(`--demo ${args.demo}: ${robot.name} has Firmata boards only, and those run the motion demo (no executor); a robot that mixes them with Ganglion MCUs runs every demo`);
+    return runFirmataRobot(robot, { ports: args.ports, durationS: args.durationS, reportS: args.reportS, rateHz: args.rateHz, log: (l) => console.log(l) });
+  }
   checkNodePorts(robot, args.ports);
   const plans = planNodes(robot, { ports: args.ports, filePorts: true, sim: args.posix ? 'posix' : 'emulator' });
   const cleanups: (() => Promise<void>)[] = [];

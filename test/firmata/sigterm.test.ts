@@ -1,6 +1,7 @@
 // `ganglion run` on a Firmata robot, the host in a child process over a pty and StandardFirmata in avr8js here: it warns
-// once that SIGKILL leaves the last state, and a SIGTERM brings every output to its default, measured on the pins.
-import { spawn } from 'node:child_process';
+// once that SIGKILL leaves the last state, and a SIGTERM brings every output to its default, measured on the pins; a demo
+// it cannot run is refused.
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import t from 'tap';
@@ -46,6 +47,13 @@ t.test('SIGTERM of the host brings the Firmata board to its defaults', async (t)
   t.equal(d10.pulses.length, wristPulses, 'wrist (default_us 0): no more pulses on D10');
   t.equal(b.node.pinLevel('D10'), false, 'D10 held low');
   t.match(out.join(''), 'host deadman tripped (signal): SIGTERM');
+});
+
+t.test('a Firmata-only robot refuses a demo other than motion, naming why', async (t) => {
+  const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+  const r = spawnSync(process.execPath, [tsx, path.join(ROOT, 'host/cli/main.ts'), 'run', '--robot', FIRMATA_ARM, '--demo', 'idle', '--duration', '1'], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /--demo idle: firmata-arm has Firmata boards only, and those run the motion demo \(no executor\)/);
 });
 
 t.teardown(() => setTimeout(() => process.exit(), 50));
