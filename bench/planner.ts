@@ -266,11 +266,12 @@ export async function run(): Promise<Figure[]> {
       clearInterval(sampler);
     };
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-    // The loop not pinned (as `ganglion run` starts it in simulation), then under SCHED_FIFO (--rt-priority) where this
-    // machine allows it, then with the unprivileged isolation (--loop-isolation: the main thread, where the planner's
-    // requests are parsed, as SCHED_BATCH, so that work runs "at lower priority" than the loop), then with --loop-cpu
-    // (that work "off the loop's CPU"; `ganglion run`'s default on real boards). With --loop-cpu the scripted server is kept off the loop's CPU too: it stands in for a remote
-    // endpoint, which uses none of the robot computer's CPUs (a local LLM server would be taskset off it likewise).
+    // The loop not pinned (--loop-cpu none), then under SCHED_FIFO (--rt-priority) where this machine allows it, then
+    // with the unprivileged isolation (--loop-isolation: the main thread, where the planner's requests are parsed, as
+    // SCHED_BATCH, so that work runs "at lower priority" than the loop), then with --loop-cpu (that work "off the loop's
+    // CPU"; `ganglion run`'s default on real boards). With --loop-cpu the scripted server is kept off the loop's CPU too:
+    // it stands in for a remote endpoint, which uses none of the robot computer's CPUs (a local LLM server would be
+    // taskset off it likewise).
     const split = autoSplit();
     const variants = [
       { rt_priority: null, isolation: false, split: null },
