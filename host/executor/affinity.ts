@@ -8,11 +8,11 @@
 // there (taskset them, or use `--rt-priority`). Loops of several processes on one machine claim their CPUs in a shared
 // folder, so that a second process's 'auto' takes another CPU or stays unpinned rather than doubling up.
 import { execFile } from 'node:child_process';
-import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { processAlive } from '../util/file-lock.ts';
+import { placeExclusiveSync, processAlive } from '../util/file-lock.ts';
 
 const run = promisify(execFile);
 
@@ -92,26 +92,17 @@ export function claimsElsewhere(dir = claimDir()): Map<number, number> {
 }
 
 /**
- * Claims `cpu` for this process. The claim is written whole in a private file, then hard-linked into place: link()
- * fails if the claim exists, so of two processes racing for one CPU only one gets it, and nobody reads a half-written
- * claim (the same scheme as util/file-lock; a claim is held as long as the loop runs, so it has no age limit, only the
- * liveness of its pid). A stale claim is taken over. Returns the reason when another live process holds it.
+ * Claims `cpu` for this process. The claim is placed whole and exclusively (util/file-lock's placeExclusiveSync), so of
+ * two processes racing for one CPU only one gets it, and nobody reads a half-written claim. Unlike a file lock it is
+ * held as long as the loop runs, so it has no age limit, only the liveness of its pid: a stale claim is taken over.
+ * Returns the reason when another live process holds it.
  */
 function claim(cpu: number, dir = claimDir()): string | null {
   const file = path.join(dir, String(cpu));
-  const mine = `${file}.${process.pid}`;
   try {
     mkdirSync(dir, { recursive: true });
     for (let attempt = 0; attempt < 2; attempt++) {
-      writeFileSync(mine, `${process.pid}\n`);
-      try {
-        linkSync(mine, file);
-        return null;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      } finally {
-        rmSync(mine, { force: true });
-      }
+      if (placeExclusiveSync(file, `${process.pid}\n`)) return null;
       let text: string;
       try {
         text = readFileSync(file, 'utf8');

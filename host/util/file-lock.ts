@@ -18,8 +18,26 @@ interface Holder {
 const lockPath = (file: string) => `${file}.lock`;
 // The lock is made whole in a private file, then hard-linked into place: link() fails if the lock exists, and a
 // waiter never reads a half-written one.
-const privatePath = (file: string) => `${file}.lock-${process.pid}-${Math.random().toString(36).slice(2)}`;
+const privatePath = (target: string) => `${target}-${process.pid}-${Math.random().toString(36).slice(2)}`;
 const holderText = () => `${process.pid} ${Date.now()}\n`;
+
+/**
+ * Creates `target` holding `text`, whole or not at all (written privately, then hard-linked into place). False when
+ * `target` exists: of several processes racing for it, exactly one creates it.
+ */
+export function placeExclusiveSync(target: string, text: string): boolean {
+  const mine = privatePath(target);
+  writeFileSync(mine, text, { mode: 0o644 });
+  try {
+    linkSync(mine, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
 
 function parseHolder(text: string): Holder | null {
   const m = /^(\d+) (\d+)/.exec(text);
@@ -55,16 +73,7 @@ export function withFileLockSync<T>(file: string, fn: () => T, o: LockOptions = 
   const t0 = Date.now();
   mkdirSync(path.dirname(file), { recursive: true });
   for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
-    const mine = privatePath(file);
-    writeFileSync(mine, holderText(), { mode: 0o644 });
-    try {
-      linkSync(mine, lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      rmSync(mine, { force: true });
-    }
+    if (placeExclusiveSync(lock, holderText())) break;
     const read = () => {
       try {
         return readFileSync(lock, 'utf8');
@@ -96,7 +105,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, o: Loc
   const t0 = Date.now();
   await mkdir(path.dirname(file), { recursive: true });
   for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
-    const mine = privatePath(file);
+    const mine = privatePath(lock);
     await writeFile(mine, holderText(), { mode: 0o644 });
     try {
       await link(mine, lock);
