@@ -155,8 +155,7 @@ export class SendWindow {
   }
 
   /** The MCU dropped frame `droppedSeq` because one before it was lost; `ack` is where it wants to resume. Go back N
-   *  at once (only the oldest frame if a resend of it was lost too), unless this NAK is an echo of a loss already
-   *  answered. The MCU NAKs every frame after a gap, in the
+   *  at once, unless this NAK is an echo of a loss already answered. The MCU NAKs every frame after a gap, in the
    *  order it got them, which is the order we wrote them; so the copy a NAK is about is the first copy of that frame
    *  written after the copy the previous NAK was about. If that copy went out after our newest copy of the oldest
    *  frame, the MCU got it without the oldest frame: that copy was lost too, so resend. Otherwise the oldest frame's
@@ -172,14 +171,6 @@ export class SendWindow {
     const oldest = this.inFlight[0]!;
     if (copy < oldest.sendNos[oldest.sendNos.length - 1]!) return;
     this.s.naks++;
-    if (oldest.transmissions > 1) {
-      // A resend of the oldest frame was lost too. Resending the whole window again could meet the same periodic loss
-      // every round (3 frames in flight and every 3rd write lost drop the oldest each time, and each round's NAK
-      // re-arms the timer, so no timeout ends it): only the oldest then, as after a timeout; the rest follows its ack.
-      this.recovering = true;
-      this.retransmit([oldest]);
-      return;
-    }
     this.recovering = false;
     this.retransmit(this.inFlight);
   }
